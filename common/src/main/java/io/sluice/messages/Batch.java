@@ -1,0 +1,28 @@
+package io.sluice.messages;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One batch of organizations to process; the value of a record on the batches topic,
+ * keyed {@code runId:seq} (DESIGN section 4).
+ */
+public record Batch(int v, String job, String runId, long seq, List<Long> orgIds, Window window, Instant publishedAt) {
+    public static final int VERSION = 1;
+    public static final String JOB_SPIKE_PROJECTION = "spike-projection";
+    /** More org ids than this in one record is a poison record. */
+    public static final int MAX_ORG_IDS = 1_000;
+
+    public Batch {
+        orgIds = List.copyOf(orgIds);
+    }
+
+    public String key() {
+        return runId + ":" + seq;
+    }
+
+    /** A batch holding just one org of this one, as dead-lettered when that org exhausted its retries. */
+    public Batch forSingleOrg(long orgId) {
+        return new Batch(v, job, runId, seq, List.of(orgId), window, publishedAt);
+    }
+}
