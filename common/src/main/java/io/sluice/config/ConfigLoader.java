@@ -1,0 +1,387 @@
+package io.sluice.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Builds a {@link SluiceConfig} from, in rising precedence: the built-in defaults
+ * ({@code defaults.yaml} beside this class), one YAML file, {@code SLUICE_*} environment variables
+ * and command-line overrides. Every key is checked against the defaults; an unknown key is an error
+ * that suggests the nearest valid one. All checks happen here, before anything connects.
+ */
+public final class ConfigLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Sections that take any Kafka client key, passed through unchanged. */
+    static final Set<String> PASSTHROUGH = Set.of("kafka.common", "kafka.producer", "kafka.consumer");
+    /** SLUICE_ variables that are not config keys (read elsewhere), so they draw no warning. */
+    private static final Set<String> NOT_CONFIG_ENV = Set.of("SLUICE_JAVA_OPTS", "SLUICE_ORGS_JDBC_USER",
+            "SLUICE_ORGS_JDBC_PASSWORD", "SLUICE_LOG_FORMAT", "SLUICE_LOG_LEVEL", "SLUICE_CONFIG");
+
+    private final ObjectNode defaults;
+    private final Map<String, JsonNode> knownLeaves = new TreeMap<>();
+
+    public ConfigLoader() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream("defaults.yaml")) {
+            defaults = (ObjectNode) YAML.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read built-in config defaults", e);
+        }
+        collectLeaves(defaults, "");
+    }
+
+    /** Every key a config file may set (passthrough sections appear as {@code kafka.consumer.*}). */
+    public Set<String> knownKeys() {
+        Set<String> keys = new TreeSet<>(knownLeaves.keySet());
+        keys.removeIf(k -> PASSTHROUGH.stream().anyMatch(p -> k.startsWith(p + ".")));
+        PASSTHROUGH.forEach(p -> keys.add(p + ".*"));
+        return keys;
+    }
+
+    /** The environment variable that overrides a key, e.g. {@code slots.lease-ttl} → {@code SLUICE_SLOTS_LEASE_TTL}. */
+    public static String envName(String key) {
+        return "SLUICE_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    public SluiceConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        ObjectNode tree = defaults.deepCopy();
+        if (file != null) {
+            JsonNode fromFile = readFile(file);
+            checkKeys(fromFile, "", file.toString());
+            merge(tree, fromFile);
+        }
+        applyEnv(tree, env);
+        overrides.forEach((k, v) -> set(tree, k, v, "flag"));
+        return bind(tree);
+    }
+
+    public SluiceConfig defaults() {
+        return bind(defaults.deepCopy());
+    }
+
+    // ---- reading --------------------------------------------------------------------------
+
+    private JsonNode readFile(Path file) {
+        try {
+            JsonNode n = YAML.readTree(Files.readString(file));
+            if (n == null || n.isMissingNode() || n.isNull()) {
+                return JsonNodeFactory.instance.objectNode();
+            }
+            if (!n.isObject()) {
+                throw new ConfigException("--config", "config file " + file + " must hold a YAML mapping at the top level");
+            }
+            return n;
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("--config", "config file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new ConfigException("--config", "config file " + file + " is not valid YAML: " + firstLine(e.getMessage()));
+        }
+    }
+
+    private void checkKeys(JsonNode node, String prefix, String where) {
+        Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            if (PASSTHROUGH.contains(key)) {
+                if (!e.getValue().isObject() && !e.getValue().isNull()) {
+                    throw new ConfigException(key, key + " in " + where + " must be a mapping of Kafka client keys, e.g. {max.poll.records: 5}");
+                }
+                checkPassthrough(key, e.getValue());
+                continue;
+            }
+            JsonNode known = at(defaults, key);
+            if (known == null) {
+                throw new ConfigException(key, "unknown key '" + key + "' in " + where + suggestion(key));
+            }
+            if (known.isObject()) {
+                if (!e.getValue().isObject()) {
+                    throw new ConfigException(key, key + " in " + where + " must be a section (mapping), not '" + e.getValue() + "'");
+                }
+                checkKeys(e.getValue(), key, where);
+            } else if (e.getValue().isContainerNode()) {
+                throw new ConfigException(key, key + " in " + where + " must be a single value like '" + known.asText() + "', not a " + (e.getValue().isArray() ? "list" : "mapping"));
+            }
+        }
+    }
+
+    private static void checkPassthrough(String section, JsonNode map) {
+        if (map == null || map.isNull()) {
+            return;
+        }
+        map.fields().forEachRemaining(e -> {
+            if (e.getValue().isContainerNode()) {
+                throw new ConfigException(section + "." + e.getKey(), section + "." + e.getKey()
+                        + " must be a single value (Kafka client keys are flat, e.g. 'max.poll.records: 5')");
+            }
+        });
+    }
+
+    private void applyEnv(ObjectNode tree, Map<String, String> env) {
+        Map<String, String> byEnvName = new LinkedHashMap<>();
+        for (String key : knownLeaves.keySet()) {
+            if (PASSTHROUGH.stream().noneMatch(p -> key.startsWith(p + "."))) {
+                byEnvName.put(envName(key), key);
+            }
+        }
+        new TreeMap<>(env).forEach((name, value) -> {
+            if (!name.startsWith("SLUICE_") || NOT_CONFIG_ENV.contains(name)) {
+                return;
+            }
+            String key = byEnvName.get(name);
+            if (key == null) {
+                for (String section : PASSTHROUGH) {
+                    String p = envName(section) + "_";
+                    if (name.startsWith(p) && name.length() > p.length()) {
+                        key = section + "." + name.substring(p.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                    }
+                }
+            }
+            if (key == null) {
+                // Kubernetes injects SERVICE_HOST/PORT variables for a Service named "sluice": warn, don't fail.
+                LOG.warn("ignoring environment variable {}: it names no config key", name);
+                return;
+            }
+            set(tree, key, value, "environment variable " + name);
+        });
+    }
+
+    private void set(ObjectNode tree, String key, String value, String source) {
+        String section = PASSTHROUGH.stream().filter(p -> key.startsWith(p + ".")).findFirst().orElse(null);
+        if (section == null && !knownLeaves.containsKey(key)) {
+            throw new ConfigException(key, "unknown key '" + key + "' from " + source + suggestion(key));
+        }
+        String[] parts = section == null ? key.split("\\.") : split(section, key);
+        ObjectNode n = tree;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode child = n.get(parts[i]);
+            if (!(child instanceof ObjectNode)) {
+                child = n.putObject(parts[i]);
+            }
+            n = (ObjectNode) child;
+        }
+        n.put(parts[parts.length - 1], value);
+    }
+
+    private static String[] split(String section, String key) {
+        List<String> parts = new ArrayList<>(List.of(section.split("\\.")));
+        parts.add(key.substring(section.length() + 1));
+        return parts.toArray(String[]::new);
+    }
+
+    private static void merge(ObjectNode into, JsonNode from) {
+        from.fields().forEachRemaining(e -> {
+            JsonNode existing = into.get(e.getKey());
+            if (existing instanceof ObjectNode o && e.getValue().isObject()) {
+                merge(o, e.getValue());
+            } else if (e.getValue().isNull() && existing instanceof ObjectNode) {
+                // "consumer:" with nothing under it keeps the defaults
+            } else {
+                into.set(e.getKey(), e.getValue());
+            }
+        });
+    }
+
+    private void collectLeaves(JsonNode node, String prefix) {
+        node.fields().forEachRemaining(e -> {
+            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            if (e.getValue().isObject() && !PASSTHROUGH.contains(key)) {
+                collectLeaves(e.getValue(), key);
+            } else {
+                knownLeaves.put(key, e.getValue());
+            }
+        });
+    }
+
+    private static JsonNode at(JsonNode root, String key) {
+        JsonNode n = root;
+        for (String part : key.split("\\.")) {
+            n = n == null ? null : n.get(part);
+        }
+        return n;
+    }
+
+    private String suggestion(String key) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : knownKeys()) {
+            int d = levenshtein(key, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best != null && bestDistance <= Math.max(3, key.length() / 3)
+                ? "; did you mean '" + best + "'?"
+                : "; valid keys: " + String.join(", ", knownKeys());
+    }
+
+    static int levenshtein(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "";
+        int i = s.indexOf('\n');
+        return i < 0 ? s : s.substring(0, i);
+    }
+
+    // ---- binding --------------------------------------------------------------------------
+
+    private static SluiceConfig bind(ObjectNode t) {
+        Values v = new Values(t);
+        SluiceConfig.Topics topics = new SluiceConfig.Topics(
+                v.text("kafka.topics.batches"), v.text("kafka.topics.results"), v.text("kafka.topics.dead-letter"),
+                v.intIn("kafka.topics.partitions", 1, 10_000),
+                (short) v.intIn("kafka.topics.replication-factor", 1, Short.MAX_VALUE));
+        SluiceConfig.Kafka kafka = new SluiceConfig.Kafka(v.text("kafka.bootstrap-servers"), topics,
+                v.map("kafka.common"), v.map("kafka.producer"), v.map("kafka.consumer"));
+        SluiceConfig.Redis redis = new SluiceConfig.Redis(v.redisUri("redis.uri"), v.positive("redis.timeout"));
+        SluiceConfig.Slots slots = new SluiceConfig.Slots(v.text("slots.pool"), v.intIn("slots.limit", 1, 1_000_000),
+                v.positive("slots.lease-ttl"), v.positive("slots.renew-every"), v.bool("slots.enabled"));
+        if (slots.renewEvery().compareTo(slots.leaseTtl()) >= 0) {
+            throw new ConfigException("slots.renew-every", "slots.renew-every (" + Durations.format(slots.renewEvery())
+                    + ") must be shorter than slots.lease-ttl (" + Durations.format(slots.leaseTtl())
+                    + "), e.g. a third of it, or leases expire while their queries run");
+        }
+        SluiceConfig.Snuba snuba = new SluiceConfig.Snuba(v.httpUrl("snuba.url"), v.text("snuba.dataset"),
+                v.text("snuba.referrer"), v.positive("snuba.timeout"));
+        SluiceConfig.Orchestrator orchestrator = new SluiceConfig.Orchestrator(
+                v.intIn("orchestrator.batch-size", 1, 1_000), v.nonNegative("orchestrator.pacing"));
+        SluiceConfig.Retry retry = new SluiceConfig.Retry(v.intIn("worker.retry.max-attempts", 1, 1_000),
+                v.positive("worker.retry.initial-backoff"), v.positive("worker.retry.max-backoff"));
+        if (retry.maxBackoff().compareTo(retry.initialBackoff()) < 0) {
+            throw new ConfigException("worker.retry.max-backoff", "worker.retry.max-backoff (" + Durations.format(retry.maxBackoff())
+                    + ") must not be shorter than worker.retry.initial-backoff (" + Durations.format(retry.initialBackoff()) + ")");
+        }
+        SluiceConfig.Worker worker = new SluiceConfig.Worker(v.intIn("worker.max-in-flight", 1, 10_000),
+                v.nonNegative("worker.shutdown-grace"), retry);
+        SluiceConfig.Projection projection = new SluiceConfig.Projection(v.intIn("projection.history-days", 1, 366),
+                v.longIn("projection.multiplier", 1, 1_000_000), v.longIn("projection.floor", 0, Long.MAX_VALUE));
+        SluiceConfig.Metrics metrics = new SluiceConfig.Metrics(v.text("metrics.bind"), v.intIn("metrics.port", 0, 65_535));
+        return new SluiceConfig(kafka, redis, slots, snuba, orchestrator, worker, projection, metrics);
+    }
+
+    /** Typed reads with errors that name the key, the value and what would be valid. */
+    private record Values(ObjectNode tree) {
+        JsonNode node(String key) {
+            JsonNode n = at(tree, key);
+            if (n == null || n.isNull() || (n.isTextual() && n.asText().isBlank())) {
+                throw new ConfigException(key, key + " is required but empty");
+            }
+            return n;
+        }
+
+        String text(String key) {
+            return node(key).asText().trim();
+        }
+
+        long longIn(String key, long min, long max) {
+            String s = text(key);
+            long x;
+            try {
+                x = Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, key + ": '" + s + "' is not a whole number; valid: " + min + ".." + max);
+            }
+            if (x < min || x > max) {
+                throw new ConfigException(key, key + ": " + x + " is out of range; valid: " + min + ".." + max);
+            }
+            return x;
+        }
+
+        int intIn(String key, int min, int max) {
+            return (int) longIn(key, min, max);
+        }
+
+        boolean bool(String key) {
+            String s = text(key).toLowerCase(Locale.ROOT);
+            return switch (s) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new ConfigException(key, key + ": '" + s + "' is not a boolean; valid: true, false");
+            };
+        }
+
+        Duration positive(String key) {
+            Duration d = Durations.parse(key, text(key));
+            if (d.isZero()) {
+                throw new ConfigException(key, key + " must be longer than 0 (e.g. 250ms, 2s, 5m)");
+            }
+            return d;
+        }
+
+        Duration nonNegative(String key) {
+            return Durations.parse(key, text(key));
+        }
+
+        URI httpUrl(String key) {
+            String s = text(key);
+            try {
+                URI u = new URI(s);
+                if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+                    throw new URISyntaxException(s, "need http:// or https:// and a host");
+                }
+                return u;
+            } catch (URISyntaxException e) {
+                throw new ConfigException(key, key + ": '" + s + "' is not an http(s) URL like http://localhost:1218");
+            }
+        }
+
+        String redisUri(String key) {
+            String s = text(key);
+            String scheme = s.contains("://") ? s.substring(0, s.indexOf("://")) : "";
+            if (!Set.of("redis", "rediss", "redis-sentinel", "rediss-sentinel", "redis-socket").contains(scheme)) {
+                throw new ConfigException(key, key + ": '" + Redaction.uri(s)
+                        + "' is not a Redis URI; valid forms: redis://host:6379, rediss://host:6380 (TLS), redis://user:password@host:6379, redis-sentinel://host:26379#master");
+            }
+            return s;
+        }
+
+        Map<String, String> map(String key) {
+            Map<String, String> out = new TreeMap<>();
+            JsonNode n = at(tree, key);
+            if (n != null && n.isObject()) {
+                n.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            }
+            return out;
+        }
+    }
+}

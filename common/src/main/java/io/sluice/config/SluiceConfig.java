@@ -1,0 +1,59 @@
+package io.sluice.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The whole configuration (DESIGN section 3), bound and validated by {@link ConfigLoader}.
+ * Each component reads only its own section.
+ */
+public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, Orchestrator orchestrator,
+                           Worker worker, Projection projection, Metrics metrics) {
+
+    public record Topics(String batches, String results, String deadLetter, int partitions, short replicationFactor) {
+    }
+
+    /** {@code common}, {@code producer} and {@code consumer} are Kafka client properties passed through unchanged. */
+    public record Kafka(String bootstrapServers, Topics topics, Map<String, String> common,
+                        Map<String, String> producer, Map<String, String> consumer) {
+        public Kafka {
+            common = Map.copyOf(common);
+            producer = Map.copyOf(producer);
+            consumer = Map.copyOf(consumer);
+        }
+    }
+
+    public record Redis(String uri, Duration timeout) {
+        /** The URI with any password masked, for logs and error messages. */
+        public String redactedUri() {
+            return Redaction.uri(uri);
+        }
+
+        @Override
+        public String toString() {
+            return "Redis[uri=" + redactedUri() + ", timeout=" + timeout + "]";
+        }
+    }
+
+    public record Slots(String pool, int limit, Duration leaseTtl, Duration renewEvery, boolean enabled) {
+    }
+
+    public record Snuba(URI url, String dataset, String referrer, Duration timeout) {
+    }
+
+    public record Orchestrator(int batchSize, Duration pacing) {
+    }
+
+    public record Retry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+    }
+
+    public record Worker(int maxInFlight, Duration shutdownGrace, Retry retry) {
+    }
+
+    public record Projection(int historyDays, long multiplier, long floor) {
+    }
+
+    public record Metrics(String bind, int port) {
+    }
+}
