@@ -1,0 +1,139 @@
+package io.sluice.worker;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sluice.messages.Batch;
+import io.sluice.messages.DeadLetterHeaders.Reason;
+import io.sluice.messages.MessageCodec;
+import io.sluice.messages.ProjectProjection;
+import io.sluice.messages.ProjectionResult;
+import io.sluice.projection.SpikeProjector;
+import io.sluice.retry.Backoff;
+import io.sluice.snuba.SnubaClient;
+import io.sluice.snuba.SnubaOutcome;
+import io.sluice.worker.gate.SlotGate.Permit;
+import io.sluice.worker.sink.DeadLetterSink;
+import io.sluice.worker.sink.ResultSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.random.RandomGenerator;
+
+/**
+ * Runs one org under a held slot: query the downstream, release the slot as soon as the answer is
+ * in, project, publish. Decides between finished, retry and dead letter (DESIGN section 5).
+ */
+final class OrgProcessor {
+    private static final Logger LOG = LoggerFactory.getLogger(OrgProcessor.class);
+
+    private final SnubaClient snuba;
+    private final SpikeProjector projector;
+    private final ResultSink results;
+    private final DeadLetterSink deadLetters;
+    private final Backoff backoff;
+    private final int maxAttempts;
+    private final InstantSource clock;
+    private final RandomGenerator random;
+    private final Counter retried;
+    private final Counter projected;
+    private final Counter deadLettered;
+    private final Set<CompletableFuture<SnubaOutcome>> queries = ConcurrentHashMap.newKeySet();
+
+    OrgProcessor(SnubaClient snuba, SpikeProjector projector, ResultSink results, DeadLetterSink deadLetters,
+                 Backoff backoff, int maxAttempts, InstantSource clock, RandomGenerator random, MeterRegistry registry) {
+        this.snuba = snuba;
+        this.projector = projector;
+        this.results = results;
+        this.deadLetters = deadLetters;
+        this.backoff = backoff;
+        this.maxAttempts = maxAttempts;
+        this.clock = clock;
+        this.random = random;
+        this.projected = Counter.builder("sluice.worker.orgs").tag("outcome", "projected").register(registry);
+        this.retried = Counter.builder("sluice.worker.orgs").tag("outcome", "retried").register(registry);
+        this.deadLettered = Counter.builder("sluice.worker.orgs").tag("outcome", "dead_lettered").register(registry);
+    }
+
+    CompletableFuture<OrgOutcome> process(OrgTask task, Permit permit) {
+        CompletableFuture<SnubaOutcome> query;
+        try {
+            query = snuba.query(task.orgId(), task.batch().window());
+        } catch (RuntimeException e) {
+            permit.release();
+            return CompletableFuture.completedFuture(retry(task, true, "query could not start: " + e));
+        }
+        queries.add(query);
+        query.whenComplete((x, e) -> queries.remove(query));
+        // A query never outlives its lease: when the holder can no longer be sure of its slot, cancel.
+        permit.lost().whenComplete((x, e) -> query.cancel(true));
+        return query.handle((outcome, error) -> {
+                    permit.release();
+                    return error == null ? outcome : null;
+                })
+                .thenCompose(outcome -> outcome == null
+                        ? CompletableFuture.completedFuture(retry(task, false, "lease lost; query cancelled"))
+                        : decide(task, outcome))
+                .exceptionally(e -> retry(task, false, "could not publish: " + rootMessage(e)));
+    }
+
+    /** At the end of the shutdown grace period: abort every running query (their slots are released). */
+    void cancelAll() {
+        queries.forEach(q -> q.cancel(true));
+    }
+
+    private CompletableFuture<OrgOutcome> decide(OrgTask task, SnubaOutcome outcome) {
+        return switch (outcome) {
+            case SnubaOutcome.Ok ok -> {
+                List<ProjectProjection> projects = projector.project(task.batch().window(), ok.rows());
+                ProjectionResult result = new ProjectionResult(1, task.batch().runId(), task.orgId(),
+                        task.batch().window(), projects, clock.instant());
+                yield results.publish(result).thenApply(x -> {
+                    projected.increment();
+                    return new OrgOutcome.Finished("projected");
+                });
+            }
+            case SnubaOutcome.RateLimited r -> CompletableFuture.completedFuture(retry(task, false, "429 " + r.message()));
+            case SnubaOutcome.Rejected r -> deadLetter(task, Reason.REJECTED,
+                    "downstream rejected the query: " + r.status() + " " + r.type() + ": " + r.message());
+            case SnubaOutcome.Failed f -> task.attempts() + 1 >= maxAttempts
+                    ? deadLetter(task, Reason.EXHAUSTED, "gave up after " + maxAttempts + " attempts; last error: " + f.error())
+                    : CompletableFuture.completedFuture(retry(task, true, f.error()));
+        };
+    }
+
+    private OrgOutcome retry(OrgTask task, boolean countsAsAttempt, String why) {
+        retried.increment();
+        int attempt = countsAsAttempt ? task.attempts() + 1 : Math.max(1, task.attempts());
+        Duration delay = backoff.delay(attempt, random);
+        LOG.debug("org {} retry in {} ({})", task.orgId(), delay, why);
+        return new OrgOutcome.Retry(delay, countsAsAttempt, why);
+    }
+
+    private CompletableFuture<OrgOutcome> deadLetter(OrgTask task, Reason reason, String error) {
+        Batch single = task.batch().forSingleOrg(task.orgId());
+        LOG.warn("org {} of batch {} dead-lettered ({}): {}", task.orgId(), task.batch().key(), reason.wire(), error);
+        return deadLetters.send(single.key().getBytes(StandardCharsets.UTF_8), MessageCodec.encode(single), reason,
+                        task.partition().topic(), task.partition().partition(), task.offset(), error)
+                .thenApply(x -> {
+                    deadLettered.increment();
+                    return new OrgOutcome.Finished("dead_lettered");
+                });
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof CancellationException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.toString();
+    }
+}

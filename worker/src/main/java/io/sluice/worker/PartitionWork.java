@@ -1,0 +1,76 @@
+package io.sluice.worker;
+
+import io.sluice.messages.Batch;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * Everything the worker holds for one assigned partition: orgs ready to run, orgs waiting for a
+ * retry, whether it waits for a slot, and which offsets are finished. This, not
+ * {@code consumer.paused()}, is the source of truth for pausing.
+ */
+final class PartitionWork {
+    final TopicPartition partition;
+    /** Changes on every assignment, so late events of an earlier assignment are recognised and dropped. */
+    final long epoch;
+    final Deque<OrgTask> ready = new ArrayDeque<>();
+    final PriorityQueue<OrgTask> delayed = new PriorityQueue<>(Comparator.comparingLong(OrgTask::notBeforeNanos));
+    final OffsetTracker offsets = new OffsetTracker();
+    /** False once revoked or lost; read by gate callbacks on other threads. */
+    volatile boolean active = true;
+    private final Map<Long, Integer> orgsLeft = new HashMap<>();
+    /** True from the moment a slot was asked for one of its orgs until the pool answered with a grant. */
+    boolean awaitingSlot;
+    /** True while the pool refused this partition and it waits in the pool's queue. */
+    boolean refused;
+    int inFlight;
+    long lastCommitted = -1;
+
+    PartitionWork(TopicPartition partition, long epoch) {
+        this.partition = partition;
+        this.epoch = epoch;
+    }
+
+    void addBatch(long offset, Batch batch) {
+        offsets.fetched(offset);
+        orgsLeft.put(offset, batch.orgIds().size());
+        for (long org : batch.orgIds()) {
+            ready.add(new OrgTask(partition, offset, batch, org, 0, 0));
+        }
+    }
+
+    /** A record that needs no org work (poison, dead-lettered): finished once its dead letter is acked. */
+    void addSingle(long offset) {
+        offsets.fetched(offset);
+        orgsLeft.put(offset, 1);
+    }
+
+    void orgFinished(long offset) {
+        Integer left = orgsLeft.computeIfPresent(offset, (k, v) -> v - 1);
+        if (left != null && left == 0) {
+            orgsLeft.remove(offset);
+            offsets.finished(offset);
+        }
+    }
+
+    void promoteDue(long nowNanos) {
+        while (!delayed.isEmpty() && delayed.peek().notBeforeNanos() <= nowNanos) {
+            ready.addFirst(delayed.poll());
+        }
+    }
+
+    boolean hasPendingWork() {
+        return !ready.isEmpty() || !delayed.isEmpty() || awaitingSlot;
+    }
+
+    /** Waiting on the pool or on a back-off: what {@code sluice.worker.partitions.paused} counts. */
+    boolean blockedByGate(long nowNanos) {
+        return refused || (!delayed.isEmpty() && ready.isEmpty() && delayed.peek().notBeforeNanos() > nowNanos);
+    }
+}

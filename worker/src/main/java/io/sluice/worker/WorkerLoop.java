@@ -1,0 +1,418 @@
+package io.sluice.worker;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sluice.messages.Batch;
+import io.sluice.messages.DeadLetterHeaders.Reason;
+import io.sluice.messages.MessageCodec;
+import io.sluice.messages.PoisonRecordException;
+import io.sluice.worker.gate.SlotGate;
+import io.sluice.worker.sink.DeadLetterSink;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * The poll loop: one thread owns the consumer, takes batches apart into org tasks, asks the gate for
+ * a slot before each one, pauses partitions whose work waits (on the pool, a back-off or a full
+ * process) and commits what is finished. Everything other threads learn reaches this thread as an
+ * event, so the partition table needs no locks.
+ */
+public final class WorkerLoop implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
+    private static final Duration MAX_POLL_WAIT = Duration.ofMillis(500);
+    private static final long GATE_RETRY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long GATE_RETRY_MAX_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final String workerId;
+    private final Consumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final SlotGate gate;
+    private final OrgProcessor processor;
+    private final DeadLetterSink deadLetters;
+    private final Committer committer;
+    private final int maxInFlight;
+    private final Duration slotWait;
+    private final Duration shutdownGrace;
+    private final LongSupplier nanoTime;
+
+    private final Map<TopicPartition, PartitionWork> table = new LinkedHashMap<>();
+    private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
+    private final Set<CompletableFuture<?>> outstanding = ConcurrentHashMap.newKeySet();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean stopping;
+    private volatile boolean gateHealthy = true;
+    private volatile long lastLoopNanos;
+    private int inFlight;
+    private long epochs;
+    private long gateDownUntil = Long.MIN_VALUE;
+    private long gateRetryNanos = GATE_RETRY_MIN_NANOS;
+    private final AtomicInteger pausedByGate = new AtomicInteger();
+    private final AtomicInteger inFlightGauge = new AtomicInteger();
+    private final Counter pauses;
+
+    public WorkerLoop(String workerId, Consumer<byte[], byte[]> consumer, String topic, SlotGate gate, OrgProcessor processor,
+                      DeadLetterSink deadLetters, int maxInFlight, Duration slotWait, Duration shutdownGrace,
+                      LongSupplier nanoTime, MeterRegistry registry) {
+        this.workerId = workerId;
+        this.consumer = consumer;
+        this.topic = topic;
+        this.gate = gate;
+        this.processor = processor;
+        this.deadLetters = deadLetters;
+        this.committer = new Committer(consumer, Duration.ofSeconds(10));
+        this.maxInFlight = maxInFlight;
+        this.slotWait = slotWait;
+        this.shutdownGrace = shutdownGrace;
+        this.nanoTime = nanoTime;
+        this.lastLoopNanos = nanoTime.getAsLong();
+        Gauge.builder("sluice.worker.partitions.paused", pausedByGate, AtomicInteger::get)
+                .description("partitions waiting on the slot pool or a back-off").register(registry);
+        Gauge.builder("sluice.worker.in_flight", inFlightGauge, AtomicInteger::get)
+                .description("orgs asking for a slot or being queried, this process").register(registry);
+        this.pauses = Counter.builder("sluice.worker.pauses").description("times the pool refused a partition").register(registry);
+    }
+
+    // ---- lifecycle ------------------------------------------------------------------------
+
+    @Override
+    public void run() {
+        try {
+            consumer.subscribe(List.of(topic), new Rebalance());
+            while (!stopping) {
+                loopOnce();
+            }
+            drainAndClose();
+        } catch (RuntimeException e) {
+            LOG.error("worker loop failed", e);
+            throw e;
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /** Stops fetching; in-flight orgs get the grace period, then are cancelled; finished work is committed. */
+    public void stop() {
+        stopping = true;
+        consumer.wakeup();
+    }
+
+    public boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** False while the slot pool cannot be reached: nothing runs then, and {@code /readyz} says so. */
+    public boolean gateHealthy() {
+        return gateHealthy;
+    }
+
+    /** True while the loop turns; a loop stuck for a minute fails {@code /healthz}. */
+    public boolean live() {
+        return stopped.getCount() == 0 || nanoTime.getAsLong() - lastLoopNanos < TimeUnit.MINUTES.toNanos(1);
+    }
+
+    public int inFlight() {
+        return inFlightGauge.get();
+    }
+
+    public long pauses() {
+        return (long) pauses.count();
+    }
+
+    // ---- the loop -------------------------------------------------------------------------
+
+    void loopOnce() {
+        long now = nanoTime.getAsLong();
+        lastLoopNanos = now;
+        drainEvents();
+        dispatch(now);
+        applyPauses(now);
+        committer.commitAsync(table.values());
+        Duration wait = pollWait(nanoTime.getAsLong());
+        try {
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(wait)) {
+                accept(record);
+            }
+        } catch (WakeupException e) {
+            // an event arrived, or stop() was called
+        }
+    }
+
+    private void drainEvents() {
+        for (Runnable event = events.poll(); event != null; event = events.poll()) {
+            event.run();
+        }
+    }
+
+    private void post(Runnable event) {
+        events.add(event);
+        consumer.wakeup();
+    }
+
+    private void accept(ConsumerRecord<byte[], byte[]> record) {
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        PartitionWork w = table.get(tp);
+        if (w == null) {
+            return;   // revoked between fetch and now; the new owner reads it
+        }
+        try {
+            w.addBatch(record.offset(), MessageCodec.decodeBatch(record.value()));
+        } catch (PoisonRecordException e) {
+            LOG.warn("poison record {}@{}: {}", tp, record.offset(), e.getMessage());
+            w.addSingle(record.offset());
+            sendPoison(w, record, e.getMessage());
+        }
+    }
+
+    private void sendPoison(PartitionWork w, ConsumerRecord<byte[], byte[]> record, String error) {
+        CompletableFuture<Void> sent = deadLetters.send(record.key(), record.value(), Reason.POISON, record.topic(),
+                record.partition(), record.offset(), error);
+        sent.whenComplete((x, e) -> post(() -> {
+            if (e == null) {
+                w.orgFinished(record.offset());
+            } else if (w.active) {
+                LOG.warn("dead letter for {}@{} not sent ({}); trying again", w.partition, record.offset(), e.toString());
+                sendPoison(w, record, error);
+            }
+        }));
+    }
+
+    private void dispatch(long now) {
+        if (now < gateDownUntil) {
+            return;
+        }
+        for (PartitionWork w : table.values()) {
+            w.promoteDue(now);
+        }
+        boolean progress = true;
+        while (progress && inFlight < maxInFlight && !stopping) {
+            progress = false;
+            // One org per partition per round, so that no partition starves the others of this process's share.
+            for (PartitionWork w : table.values()) {
+                if (inFlight >= maxInFlight) break;
+                if (w.awaitingSlot || w.ready.isEmpty()) continue;
+                OrgTask task = w.ready.poll();
+                inFlight++;
+                w.inFlight++;
+                inFlightGauge.set(inFlight);
+                w.awaitingSlot = true;
+                askSlot(w, task, Duration.ZERO);
+                progress = true;
+            }
+        }
+    }
+
+    private void askSlot(PartitionWork w, OrgTask task, Duration maxWait) {
+        CompletableFuture<SlotGate.Result> answer = gate.acquire(task.owner(workerId), maxWait);
+        outstanding.add(answer);
+        answer.whenComplete((result, error) -> {
+            outstanding.remove(answer);
+            if (result instanceof SlotGate.Granted granted) {
+                if (!w.active || stopping) {
+                    granted.permit().release();
+                    post(() -> orgDone(w, task, null));
+                    return;
+                }
+                // Start the query right here, not after a trip through the loop: the slot is already held.
+                CompletableFuture<OrgOutcome> done = processor.process(task, granted.permit());
+                outstanding.add(done);
+                done.whenComplete((outcome, e) -> {
+                    outstanding.remove(done);
+                    post(() -> orgDone(w, task, e == null ? outcome
+                            : new OrgOutcome.Retry(Duration.ofSeconds(1), false, "processing failed: " + e)));
+                });
+            }
+            post(() -> slotAnswered(w, task, result, error, maxWait));
+        });
+    }
+
+    private void slotAnswered(PartitionWork w, OrgTask task, SlotGate.Result result, Throwable error, Duration askedWait) {
+        switch (result) {
+            case SlotGate.Granted g -> {
+                w.awaitingSlot = false;
+                w.refused = false;
+                markGateHealthy();
+            }
+            case SlotGate.Refused r -> {
+                markGateHealthy();
+                if (!w.active || stopping) {
+                    orgDone(w, task, null);
+                    w.awaitingSlot = false;
+                    return;
+                }
+                if (askedWait.isZero()) {
+                    pauses.increment();
+                    w.refused = true;
+                }
+                // Wait in the pool's first-come-first-served queue; the pool wakes us on a release.
+                askSlot(w, task, slotWait);
+            }
+            case SlotGate.Unavailable u -> gateFailed(w, task, u.cause());
+            case null -> gateFailed(w, task, error);
+        }
+    }
+
+    private void gateFailed(PartitionWork w, OrgTask task, Throwable cause) {
+        w.awaitingSlot = false;
+        w.refused = false;
+        inFlight--;
+        w.inFlight--;
+        inFlightGauge.set(inFlight);
+        if (w.active) {
+            w.ready.addFirst(task);
+        }
+        long now = nanoTime.getAsLong();
+        if (gateHealthy || now >= gateDownUntil) {
+            LOG.warn("slot pool unreachable ({}); all partitions paused, retrying in {} ms", cause,
+                    TimeUnit.NANOSECONDS.toMillis(gateRetryNanos));
+        }
+        gateHealthy = false;
+        gateDownUntil = now + gateRetryNanos;
+        gateRetryNanos = Math.min(GATE_RETRY_MAX_NANOS, gateRetryNanos * 2);
+    }
+
+    private void markGateHealthy() {
+        if (!gateHealthy) {
+            LOG.info("slot pool reachable again; resuming");
+        }
+        gateHealthy = true;
+        gateRetryNanos = GATE_RETRY_MIN_NANOS;
+    }
+
+    /** {@code outcome} null: the org never ran (its partition went away); nothing to record. */
+    private void orgDone(PartitionWork w, OrgTask task, OrgOutcome outcome) {
+        inFlight--;
+        w.inFlight--;
+        inFlightGauge.set(inFlight);
+        if (!w.active || outcome == null) {
+            return;
+        }
+        switch (outcome) {
+            case OrgOutcome.Finished f -> w.orgFinished(task.offset());
+            case OrgOutcome.Retry r -> w.delayed.add(task.retryAt(nanoTime.getAsLong() + r.delay().toNanos(), r.countsAsAttempt()));
+        }
+    }
+
+    private void applyPauses(long now) {
+        boolean gateDown = now < gateDownUntil;
+        List<TopicPartition> pause = new ArrayList<>();
+        List<TopicPartition> resume = new ArrayList<>();
+        int blocked = 0;
+        for (PartitionWork w : table.values()) {
+            // A partition whose fetched work is not all dispatched fetches nothing more: the work is kept, never skipped.
+            if (gateDown || stopping || w.hasPendingWork()) pause.add(w.partition);
+            else resume.add(w.partition);
+            if (gateDown || w.blockedByGate(now)) blocked++;
+        }
+        pausedByGate.set(blocked);
+        if (!pause.isEmpty()) consumer.pause(pause);
+        if (!resume.isEmpty()) consumer.resume(resume);
+    }
+
+    private Duration pollWait(long now) {
+        if (!events.isEmpty()) {
+            return Duration.ZERO;
+        }
+        long until = now + MAX_POLL_WAIT.toNanos();
+        if (now < gateDownUntil) {
+            until = Math.min(until, gateDownUntil);
+        } else {
+            for (PartitionWork w : table.values()) {
+                if (!w.awaitingSlot && !w.ready.isEmpty() && inFlight < maxInFlight) {
+                    return Duration.ZERO;
+                }
+                if (!w.delayed.isEmpty()) {
+                    until = Math.min(until, w.delayed.peek().notBeforeNanos());
+                }
+            }
+        }
+        return Duration.ofNanos(Math.max(0, until - now));
+    }
+
+    // ---- shutdown -------------------------------------------------------------------------
+
+    private void drainAndClose() {
+        LOG.info("worker {} stopping: {} orgs in flight, grace {}", workerId, inFlight, shutdownGrace);
+        consumer.pause(consumer.assignment());
+        long deadline = nanoTime.getAsLong() + shutdownGrace.toNanos();
+        while (inFlight > 0 && nanoTime.getAsLong() < deadline) {
+            drainEvents();
+            try {
+                consumer.poll(Duration.ofMillis(50));   // keeps group membership; everything is paused
+            } catch (WakeupException e) {
+                // an event
+            }
+        }
+        if (inFlight > 0) {
+            LOG.warn("grace period over; cancelling {} in-flight orgs (they are redelivered)", inFlight);
+            outstanding.forEach(f -> f.cancel(true));
+            processor.cancelAll();
+        }
+        drainEvents();
+        committer.commitSync(table.values());
+        try {
+            consumer.close(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            LOG.warn("consumer close: {}", e.toString());
+        }
+        LOG.info("worker {} stopped", workerId);
+    }
+
+    // ---- rebalances -----------------------------------------------------------------------
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            List<PartitionWork> gone = drop(partitions);
+            committer.commitSync(gone);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            drop(partitions);   // another member may own them already: committing could overwrite its progress
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                table.computeIfAbsent(tp, p -> new PartitionWork(p, ++epochs));
+            }
+            // Pause state is ours, not the consumer's: re-derive it for every partition now.
+            applyPauses(nanoTime.getAsLong());
+        }
+
+        private List<PartitionWork> drop(Collection<TopicPartition> partitions) {
+            List<PartitionWork> gone = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                PartitionWork w = table.remove(tp);
+                if (w != null) {
+                    w.active = false;
+                    w.ready.clear();
+                    w.delayed.clear();
+                    gone.add(w);
+                }
+            }
+            return gone;
+        }
+    }
+}

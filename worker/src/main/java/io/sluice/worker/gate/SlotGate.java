@@ -1,0 +1,44 @@
+package io.sluice.worker.gate;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the worker asks before every downstream query. The real gate is the Redis slot pool
+ * ({@link PoolGate}); {@link OpenGate} lets everything through, the way the original incident ran
+ * ({@code sluice local --no-slots}).
+ */
+public interface SlotGate extends AutoCloseable {
+
+    /**
+     * Asks for a slot. With {@code maxWait} zero the answer is immediate; otherwise the caller waits
+     * in the pool's first-come-first-served queue and the future completes when a slot is handed over,
+     * or with {@link Refused} once {@code maxWait} passed.
+     */
+    CompletableFuture<Result> acquire(String owner, Duration maxWait);
+
+    @Override
+    void close();
+
+    sealed interface Result permits Granted, Refused, Unavailable {
+    }
+
+    /** A slot is held until {@link Permit#release()}. */
+    record Granted(Permit permit) implements Result {
+    }
+
+    /** The pool is full; try again after {@code retryAfter} (or wait in the queue). */
+    record Refused(String reason, Duration retryAfter) implements Result {
+    }
+
+    /** The pool could not be asked (Redis unreachable): fail closed, nothing runs. */
+    record Unavailable(Throwable cause) implements Result {
+    }
+
+    interface Permit {
+        /** Completes when the holder can no longer be sure it holds the slot; the query must then be cancelled. */
+        CompletableFuture<?> lost();
+
+        void release();
+    }
+}
