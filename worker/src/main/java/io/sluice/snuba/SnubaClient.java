@@ -1,0 +1,133 @@
+package io.sluice.snuba;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.sluice.messages.Window;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs the hourly-totals query of DESIGN section 5 for one org.
+ *
+ * <p>One {@link HttpClient} serves every query, so connections are pooled; its callbacks run on virtual
+ * threads, and callers may block on the returned future from virtual threads too.
+ *
+ * <p>Cancelling the returned future aborts the HTTP exchange (over HTTP/1.1 the JDK closes the connection).
+ * The worker relies on that: a query must not outlive its slot lease, and Snuba counts an open connection
+ * against the referrer's limit until it goes away.
+ *
+ * <p>{@code snuba.timeout} bounds the whole exchange. The JDK's per-request timeout stops at the response
+ * headers, so a body that stalls would hold the slot forever without the extra deadline here.
+ *
+ * <p>Each query is timed as {@code sluice.downstream.requests}, tagged {@code status} with the HTTP status,
+ * or {@code timeout}, {@code error} (no HTTP answer) or {@code cancelled} (the caller gave up; not Snuba's fault).
+ */
+public final class SnubaClient implements AutoCloseable {
+    public static final String METRIC = "sluice.downstream.requests";
+
+    private final SnubaSettings settings;
+    private final MeterRegistry registry;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final HttpClient http;
+
+    public SnubaClient(SnubaSettings settings, MeterRegistry registry) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .build();
+    }
+
+    /** Never completes exceptionally, except with {@link CancellationException} when the caller cancelled it. */
+    public CompletableFuture<SnubaOutcome> query(long orgId, Window window) {
+        HttpRequest request = HttpRequest.newBuilder(settings.endpoint())
+                .timeout(settings.timeout())
+                .header("Referer", settings.referrer())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(SnubaQuery.body(settings, orgId, window)))
+                .build();
+        Timer.Sample sample = Timer.start(registry);
+        AtomicBoolean deadlinePassed = new AtomicBoolean();
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<SnubaOutcome> outcome = exchange.handle((response, error) -> {
+            try {
+                return outcomeOf(response, error, deadlinePassed.get(), sample);
+            } catch (RuntimeException e) {   // a bug here must not leave the org hanging
+                return new SnubaOutcome.Failed("could not read the answer: " + describe(e), null);
+            }
+        });
+        CompletableFuture.delayedExecutor(settings.timeout().toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+            if (!exchange.isDone()) {
+                deadlinePassed.set(true);
+                exchange.cancel(true);
+            }
+        });
+        // Propagate a cancel ourselves: whether a derived future cancels the exchange depends on the JDK and on
+        // the mayInterruptIfRunning flag the caller passed.
+        outcome.whenComplete((o, e) -> {
+            if (outcome.isCancelled()) {
+                exchange.cancel(true);
+                sample.stop(timer("cancelled"));
+            }
+        });
+        return outcome;
+    }
+
+    private SnubaOutcome outcomeOf(HttpResponse<byte[]> response, Throwable error, boolean deadlinePassed, Timer.Sample sample) {
+        if (error != null) {
+            Throwable cause = unwrap(error);
+            if (deadlinePassed || cause instanceof HttpTimeoutException) {
+                sample.stop(timer("timeout"));
+                return new SnubaOutcome.Failed(SnubaOutcome.Failed.TIMEOUT + " after " + settings.timeout()
+                        + " (" + describe(cause) + ")", null);
+            }
+            sample.stop(timer("error"));
+            return new SnubaOutcome.Failed(describe(cause), null);
+        }
+        int status = response.statusCode();
+        Duration latency = Duration.ofNanos(sample.stop(timer(Integer.toString(status))));
+        return SnubaResponses.outcome(status, response.body(), latency);
+    }
+
+    private Timer timer(String status) {
+        return Timer.builder(METRIC)
+                .description("Queries to the downstream Snuba API, by HTTP status or timeout/error/cancelled")
+                .tag("status", status)
+                .register(registry);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String describe(Throwable t) {
+        String message = t.getMessage();
+        return t.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
+    }
+
+    /** Aborts whatever is still in flight; the worker finishes or cancels its queries before calling this. */
+    @Override
+    public void close() {
+        http.shutdownNow();
+        executor.close();
+    }
+}
