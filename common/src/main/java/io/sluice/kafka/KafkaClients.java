@@ -1,0 +1,145 @@
+package io.sluice.kafka;
+
+import io.sluice.config.ConfigException;
+import io.sluice.config.SluiceConfig;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Builds Kafka clients from the config: {@code kafka.common} then the side's own section are passed
+ * through unchanged; only what Sluice's guarantees depend on is forced (byte[] serdes, manual commits,
+ * idempotent acks=all producers).
+ */
+public final class KafkaClients {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaClients.class);
+
+    private KafkaClients() {
+    }
+
+    public static Map<String, Object> common(SluiceConfig.Kafka kafka) {
+        Map<String, Object> p = new HashMap<>(kafka.common());
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        return p;
+    }
+
+    public static Map<String, Object> consumerProps(SluiceConfig.Kafka kafka, String clientId) {
+        Map<String, Object> p = common(kafka);
+        p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");   // KIP-848 by default; config may say "classic"
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "50");
+        p.putAll(kafka.consumer());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        return p;
+    }
+
+    public static Map<String, Object> producerProps(SluiceConfig.Kafka kafka, String clientId) {
+        Map<String, Object> p = common(kafka);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.putAll(kafka.producer());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        return p;
+    }
+
+    /** Kafka validates its settings in the constructor, before connecting: a bad one is a config error (exit 2). */
+    public static KafkaConsumer<byte[], byte[]> consumer(SluiceConfig.Kafka kafka, String clientId) {
+        try {
+            return new KafkaConsumer<>(consumerProps(kafka, clientId));
+        } catch (org.apache.kafka.common.config.ConfigException e) {
+            throw new ConfigException("kafka.consumer", "invalid Kafka consumer setting (kafka.common / kafka.consumer): " + e.getMessage());
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new ConfigException("kafka.consumer", "cannot create the Kafka consumer from kafka.common / kafka.consumer: " + rootMessage(e));
+        }
+    }
+
+    public static KafkaProducer<byte[], byte[]> producer(SluiceConfig.Kafka kafka, String clientId) {
+        try {
+            return new KafkaProducer<>(producerProps(kafka, clientId));
+        } catch (org.apache.kafka.common.config.ConfigException e) {
+            throw new ConfigException("kafka.producer", "invalid Kafka producer setting (kafka.common / kafka.producer): " + e.getMessage());
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new ConfigException("kafka.producer", "cannot create the Kafka producer from kafka.common / kafka.producer: " + rootMessage(e));
+        }
+    }
+
+    public static Admin admin(SluiceConfig.Kafka kafka) {
+        try {
+            return Admin.create(common(kafka));
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new ConfigException("kafka.common", "cannot create the Kafka admin client from kafka.common: " + rootMessage(e));
+        }
+    }
+
+    /**
+     * Creates the batches, results (compacted) and dead-letter topics when missing, with
+     * {@code kafka.topics.partitions} and {@code replication-factor}. Existing topics are left as they are.
+     */
+    public static void ensureTopics(Admin admin, SluiceConfig.Kafka kafka, Duration timeout) {
+        SluiceConfig.Topics t = kafka.topics();
+        List<NewTopic> wanted = new ArrayList<>();
+        wanted.add(new NewTopic(t.batches(), t.partitions(), t.replicationFactor()));
+        wanted.add(new NewTopic(t.results(), t.partitions(), t.replicationFactor())
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        wanted.add(new NewTopic(t.deadLetter(), t.partitions(), t.replicationFactor()));
+        try {
+            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            List<NewTopic> missing = wanted.stream().filter(n -> !existing.contains(n.name())).toList();
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (var entry : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    LOG.info("created topic {}", entry.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create topics on " + kafka.bootstrapServers() + ": " + rootMessage(e), e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka at " + kafka.bootstrapServers() + " did not answer within " + timeout
+                    + " (kafka.bootstrap-servers; is the broker up?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}
