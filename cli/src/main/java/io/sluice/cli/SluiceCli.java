@@ -1,14 +1,16 @@
 package io.sluice.cli;
 
+import io.sluice.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The one command tree over everything Sluice does. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Runs fleet-wide batch jobs against a concurrency-limited query service, gated by a Redis slot pool.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, SnubaSimCommand.class, WorkerCommand.class})
 public final class SluiceCli implements Runnable {
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
@@ -16,6 +18,23 @@ public final class SluiceCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SluiceCli()).execute(args));
+        if ("json".equalsIgnoreCase(System.getenv("SLUICE_LOG_FORMAT"))) {
+            System.setProperty("logback.configurationFile", "logback-json.xml");
+        }
+        System.exit(commandLine().execute(args));
+    }
+
+    /** Config errors exit 2 with a one-line message naming the key; other failures exit 1. */
+    public static CommandLine commandLine() {
+        CommandLine cmd = new CommandLine(new SluiceCli());
+        cmd.setExecutionExceptionHandler((e, c, parsed) -> {
+            if (e instanceof ConfigException) {
+                c.getErr().println("error: " + e.getMessage());
+                return 2;
+            }
+            c.getErr().println("error: " + e);
+            return 1;
+        });
+        return cmd;
     }
 }

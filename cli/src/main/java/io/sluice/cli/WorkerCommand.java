@@ -1,0 +1,76 @@
+package io.sluice.cli;
+
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sluice.config.SluiceConfig;
+import io.sluice.kafka.KafkaClients;
+import io.sluice.metrics.HealthState;
+import io.sluice.metrics.MetricsServer;
+import io.sluice.worker.Worker;
+import io.sluice.worker.gate.SlotGate;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code sluice worker}: one worker pod. Consumes, gates, queries, projects, publishes; serves metrics and health. */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Run a worker: consume org batches, take a slot before each query, pause when refused, publish projections.")
+public final class WorkerCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
+
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--id", description = "Worker id in logs, lease owners and client ids (default: host name and pid).")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+        SluiceConfig cfg = config.load();
+        String workerId = id != null ? id : ManagementFactory.getRuntimeMXBean().getName();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+
+        SlotGate gate = Gates.open(cfg, workerId, registry);
+        Worker worker;
+        try {
+            worker = new Worker(workerId, cfg, gate, registry);
+        } catch (RuntimeException e) {
+            gate.close();
+            throw e;
+        }
+        try (Admin admin = KafkaClients.admin(cfg.kafka())) {
+            KafkaClients.ensureTopics(admin, cfg.kafka(), Duration.ofSeconds(30));
+        }
+        HealthState health = new HealthState()
+                .readiness("slot-pool", worker.loop()::gateHealthy)
+                .liveness("poll-loop", worker.loop()::live);
+        CountDownLatch done = new CountDownLatch(1);
+        try (MetricsServer metrics = MetricsServer.start(cfg.metrics().bind(), cfg.metrics().port(), registry, health)) {
+            LOG.info("worker {} started: batches from {}, metrics on {}:{}", workerId, cfg.kafka().topics().batches(),
+                    cfg.metrics().bind(), metrics.port());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                worker.close();
+                done.countDown();
+            }, "sluice-shutdown"));
+            worker.start();
+            done.await();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,106 @@
+package io.sluice.worker;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.sluice.config.SluiceConfig;
+import io.sluice.kafka.KafkaClients;
+import io.sluice.projection.ProjectionSettings;
+import io.sluice.projection.SpikeProjector;
+import io.sluice.retry.Backoff;
+import io.sluice.snuba.SnubaClient;
+import io.sluice.snuba.SnubaSettings;
+import io.sluice.worker.gate.SlotGate;
+import io.sluice.worker.sink.DeadLetterSink;
+import io.sluice.worker.sink.ResultSink;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.SplittableRandom;
+
+/**
+ * One worker: wires consumer, gate, Snuba client, projector and sinks by hand and runs the poll loop
+ * on its own thread. {@code sluice worker} runs one per process; {@code sluice local} and tests run several.
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    private final String id;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final SnubaClient snuba;
+    private final SlotGate gate;
+    private final WorkerLoop loop;
+    private final Thread thread;
+    private final KafkaClientMetrics consumerMetrics;
+    private final KafkaClientMetrics producerMetrics;
+
+    /** Builds everything, validating settings first; connects nothing until {@link #start()}. */
+    public Worker(String id, SluiceConfig config, SlotGate gate, MeterRegistry registry) {
+        this.id = id;
+        this.gate = gate;
+        SluiceConfig.Snuba s = config.snuba();
+        SluiceConfig.Projection p = config.projection();
+        SluiceConfig.Retry r = config.worker().retry();
+        SpikeProjector projector = new SpikeProjector(new ProjectionSettings(p.historyDays(), p.multiplier(), p.floor()));
+        this.consumer = KafkaClients.consumer(config.kafka(), "sluice-" + id);
+        try {
+            this.producer = KafkaClients.producer(config.kafka(), "sluice-" + id);
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
+        }
+        this.snuba = new SnubaClient(new SnubaSettings(s.url(), s.dataset(), s.referrer(), s.timeout()), registry);
+        OrgProcessor processor = new OrgProcessor(snuba, projector,
+                new ResultSink(producer, config.kafka().topics().results()),
+                new DeadLetterSink(producer, config.kafka().topics().deadLetter()),
+                Backoff.exponentialWithFullJitter(r.initialBackoff(), r.maxBackoff()), r.maxAttempts(),
+                InstantSource.system(), new SplittableRandom(), registry);
+        Duration slotWait = config.slots().leaseTtl();
+        this.loop = new WorkerLoop(id, consumer, config.kafka().topics().batches(), gate, processor,
+                new DeadLetterSink(producer, config.kafka().topics().deadLetter()), config.worker().maxInFlight(),
+                slotWait, config.worker().shutdownGrace(), System::nanoTime, registry);
+        this.consumerMetrics = new KafkaClientMetrics(consumer);
+        this.producerMetrics = new KafkaClientMetrics(producer);
+        consumerMetrics.bindTo(registry);
+        producerMetrics.bindTo(registry);
+        this.thread = Thread.ofPlatform().name("sluice-poll-" + id).unstarted(loop);
+    }
+
+    public Worker start() {
+        thread.start();
+        return this;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public WorkerLoop loop() {
+        return loop;
+    }
+
+    /** Graceful stop: in-flight orgs get the grace period, finished work is committed, clients closed. */
+    @Override
+    public void close() {
+        loop.stop();
+        try {
+            if (thread.isAlive() && !loop.awaitStopped(Duration.ofMinutes(5))) {
+                LOG.warn("worker {} did not stop in time", id);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeClients();
+    }
+
+    private void closeClients() {
+        consumerMetrics.close();
+        producerMetrics.close();
+        producer.close(Duration.ofSeconds(10));
+        snuba.close();
+        gate.close();
+    }
+}

@@ -1,0 +1,51 @@
+package io.sluice.worker.gate;
+
+import io.sluice.slots.Acquisition;
+import io.sluice.slots.Lease;
+import io.sluice.slots.SlotPool;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/** The slot pool as the worker's gate. */
+public final class PoolGate implements SlotGate {
+    private final SlotPool pool;
+
+    public PoolGate(SlotPool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public CompletableFuture<Result> acquire(String owner, Duration maxWait) {
+        CompletableFuture<Acquisition> pending = pool.acquire(owner, maxWait);
+        CompletableFuture<Result> result = pending.thenApply(a -> switch (a) {
+            case Acquisition.Granted g -> new Granted(permit(g.lease()));
+            case Acquisition.Refused r -> new Refused(r.reason().toString(), r.retryAfter());
+            case Acquisition.Failed f -> new Unavailable(f.cause());
+        });
+        // Cancelling our answer withdraws the ticket from the pool's queue.
+        result.whenComplete((x, e) -> {
+            if (result.isCancelled()) pending.cancel(false);
+        });
+        return result;
+    }
+
+    private Permit permit(Lease lease) {
+        return new Permit() {
+            @Override
+            public CompletableFuture<?> lost() {
+                return lease.lost();
+            }
+
+            @Override
+            public void release() {
+                pool.release(lease);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}
