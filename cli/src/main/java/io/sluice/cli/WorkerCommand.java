@@ -11,6 +11,7 @@ import io.sluice.kafka.KafkaClients;
 import io.sluice.metrics.HealthState;
 import io.sluice.metrics.MetricsServer;
 import io.sluice.worker.Worker;
+import io.sluice.worker.gate.Gates;
 import io.sluice.worker.gate.SlotGate;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;

@@ -69,6 +69,7 @@ public final class WorkerLoop implements Runnable {
     private long gateRetryNanos = GATE_RETRY_MIN_NANOS;
     private final AtomicInteger pausedByGate = new AtomicInteger();
     private final AtomicInteger inFlightGauge = new AtomicInteger();
+    private volatile int assigned;
     private final Counter pauses;
 
     public WorkerLoop(String workerId, Consumer<byte[], byte[]> consumer, String topic, SlotGate gate, OrgProcessor processor,
@@ -133,6 +134,11 @@ public final class WorkerLoop implements Runnable {
 
     public int inFlight() {
         return inFlightGauge.get();
+    }
+
+    /** Partitions this worker owns right now. */
+    public int assignedPartitions() {
+        return assigned;
     }
 
     public long pauses() {
@@ -397,6 +403,7 @@ public final class WorkerLoop implements Runnable {
             for (TopicPartition tp : partitions) {
                 table.computeIfAbsent(tp, p -> new PartitionWork(p, ++epochs));
             }
+            assigned = table.size();
             // Pause state is ours, not the consumer's: re-derive it for every partition now.
             applyPauses(nanoTime.getAsLong());
         }
@@ -412,6 +419,7 @@ public final class WorkerLoop implements Runnable {
                     gone.add(w);
                 }
             }
+            assigned = table.size();
             return gone;
         }
     }
