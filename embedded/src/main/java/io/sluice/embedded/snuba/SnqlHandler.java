@@ -1,0 +1,192 @@
+package io.sluice.embedded.snuba;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/** The {@code POST /{dataset}/snql} path: validate, admit, hold, answer (DESIGN section 5). */
+final class SnqlHandler {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'+00:00'")
+            .withZone(ZoneOffset.UTC);
+    private static final List<Map<String, String>> META = List.of(
+            Map.of("name", "project_id", "type", "UInt64"),
+            Map.of("name", "time", "type", "DateTime"),
+            Map.of("name", "total", "type", "UInt64"));
+
+    private final ObjectMapper json;
+    private final SyntheticData data;
+    private final ConcurrencyGate gate;
+    private final RequestCounters counters;
+    private final Random random;
+    private final LatencyModel latency;
+    private final Duration maxStall;
+    private final Supplier<Faults> faults;
+    private final Supplier<CompletableFuture<Void>> unstalled;
+
+    SnqlHandler(ObjectMapper json, SyntheticData data, ConcurrencyGate gate, RequestCounters counters, Random random,
+                LatencyModel latency, Duration maxStall, Supplier<Faults> faults,
+                Supplier<CompletableFuture<Void>> unstalled) {
+        this.json = json;
+        this.data = data;
+        this.gate = gate;
+        this.counters = counters;
+        this.random = random;
+        this.latency = latency;
+        this.maxStall = maxStall;
+        this.faults = faults;
+        this.unstalled = unstalled;
+    }
+
+    /** An answer: HTTP status and JSON body. */
+    record Answer(int status, Object body) {}
+
+    Answer handle(String referrerHeader, byte[] body) throws InterruptedException {
+        counters.requests.increment();
+        JsonNode request;
+        try {
+            request = json.readTree(body);
+        } catch (Exception e) {
+            return invalid("body is not JSON: " + e.getMessage());
+        }
+        if (request == null || !request.isObject()) {
+            return invalid("body is not a JSON object");
+        }
+        SnqlQuery query;
+        try {
+            query = SnqlQuery.parse(request.path("query").asText(null));
+        } catch (SnqlQuery.InvalidQueryException e) {
+            return invalid(e.getMessage());
+        }
+        JsonNode tenantOrg = request.path("tenant_ids").path("organization_id");
+        if (!tenantOrg.canConvertToLong()) {
+            return invalid("tenant_ids.organization_id is missing; it must equal the query's org_id " + query.orgId());
+        }
+        if (tenantOrg.asLong() != query.orgId()) {
+            return invalid("tenant_ids.organization_id " + tenantOrg.asLong() + " differs from the query's org_id "
+                    + query.orgId());
+        }
+        String referrer = referrerHeader != null && !referrerHeader.isBlank() ? referrerHeader
+                : request.path("tenant_ids").path("referrer").asText("<unknown>");
+        counters.query(query.orgId());
+
+        Faults f = faults.get();
+        if (f.extra429Ratio() > 0 && random.nextDouble() < f.extra429Ratio()) {
+            return rateLimited(referrer, gate.inFlight(referrer), "injected");
+        }
+        if (!gate.tryEnter(referrer)) {
+            return rateLimited(referrer, gate.limit(), "over the limit");
+        }
+        try {
+            holdWhileStalled();
+            long millis = Math.round(latency.sampleMillis(random) * faults.get().slowdown());
+            if (millis > 0) {
+                Thread.sleep(millis);
+            }
+            Faults now = faults.get();
+            if (now.failOrgs().contains(query.orgId())) {
+                return serverError("simulated failure for organization " + query.orgId());
+            }
+            if (now.errorRatio() > 0 && random.nextDouble() < now.errorRatio()) {
+                return serverError("simulated ClickHouse error");
+            }
+            counters.ok(query.orgId());
+            return new Answer(200, Map.of("data", rows(query), "meta", META));
+        } finally {
+            gate.exit(referrer); // before the answer is written: a client that got it may send its next query at once
+        }
+    }
+
+    private void holdWhileStalled() throws InterruptedException {
+        CompletableFuture<Void> gateOpen = unstalled.get();
+        if (gateOpen.isDone()) {
+            return;
+        }
+        try {
+            gateOpen.get(maxStall.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // A stall is bounded: the query goes on as if un-stalled.
+        }
+    }
+
+    private List<Map<String, Object>> rows(SnqlQuery query) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        long bucketHours = query.granularity().toHours();
+        for (long project : data.projects(query.orgId())) {
+            for (Instant bucket = query.start(); bucket.isBefore(query.end());
+                 bucket = bucket.plus(bucketHours, ChronoUnit.HOURS)) {
+                long sum = 0;
+                boolean any = false;
+                for (int h = 0; h < bucketHours; h++) {
+                    Instant hour = bucket.plus(h, ChronoUnit.HOURS);
+                    if (!hour.isBefore(query.end())) {
+                        break;
+                    }
+                    OptionalLong v = data.total(query.orgId(), project, hour);
+                    if (v.isPresent()) {
+                        sum += v.getAsLong();
+                        any = true;
+                    }
+                }
+                if (any) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("project_id", project);
+                    row.put("time", TIME.format(bucket));
+                    row.put("total", sum);
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    private Answer invalid(String message) {
+        counters.badRequests.increment();
+        return new Answer(400, Map.of("error", Map.of("type", "invalid_query", "message", message)));
+    }
+
+    private Answer serverError(String message) {
+        counters.serverErrors.increment();
+        return new Answer(500, Map.of("error", Map.of("type", "clickhouse", "message", message, "code", 1000)));
+    }
+
+    private Answer rateLimited(String referrer, int used, String why) {
+        counters.rateLimited.increment();
+        int limit = gate.limit();
+        String reason = "concurrent policy " + used + " exceeds limit of " + limit + " for referrer " + referrer
+                + " (" + why + ")";
+        Map<String, Object> policy = new LinkedHashMap<>();
+        policy.put("can_run", false);
+        policy.put("max_threads", 0);
+        policy.put("explanation", Map.of("reason", reason, "overrides", Map.of(), "storage_key", "StorageKey.OUTCOMES_HOURLY"));
+        policy.put("is_throttled", false);
+        policy.put("throttle_threshold", limit);
+        policy.put("rejection_threshold", limit);
+        policy.put("quota_used", used + 1);
+        policy.put("quota_unit", "concurrent_queries");
+        policy.put("suggestion", "scan less concurrently please");
+        Map<String, Object> allowance = Map.of(
+                "details", Map.of("ConcurrentRateLimitAllocationPolicy", policy),
+                "summary", Map.of("threads_used", 0, "is_successful", false, "is_rejected", true,
+                        "is_throttled", false, "rejection_storage_key", "StorageKey.OUTCOMES_HOURLY"));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", Map.of("type", "rate-limited",
+                "message", "Query on could not be run due to allocation policies, info: " + reason));
+        body.put("quota_allowance", allowance);
+        return new Answer(429, body);
+    }
+}
