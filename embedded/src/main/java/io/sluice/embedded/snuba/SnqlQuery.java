@@ -27,9 +27,9 @@ public record SnqlQuery(long orgId, Instant start, Instant end, Duration granula
         if (snql == null || snql.isBlank()) {
             throw new InvalidQueryException("query is missing or empty");
         }
-        long org = Long.parseLong(find(ORG, snql, "a condition org_id = N"));
-        Instant start = dateTime(find(FROM, snql, "a condition timestamp >= toDateTime('...')"));
-        Instant end = dateTime(find(TO, snql, "a condition timestamp < toDateTime('...')"));
+        long org = Long.parseLong(find(ORG, snql, "org_id = N condition"));
+        Instant start = dateTime(find(FROM, snql, "timestamp >= toDateTime('...') condition"));
+        Instant end = dateTime(find(TO, snql, "timestamp < toDateTime('...') condition"));
         Matcher g = GRANULARITY.matcher(snql);
         long seconds = g.find() ? Long.parseLong(g.group(1)) : 3600;
         if (seconds <= 0 || seconds % 3600 != 0) {
