@@ -1,0 +1,66 @@
+package io.sluice.slots;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A fleet-wide counting semaphore with leases: at most {@code limit} live leases exist at any
+ * moment, whatever crashes, restarts or clock skew. Waiters are served first come, first served
+ * across every client of the pool, and are woken by a direct hand-off when a slot frees up.
+ *
+ * <p>Refusal is a value ({@link Acquisition.Refused}), not an exception. A Redis error or timeout
+ * is {@link Acquisition.Failed}: callers fail closed and run nothing. Held leases are renewed
+ * by the pool until released; {@link Lease#lost()} tells the holder when it can no longer be sure.
+ */
+public interface SlotPool extends AutoCloseable {
+
+    /**
+     * Takes a slot for {@code owner}. With {@code maxWait} zero it tries once; otherwise it
+     * queues a FIFO ticket and completes when the pool hands this ticket a slot, with
+     * {@link Acquisition.Refused} once {@code maxWait} has passed, or with {@link Acquisition.Failed}.
+     * The future never completes exceptionally. Cancelling it withdraws the ticket (and gives
+     * back a slot that was granted meanwhile).
+     */
+    CompletableFuture<Acquisition> acquire(String owner, Duration maxWait);
+
+    /** {@link #acquire} for callers on a (virtual) thread that may block. */
+    default Acquisition acquireBlocking(String owner, Duration timeout) {
+        CompletableFuture<Acquisition> pending = acquire(owner, timeout);
+        try {
+            return pending.join();
+        } catch (java.util.concurrent.CancellationException e) {
+            return new Acquisition.Failed(e);
+        } finally {
+            if (Thread.currentThread().isInterrupted()) {
+                pending.cancel(false);
+            }
+        }
+    }
+
+    /**
+     * Gives the slot back (the next waiter gets it in the same Redis round trip) and stops
+     * renewing it. Completes when Redis answered; completes exceptionally only with a
+     * {@link SlotPoolException} when Redis could not be reached (the lease then expires on its own).
+     */
+    CompletableFuture<Void> release(Lease lease);
+
+    /** A snapshot of the whole pool, read from Redis. Throws {@link SlotPoolException} when Redis fails. */
+    PoolStatus status();
+
+    /**
+     * Changes the live limit for every client of the pool. Lowering revokes nothing: it only
+     * stops grants until fewer than {@code limit} leases are live. Raising hands the new slots to
+     * waiters at once. Returns the previous limit (or the configured one if none was stored yet).
+     */
+    int setLimit(int limit);
+
+    /** Deletes expired leases and dead clients now and serves waiters; returns the number of leases reaped. */
+    int reap();
+
+    /** Leases this client holds right now. */
+    int held();
+
+    /** Releases this client's leases, withdraws its tickets, closes its connections. */
+    @Override
+    void close();
+}

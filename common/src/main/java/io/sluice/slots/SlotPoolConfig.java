@@ -1,0 +1,118 @@
+package io.sluice.slots;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of one pool client, validated on construction with messages that name the key.
+ *
+ * @param pool           {@value #POOL}: the pool's name; every key is {@code sluice:{pool}:...}
+ * @param limit          {@value #LIMIT}: the initial limit, stored in Redis only if none is there
+ * @param leaseTtl       {@value #LEASE_TTL}: a crashed holder's slot returns within this
+ * @param renewEvery     {@value #RENEW_EVERY}: how often held leases are renewed; below lease-ttl
+ * @param ticketTtl      {@value #TICKET_TTL}: a dead client's queued tickets are skipped after this
+ * @param fallbackWake   {@value #FALLBACK_WAKE}: a waiter re-checks its ticket this often in case a hand-off message was lost
+ * @param commandTimeout {@value #COMMAND_TIMEOUT}: a Redis command that takes longer fails (closed)
+ */
+public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration renewEvery, Duration ticketTtl,
+                             Duration fallbackWake, Duration commandTimeout) {
+
+    public static final String POOL = "slots.pool";
+    public static final String LIMIT = "slots.limit";
+    public static final String LEASE_TTL = "slots.lease-ttl";
+    public static final String RENEW_EVERY = "slots.renew-every";
+    public static final String TICKET_TTL = "slots.ticket-ttl";
+    public static final String FALLBACK_WAKE = "slots.fallback-wake";
+    public static final String COMMAND_TIMEOUT = "slots.command-timeout";
+
+    private static final Duration MIN_TTL = Duration.ofMillis(100);
+
+    public SlotPoolConfig {
+        if (pool == null || pool.isBlank()) {
+            throw new IllegalArgumentException(POOL + " must be a non-empty name, e.g. snuba.getsentry.get_spike_projections");
+        }
+        if (pool.contains("{") || pool.contains("}")) {
+            throw new IllegalArgumentException(POOL + " '" + pool + "' must not contain '{' or '}': the name is the keys' Redis Cluster hash tag");
+        }
+        if (limit < 1) {
+            throw new IllegalArgumentException(LIMIT + " must be >= 1, was " + limit);
+        }
+        requireAtLeast(LEASE_TTL, leaseTtl, MIN_TTL);
+        requireAtLeast(RENEW_EVERY, renewEvery, Duration.ofMillis(10));
+        if (renewEvery.compareTo(leaseTtl) >= 0) {
+            throw new IllegalArgumentException(RENEW_EVERY + " (" + renewEvery + ") must be shorter than " + LEASE_TTL
+                    + " (" + leaseTtl + "), e.g. a third of it, or leases lapse while held");
+        }
+        requireAtLeast(TICKET_TTL, ticketTtl, MIN_TTL);
+        requireAtLeast(FALLBACK_WAKE, fallbackWake, Duration.ofMillis(10));
+        requireAtLeast(COMMAND_TIMEOUT, commandTimeout, Duration.ofMillis(10));
+    }
+
+    /** Defaults for everything but the name: limit 50, lease-ttl 30s, renew-every 10s, ticket-ttl 10s, fallback-wake 1s, command-timeout 2s. */
+    public static Builder builder(String pool) {
+        return new Builder(pool);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(pool).limit(limit).leaseTtl(leaseTtl).renewEvery(renewEvery).ticketTtl(ticketTtl)
+                .fallbackWake(fallbackWake).commandTimeout(commandTimeout);
+    }
+
+    private static void requireAtLeast(String key, Duration value, Duration min) {
+        if (value == null) {
+            throw new IllegalArgumentException(key + " must be set, e.g. " + min.multipliedBy(10).toMillis() + "ms");
+        }
+        if (value.compareTo(min) < 0) {
+            throw new IllegalArgumentException(key + " must be >= " + min.toMillis() + "ms, was " + value.toMillis() + "ms");
+        }
+    }
+
+    /** Fluent construction of a {@link SlotPoolConfig}; {@link #build()} validates. */
+    public static final class Builder {
+        private final String pool;
+        private int limit = 50;
+        private Duration leaseTtl = Duration.ofSeconds(30);
+        private Duration renewEvery = Duration.ofSeconds(10);
+        private Duration ticketTtl = Duration.ofSeconds(10);
+        private Duration fallbackWake = Duration.ofSeconds(1);
+        private Duration commandTimeout = Duration.ofSeconds(2);
+
+        private Builder(String pool) {
+            this.pool = pool;
+        }
+
+        public Builder limit(int limit) {
+            this.limit = limit;
+            return this;
+        }
+
+        public Builder leaseTtl(Duration leaseTtl) {
+            this.leaseTtl = Objects.requireNonNull(leaseTtl, LEASE_TTL);
+            return this;
+        }
+
+        public Builder renewEvery(Duration renewEvery) {
+            this.renewEvery = Objects.requireNonNull(renewEvery, RENEW_EVERY);
+            return this;
+        }
+
+        public Builder ticketTtl(Duration ticketTtl) {
+            this.ticketTtl = Objects.requireNonNull(ticketTtl, TICKET_TTL);
+            return this;
+        }
+
+        public Builder fallbackWake(Duration fallbackWake) {
+            this.fallbackWake = Objects.requireNonNull(fallbackWake, FALLBACK_WAKE);
+            return this;
+        }
+
+        public Builder commandTimeout(Duration commandTimeout) {
+            this.commandTimeout = Objects.requireNonNull(commandTimeout, COMMAND_TIMEOUT);
+            return this;
+        }
+
+        public SlotPoolConfig build() {
+            return new SlotPoolConfig(pool, limit, leaseTtl, renewEvery, ticketTtl, fallbackWake, commandTimeout);
+        }
+    }
+}

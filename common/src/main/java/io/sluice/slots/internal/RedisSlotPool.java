@@ -1,0 +1,568 @@
+package io.sluice.slots.internal;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.event.connection.ConnectionActivatedEvent;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sluice.slots.Acquisition;
+import io.sluice.slots.Lease;
+import io.sluice.slots.LeaseLoss;
+import io.sluice.slots.PoolStatus;
+import io.sluice.slots.SlotPool;
+import io.sluice.slots.SlotPoolConfig;
+import io.sluice.slots.SlotPoolException;
+import io.sluice.slots.internal.SlotScripts.Script;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+
+/**
+ * The {@link SlotPool} over Redis: one Lettuce client per instance with one command connection
+ * (pipelined, shared by all callers) and one pub/sub connection on which other clients' releases
+ * hand this client its grants ({@code sluice:{pool}:grants:<clientId>}). See {@code docs/} and
+ * the scripts' headers for the key layout.
+ */
+public final class RedisSlotPool implements SlotPool {
+    private static final Logger log = LoggerFactory.getLogger(RedisSlotPool.class);
+    private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private final SlotPoolConfig config;
+    private final String clientId;
+    private final String[] keys;
+    private final String[] renewKeys;
+    private final String channelPrefix;
+    private final String ttlMs;
+    private final String initialLimit;
+    private final HolderClock clock;
+    private final SlotMetrics metrics;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> connection;
+    private final RedisAsyncCommands<String, String> redis;
+    private final StatefulRedisPubSubConnection<String, String> pubsub;
+    private final SlotScripts scripts;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService completions = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("sluice-slots-", 0).factory());
+    private final Map<Long, Waiter> waiters = new ConcurrentHashMap<>();
+    private final Map<String, HeldLease> held = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Disposable reconnects;
+
+    private RedisSlotPool(RedisURI uri, SlotPoolConfig config, MeterRegistry registry, LongSupplier nanoTime) {
+        this.config = config;
+        this.clientId = Long.toString(UUID.randomUUID().getMostSignificantBits() & Long.MAX_VALUE, 36);
+        String prefix = "sluice:{" + config.pool() + "}:";
+        this.keys = new String[] {prefix + "limit", prefix + "leases", prefix + "queue", prefix + "clients"};
+        this.renewKeys = new String[] {keys[0], keys[1]};
+        this.channelPrefix = prefix + "grants:";
+        this.ttlMs = Long.toString(config.leaseTtl().toMillis());
+        this.initialLimit = Integer.toString(config.limit());
+        this.clock = new HolderClock(nanoTime);
+        this.metrics = new SlotMetrics(registry, config.pool(), held);
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().daemon().name("sluice-slots-timer-" + config.pool()).factory());
+        timers.setRemoveOnCancelPolicy(true);
+        this.scheduler = timers;
+
+        this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
+        uri.setTimeout(config.commandTimeout());
+        this.client = RedisClient.create(resources, uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // Fail fast while disconnected: callers fail closed rather than queue behind an outage.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
+                .socketOptions(SocketOptions.builder().connectTimeout(config.commandTimeout()).keepAlive(true).build())
+                .build());
+        try {
+            this.connection = client.connect(StringCodec.UTF8);
+            this.redis = connection.async();
+            this.pubsub = client.connectPubSub(StringCodec.UTF8);
+            pubsub.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    completions.execute(() -> onGrantMessage(message));
+                }
+            });
+            pubsub.sync().subscribe(channelPrefix + clientId);
+            this.scripts = new SlotScripts(redis);
+            scripts.loadAll().get(config.commandTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+            heartbeat().get(config.commandTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            shutdownQuietly();
+            throw new SlotPoolException("cannot open slot pool " + config.pool() + " at " + uri.toString(), e);
+        }
+        long beat = Math.max(1, config.ticketTtl().toNanos() / 3);
+        scheduler.scheduleWithFixedDelay(this::heartbeatQuietly, beat, beat, TimeUnit.NANOSECONDS);
+        // After a reconnect, say we are alive at once: Redis may have restarted without our client entry.
+        this.reconnects = resources.eventBus().get().filter(e -> e instanceof ConnectionActivatedEvent)
+                .subscribe(e -> scheduler.execute(this::heartbeatQuietly));
+    }
+
+    /** Connects to {@code uri} ({@code redis://}, {@code rediss://}, with credentials, as Lettuce parses it). */
+    public static RedisSlotPool connect(String uri, SlotPoolConfig config, MeterRegistry registry) {
+        return connect(RedisURI.create(uri), config, registry, System::nanoTime);
+    }
+
+    /** As {@link #connect(String, SlotPoolConfig, MeterRegistry)} with the holder-side clock supplied. */
+    public static RedisSlotPool connect(RedisURI uri, SlotPoolConfig config, MeterRegistry registry, LongSupplier nanoTime) {
+        Objects.requireNonNull(config, "config");
+        return new RedisSlotPool(uri, config, Objects.requireNonNull(registry, "registry"), nanoTime);
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    public SlotPoolConfig config() {
+        return config;
+    }
+
+    // ---- acquire ----------------------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<Acquisition> acquire(String owner, Duration maxWait) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(maxWait, "maxWait");
+        if (maxWait.isNegative()) {
+            throw new IllegalArgumentException("maxWait must be >= 0, was " + maxWait);
+        }
+        long start = clock.now();
+        if (closed.get()) {
+            metrics.error(0);
+            return CompletableFuture.completedFuture(new Acquisition.Failed(closedException()));
+        }
+        long n = sequence.incrementAndGet();
+        String base = LeaseIds.base(owner, clientId, n);
+        if (maxWait.isZero()) {
+            return tryOnce(owner, base, start);
+        }
+        Waiter w = new Waiter(n, owner, base, LeaseIds.ticket(base, config.leaseTtl().toMillis()), start);
+        waiters.put(n, w);
+        w.future.whenComplete((outcome, error) -> onWaiterDone(w, outcome));
+        w.timeout = scheduler.schedule(() -> w.future.complete(
+                new Acquisition.Refused(Acquisition.Refused.Reason.WAIT_TIMED_OUT, config.fallbackWake(), w.position)),
+                maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        send(w);
+        return w.future;
+    }
+
+    private CompletableFuture<Acquisition> tryOnce(String owner, String base, long start) {
+        CompletableFuture<Acquisition> result = new CompletableFuture<>();
+        long sent = clock.now();
+        scripts.run(Script.ACQUIRE, keys, acquireArgs(base, "")).whenCompleteAsync((reply, error) -> {
+            Acquisition outcome;
+            if (error != null) {
+                outcome = new Acquisition.Failed(SlotScripts.unwrap(error));
+                metrics.error(clock.now() - start);
+            } else if ((Long) reply.get(0) == 1) {
+                HeldLease lease = hold(owner, (String) reply.get(1), (Long) reply.get(2),
+                        clock.deadline(sent, (Long) reply.get(3), (Long) reply.get(2)));
+                figures((Long) reply.get(5), (Long) reply.get(4));
+                outcome = new Acquisition.Granted(lease);
+                metrics.granted(clock.now() - start);
+            } else {
+                clock.observe(sent, (Long) reply.get(2));
+                figures((Long) reply.get(4), (Long) reply.get(3));
+                outcome = new Acquisition.Refused(Acquisition.Refused.Reason.FULL, config.fallbackWake(), (Long) reply.get(1));
+                metrics.refused(clock.now() - start);
+            }
+            if (!result.complete(outcome) && outcome instanceof Acquisition.Granted g) {
+                abandon((HeldLease) g.lease()); // the caller cancelled meanwhile
+            }
+        }, completions);
+        return result;
+    }
+
+    /** Runs the acquire script for a waiter: first arrival, or its fallback re-check. */
+    private void send(Waiter w) {
+        long sent = clock.now();
+        scripts.run(Script.ACQUIRE, keys, acquireArgs(w.base, w.ticket)).whenCompleteAsync((reply, error) -> {
+            if (error != null) {
+                w.future.complete(new Acquisition.Failed(SlotScripts.unwrap(error)));
+                return;
+            }
+            long code = (Long) reply.get(0);
+            if (code == 1) {
+                figures((Long) reply.get(5), (Long) reply.get(4));
+                grant(w, (String) reply.get(1), (Long) reply.get(2), clock.deadline(sent, (Long) reply.get(3), (Long) reply.get(2)));
+                return;
+            }
+            clock.observe(sent, (Long) reply.get(2));
+            figures((Long) reply.get(4), (Long) reply.get(3));
+            if (w.queuedNanos == 0) {
+                w.queuedNanos = sent;
+            }
+            w.position = (Long) reply.get(1);
+            if (!w.future.isDone() && !closed.get()) {
+                w.fallback = scheduler.schedule(() -> {
+                    if (!w.future.isDone()) {
+                        send(w);
+                    }
+                }, config.fallbackWake().toNanos(), TimeUnit.NANOSECONDS);
+            }
+        }, completions);
+    }
+
+    private String[] acquireArgs(String base, String ticket) {
+        return new String[] {initialLimit, base, ttlMs, ticket, channelPrefix, "1", clientId,
+                Long.toString(config.ticketTtl().toMillis())};
+    }
+
+    /** A grant published by another client's release (or set-limit, reap, heartbeat): {@code expiryMs|leaseId}. */
+    private void onGrantMessage(String message) {
+        int bar = message.indexOf('|');
+        long expiryMs;
+        String leaseId;
+        LeaseIds.Parsed parsed;
+        try {
+            expiryMs = Long.parseLong(message.substring(0, bar));
+            leaseId = message.substring(bar + 1);
+            parsed = LeaseIds.parse(leaseId);
+        } catch (RuntimeException e) {
+            log.warn("slot pool {}: ignoring a malformed grant message '{}'", config.pool(), message);
+            return;
+        }
+        Waiter w = waiters.get(parsed.n());
+        if (w != null && w.owner.equals(parsed.owner())) {
+            grant(w, leaseId, expiryMs, clock.deadlineOfHandOff(expiryMs));
+        } else if (!held.containsKey(leaseId)) {
+            // The waiter gave up or was cancelled before its ticket came up: give the slot back.
+            releaseId(leaseId);
+        }
+    }
+
+    private void grant(Waiter w, String leaseId, long expiryMs, long deadlineNanos) {
+        if (held.containsKey(leaseId)) {
+            return; // delivered twice (publish and fallback); the first one counted
+        }
+        if (clock.passed(deadlineNanos)) {
+            // Too late to be sure of it (a very stale hand-off): give it back and queue again.
+            releaseId(leaseId);
+            if (!w.future.isDone()) {
+                send(w);
+            }
+            return;
+        }
+        HeldLease lease = hold(w.owner, leaseId, expiryMs, deadlineNanos);
+        if (lease != null && !w.future.complete(new Acquisition.Granted(lease))) {
+            abandon(lease);
+        }
+    }
+
+    private void onWaiterDone(Waiter w, Acquisition outcome) {
+        waiters.remove(w.n);
+        w.cancelTimers();
+        long elapsed = clock.now() - w.startNanos;
+        if (outcome instanceof Acquisition.Granted) {
+            metrics.granted(elapsed);
+            if (w.queuedNanos != 0) {
+                metrics.waited(clock.now() - w.queuedNanos);
+            }
+            return;
+        }
+        if (outcome instanceof Acquisition.Failed) {
+            metrics.error(elapsed);
+        } else if (outcome instanceof Acquisition.Refused) {
+            metrics.refused(elapsed);
+        }
+        // Withdraw the ticket; should it have been served meanwhile, the grant message finds no
+        // waiter and gives the slot back.
+        redis.zrem(keys[2], w.ticket);
+    }
+
+    // ---- holding ----------------------------------------------------------------------------
+
+    private HeldLease hold(String owner, String leaseId, long expiryMs, long deadlineNanos) {
+        HeldLease lease = new HeldLease(leaseId, owner, config.pool(), clock.now(), expiryMs, deadlineNanos);
+        if (held.putIfAbsent(leaseId, lease) != null) {
+            return null;
+        }
+        synchronized (lease) {
+            lease.renewal = scheduler.schedule(() -> renew(lease), config.renewEvery().toNanos(), TimeUnit.NANOSECONDS);
+            lease.watchdog = scheduler.schedule(() -> watch(lease), clock.nanosUntil(deadlineNanos), TimeUnit.NANOSECONDS);
+        }
+        return lease;
+    }
+
+    private void renew(HeldLease lease) {
+        long sent;
+        CompletableFuture<List<Object>> reply;
+        synchronized (lease) {
+            // Under the lease's lock so that a release sent concurrently is ordered after this renewal.
+            if (!lease.active.get()) {
+                return;
+            }
+            sent = clock.now();
+            reply = scripts.run(Script.RENEW, renewKeys, lease.id(), ttlMs, initialLimit);
+        }
+        reply.whenComplete((r, error) -> {
+            if (!lease.active.get()) {
+                return;
+            }
+            if (error != null) {
+                long left = clock.nanosUntil(lease.deadlineNanos());
+                long retry = Math.max(MIN_RETRY_NANOS, Math.min(config.renewEvery().toNanos(), left / 4));
+                log.debug("slot pool {}: renewing {} failed, retrying in {} ms: {}", config.pool(), lease.id(),
+                        retry / 1_000_000, SlotScripts.unwrap(error).toString());
+                scheduleRenewal(lease, retry);
+                return;
+            }
+            long code = (Long) r.get(0);
+            if (code == 0) {
+                lose(lease, LeaseLoss.Reason.REVOKED, "the lease is gone from Redis and the pool had no room to re-admit it");
+                return;
+            }
+            long expiryMs = (Long) r.get(1);
+            lease.extended(expiryMs, clock.deadline(sent, (Long) r.get(2), expiryMs));
+            if (code == 2) {
+                log.info("slot pool {}: lease {} had vanished from Redis and was re-admitted", config.pool(), lease.id());
+            }
+            scheduleRenewal(lease, config.renewEvery().toNanos());
+        });
+    }
+
+    private void scheduleRenewal(HeldLease lease, long delayNanos) {
+        synchronized (lease) {
+            if (lease.active.get() && !scheduler.isShutdown()) {
+                lease.renewal = scheduler.schedule(() -> renew(lease), delayNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    /** Fires at the holder-side deadline: no renewal got through in time, so stop trusting the lease. */
+    private void watch(HeldLease lease) {
+        if (!lease.active.get()) {
+            return;
+        }
+        if (clock.passed(lease.deadlineNanos())) {
+            lose(lease, LeaseLoss.Reason.DEADLINE_PASSED, "no renewal succeeded before the holder-side deadline");
+            return;
+        }
+        synchronized (lease) {
+            if (lease.active.get()) {
+                lease.watchdog = scheduler.schedule(() -> watch(lease), clock.nanosUntil(lease.deadlineNanos()),
+                        TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private void lose(HeldLease lease, LeaseLoss.Reason reason, String detail) {
+        boolean ended;
+        synchronized (lease) {
+            ended = lease.end();
+        }
+        if (!ended) {
+            return;
+        }
+        held.remove(lease.id());
+        if (reason != LeaseLoss.Reason.CLOSED) {
+            metrics.lost();
+            log.warn("slot pool {}: lost lease {} ({}): {}", config.pool(), lease.id(), reason, detail);
+        }
+        LeaseLoss loss = new LeaseLoss(reason, lease.id(), Duration.ofNanos(clock.now() - lease.grantedNanos()), detail);
+        completions.execute(() -> lease.lostFuture().complete(loss));
+        if (reason == LeaseLoss.Reason.DEADLINE_PASSED) {
+            releaseId(lease.id()); // if Redis still has it, free the slot now rather than at expiry
+        }
+    }
+
+    /** Gives back a lease nobody will use (the waiter or caller went away first). */
+    private void abandon(HeldLease lease) {
+        synchronized (lease) {
+            lease.end();
+            held.remove(lease.id());
+            releaseId(lease.id());
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> release(Lease lease) {
+        Objects.requireNonNull(lease, "lease");
+        HeldLease mine = held.remove(lease.id());
+        if (mine == null) {
+            return releaseId(lease.id());
+        }
+        synchronized (mine) {
+            mine.end();
+            return releaseId(mine.id());
+        }
+    }
+
+    private CompletableFuture<Void> releaseId(String leaseId) {
+        return scripts.run(Script.RELEASE, keys, leaseId, initialLimit, channelPrefix, "1")
+                .handle((reply, error) -> {
+                    if (error != null) {
+                        throw new SlotPoolException("slot pool " + config.pool() + ": releasing " + leaseId
+                                + " failed; it expires on its own within " + config.leaseTtl(), SlotScripts.unwrap(error));
+                    }
+                    return null;
+                });
+    }
+
+    @Override
+    public int held() {
+        return held.size();
+    }
+
+    // ---- administration ---------------------------------------------------------------------
+
+    @Override
+    public PoolStatus status() {
+        List<Object> r = await("status", scripts.run(Script.STATUS, new String[] {keys[0], keys[1], keys[2]}, initialLimit));
+        long limit = (Long) r.get(0);
+        long nowMs = (Long) r.get(1);
+        long waiting = (Long) r.get(2);
+        List<?> flat = (List<?>) r.get(3);
+        List<PoolStatus.LeaseInfo> leases = new ArrayList<>(flat.size() / 2);
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            String id = (String) flat.get(i);
+            long expiry = (long) Double.parseDouble((String) flat.get(i + 1));
+            try {
+                LeaseIds.Parsed p = LeaseIds.parse(id);
+                leases.add(new PoolStatus.LeaseInfo(id, p.owner(), p.clientId(), Duration.ofMillis(nowMs - p.grantedAtMs()),
+                        Duration.ofMillis(expiry - nowMs)));
+            } catch (IllegalArgumentException e) {
+                leases.add(new PoolStatus.LeaseInfo(id, "?", "?", Duration.ZERO, Duration.ofMillis(expiry - nowMs)));
+            }
+        }
+        figures(limit, leases.size());
+        return new PoolStatus(config.pool(), (int) limit, leases.size(), (int) waiting, leases);
+    }
+
+    @Override
+    public int setLimit(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException(SlotPoolConfig.LIMIT + " must be >= 1, was " + limit);
+        }
+        List<Object> r = await("set-limit", scripts.run(Script.SET_LIMIT, keys, Integer.toString(limit), channelPrefix, "1"));
+        figures(limit, (Long) r.get(1));
+        long previous = (Long) r.get(0);
+        return previous < 0 ? config.limit() : (int) previous;
+    }
+
+    @Override
+    public int reap() {
+        List<Object> r = await("reap", scripts.run(Script.REAP, keys, initialLimit, channelPrefix, "1"));
+        return ((Long) r.get(0)).intValue();
+    }
+
+    private <T> T await(String what, CompletableFuture<T> future) {
+        try {
+            return future.get(config.commandTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SlotPoolException("slot pool " + config.pool() + ": " + what + " interrupted", e);
+        } catch (Exception e) {
+            throw new SlotPoolException("slot pool " + config.pool() + ": " + what + " failed", SlotScripts.unwrap(e.getCause() == null ? e : e.getCause()));
+        }
+    }
+
+    private CompletableFuture<Void> heartbeat() {
+        long sent = clock.now();
+        return scripts.run(Script.HEARTBEAT, keys, clientId, Long.toString(config.ticketTtl().toMillis()), initialLimit,
+                channelPrefix, "1").thenAccept(r -> {
+                    clock.observe(sent, (Long) r.get(3));
+                    figures((Long) r.get(0), (Long) r.get(1));
+                });
+    }
+
+    private void heartbeatQuietly() {
+        if (closed.get()) {
+            return;
+        }
+        heartbeat().exceptionally(e -> {
+            log.debug("slot pool {}: heartbeat failed: {}", config.pool(), SlotScripts.unwrap(e).toString());
+            return null;
+        });
+    }
+
+    private void figures(long limit, long inUse) {
+        metrics.figures(limit, inUse);
+    }
+
+    // ---- closing ----------------------------------------------------------------------------
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        SlotPoolException closing = closedException();
+        for (Waiter w : List.copyOf(waiters.values())) {
+            w.future.complete(new Acquisition.Failed(closing)); // withdraws its ticket
+        }
+        List<CompletableFuture<Void>> releases = new ArrayList<>();
+        for (HeldLease lease : List.copyOf(held.values())) {
+            lose(lease, LeaseLoss.Reason.CLOSED, "the slot pool client was closed");
+            releases.add(releaseId(lease.id()).exceptionally(e -> null));
+        }
+        try {
+            // Same connection, so this answers after every withdrawal and release sent above.
+            redis.zrem(keys[3], clientId).toCompletableFuture().exceptionally(e -> 0L)
+                    .get(config.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new))
+                    .get(config.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.debug("slot pool {}: closing without confirmation: {}", config.pool(), e.toString());
+        }
+        shutdownQuietly();
+    }
+
+    /**
+     * Drops the connections without releasing leases or withdrawing tickets, as a crashed process
+     * would: for tests and failure drills. Held leases lapse within {@code slots.lease-ttl}.
+     */
+    public void closeAbruptly() {
+        closed.set(true);
+        shutdownQuietly();
+    }
+
+    private void shutdownQuietly() {
+        scheduler.shutdownNow();
+        if (reconnects != null) {
+            reconnects.dispose();
+        }
+        try {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        } catch (RuntimeException e) {
+            log.debug("slot pool {}: client shutdown: {}", config.pool(), e.toString());
+        }
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        completions.shutdown();
+    }
+
+    private SlotPoolException closedException() {
+        return new SlotPoolException("slot pool " + config.pool() + " is closed", null);
+    }
+}

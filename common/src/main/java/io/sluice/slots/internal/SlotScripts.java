@@ -1,0 +1,102 @@
+package io.sluice.slots.internal;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The pool's Lua scripts ({@code /io/sluice/slots/*.lua}, each prefixed with {@code common.lua}).
+ * They run by EVALSHA; a NOSCRIPT answer (Redis restarted or flushed its script cache) loads the
+ * script again and retries once.
+ */
+final class SlotScripts {
+    enum Script {
+        ACQUIRE("acquire"), RELEASE("release"), RENEW("renew"), SET_LIMIT("set_limit"),
+        REAP("reap"), HEARTBEAT("heartbeat"), STATUS("status");
+
+        final String file;
+
+        Script(String file) {
+            this.file = file;
+        }
+    }
+
+    private record Loaded(String body, String sha) {}
+
+    private final Map<Script, Loaded> scripts = new EnumMap<>(Script.class);
+    private final RedisAsyncCommands<String, String> redis;
+
+    SlotScripts(RedisAsyncCommands<String, String> redis) {
+        this.redis = redis;
+        String common = resource("common");
+        for (Script s : Script.values()) {
+            String body = common + resource(s.file);
+            scripts.put(s, new Loaded(body, sha1(body)));
+        }
+    }
+
+    /** Loads every script; completes when Redis has them all. */
+    CompletableFuture<Void> loadAll() {
+        return CompletableFuture.allOf(scripts.values().stream()
+                .map(l -> redis.scriptLoad(l.body()).toCompletableFuture())
+                .toArray(CompletableFuture[]::new));
+    }
+
+    CompletableFuture<List<Object>> run(Script script, String[] keys, String... args) {
+        Loaded loaded = scripts.get(script);
+        return evalsha(loaded, keys, args).handle((reply, error) -> {
+            if (error == null) {
+                return CompletableFuture.completedFuture(reply);
+            }
+            Throwable cause = unwrap(error);
+            if (cause instanceof RedisNoScriptException) {
+                return redis.scriptLoad(loaded.body()).toCompletableFuture()
+                        .thenCompose(sha -> evalsha(loaded, keys, args));
+            }
+            return CompletableFuture.<List<Object>>failedFuture(cause);
+        }).thenCompose(f -> f);
+    }
+
+    private CompletableFuture<List<Object>> evalsha(Loaded loaded, String[] keys, String[] args) {
+        return redis.<List<Object>>evalsha(loaded.sha(), ScriptOutputType.MULTI, keys, args).toCompletableFuture();
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String resource(String name) {
+        String path = "/io/sluice/slots/" + name + ".lua";
+        try (InputStream in = SlotScripts.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("slot script " + path + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read slot script " + path, e);
+        }
+    }
+
+    private static String sha1(String body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-1", e);
+        }
+    }
+}
