@@ -1,0 +1,27 @@
+package io.sluice.worker.gate;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sluice.config.SluiceConfig;
+import io.sluice.slots.SlotPool;
+import io.sluice.slots.SlotPoolConfig;
+import io.sluice.slots.internal.RedisSlotPool;
+
+/** Opens the gate the config asks for: the Redis slot pool, or none with {@code slots.enabled: false}. */
+public final class Gates {
+    private Gates() {
+    }
+
+    public static SlotGate open(SluiceConfig cfg, String clientName, MeterRegistry registry) {
+        if (!cfg.slots().enabled()) {
+            return new OpenGate();
+        }
+        return new PoolGate(pool(cfg, clientName, registry));
+    }
+
+    public static SlotPool pool(SluiceConfig cfg, String clientName, MeterRegistry registry) {
+        SluiceConfig.Slots s = cfg.slots();
+        SlotPoolConfig poolConfig = SlotPoolConfig.builder(s.pool()).limit(s.limit()).leaseTtl(s.leaseTtl())
+                .renewEvery(s.renewEvery()).commandTimeout(cfg.redis().timeout()).build();
+        return RedisSlotPool.connect(cfg.redis().uri(), poolConfig, registry);
+    }
+}

@@ -1,0 +1,183 @@
+package io.sluice.worker;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.SluiceConfig;
+import io.sluice.embedded.SharedServers;
+import io.sluice.embedded.snuba.SnubaSimulator;
+import io.sluice.embedded.snuba.SyntheticData;
+import io.sluice.kafka.KafkaClients;
+import io.sluice.messages.Batch;
+import io.sluice.messages.MessageCodec;
+import io.sluice.messages.ProjectProjection;
+import io.sluice.messages.ProjectionResult;
+import io.sluice.messages.Window;
+import io.sluice.worker.gate.Gates;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * One test's slice of the shared servers: fresh topics, group and pool name on the JVM's one broker
+ * and one Redis, plus helpers to publish batches, run workers and read what came out.
+ */
+final class StackFixture implements AutoCloseable {
+    static final Window WINDOW = new Window(Instant.parse("2026-11-21T00:00:00Z"), Instant.parse("2026-11-28T00:00:00Z"));
+    final String name = SharedServers.uniqueName("e2e");
+    final SluiceConfig config;
+    final List<Worker> workers = new ArrayList<>();
+
+    StackFixture(String snubaUrl, Map<String, String> overrides) {
+        Map<String, String> o = new HashMap<>();
+        o.put("kafka.bootstrap-servers", SharedServers.kafka().bootstrapServers());
+        o.put("kafka.topics.batches", name + ".batches");
+        o.put("kafka.topics.results", name + ".results");
+        o.put("kafka.topics.dead-letter", name + ".dlt");
+        o.put("kafka.topics.partitions", "6");
+        o.put("kafka.consumer.group.id", name + "-workers");
+        o.put("redis.uri", SharedServers.redis().uri());
+        o.put("slots.pool", name);
+        o.put("slots.lease-ttl", "3s");
+        o.put("slots.renew-every", "1s");
+        o.put("snuba.url", snubaUrl);
+        o.put("snuba.timeout", "5s");
+        o.put("worker.retry.initial-backoff", "50ms");
+        o.put("worker.retry.max-backoff", "500ms");
+        o.put("worker.shutdown-grace", "5s");
+        o.putAll(overrides);
+        config = new ConfigLoader().load(null, Map.of(), o);
+        try (Admin admin = KafkaClients.admin(config.kafka())) {
+            KafkaClients.ensureTopics(admin, config.kafka(), Duration.ofSeconds(30));
+        }
+    }
+
+    Worker startWorker(String id) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Worker w = new Worker(id, config, Gates.open(config, id, registry), registry).start();
+        workers.add(w);
+        return w;
+    }
+
+    /** Publishes the orgs as batches of {@code batchSize}, keyed runId:seq, as the orchestrator does. */
+    void publish(String runId, List<Long> orgs, int batchSize) {
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config.kafka(), name + "-test-producer")) {
+            for (int seq = 0; seq * batchSize < orgs.size(); seq++) {
+                List<Long> chunk = orgs.subList(seq * batchSize, Math.min(orgs.size(), (seq + 1) * batchSize));
+                Batch b = new Batch(1, Batch.JOB_SPIKE_PROJECTION, runId, seq, chunk, WINDOW, Instant.now());
+                p.send(new ProducerRecord<>(config.kafka().topics().batches(), utf8(b.key()), MessageCodec.encode(b)));
+            }
+            p.flush();
+        }
+    }
+
+    void publishRaw(String key, String value) {
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config.kafka(), name + "-raw-producer")) {
+            p.send(new ProducerRecord<>(config.kafka().topics().batches(), utf8(key), utf8(value)));
+            p.flush();
+        }
+    }
+
+    /** Every record of a topic, read from the beginning until its end offsets. */
+    List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        Map<String, String> props = new HashMap<>(Map.of("group.protocol", "classic"));
+        SluiceConfig.Kafka k = new SluiceConfig.Kafka(config.kafka().bootstrapServers(), config.kafka().topics(),
+                Map.of(), Map.of(), props);
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(readerProps(k))) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(pi -> new TopicPartition(topic, pi.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+            return out;
+        }
+    }
+
+    private static Map<String, Object> readerProps(SluiceConfig.Kafka k) {
+        Map<String, Object> p = KafkaClients.consumerProps(k, "reader");
+        p.remove("group.id");
+        p.remove("group.protocol");
+        return p;
+    }
+
+    Map<Long, List<ProjectionResult>> resultsByOrg() {
+        return readAll(config.kafka().topics().results()).stream().map(r -> {
+            try {
+                return MessageCodec.decodeResult(r.value());
+            } catch (Exception e) {
+                throw new AssertionError("bad result record: " + new String(r.value(), StandardCharsets.UTF_8), e);
+            }
+        }).collect(Collectors.groupingBy(ProjectionResult::orgId, TreeMap::new, Collectors.toList()));
+    }
+
+    /** True when the group's committed offsets reached the end of every batch partition. */
+    boolean committedToEnd() throws Exception {
+        try (Admin admin = KafkaClients.admin(config.kafka())) {
+            String topic = config.kafka().topics().batches();
+            Map<TopicPartition, OffsetAndMetadata> committed = admin
+                    .listConsumerGroupOffsets(config.kafka().consumer().get("group.id")).partitionsToOffsetAndMetadata().get();
+            Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+            for (int p = 0; p < config.kafka().topics().partitions(); p++) {
+                specs.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            var ends = admin.listOffsets(specs).all().get();
+            return ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
+                    || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() == e.getValue().offset()));
+        }
+    }
+
+    /**
+     * The projection computed straight from the simulator's data function, without the worker's
+     * projector: a sorted list of the days' values per hour and the contract's median rule.
+     */
+    static List<ProjectProjection> expected(SyntheticData data, long org, int days, long multiplier, long floor) {
+        List<ProjectProjection> out = new ArrayList<>();
+        for (long project : data.projects(org)) {
+            long[] hourly = new long[24];
+            long[] threshold = new long[24];
+            for (int h = 0; h < 24; h++) {
+                long[] values = new long[days];
+                for (int d = 0; d < days; d++) {
+                    Instant hour = WINDOW.start().plus(d, ChronoUnit.DAYS).plus(h, ChronoUnit.HOURS);
+                    values[d] = data.total(org, project, hour).orElse(0);
+                }
+                Arrays.sort(values);
+                hourly[h] = days % 2 == 1 ? values[days / 2] : (values[days / 2 - 1] + values[days / 2] + 1) / 2;
+                threshold[h] = Math.max(floor, multiplier * hourly[h]);
+            }
+            out.add(new ProjectProjection(project, hourly, threshold));
+        }
+        return out;
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        workers.forEach(Worker::close);
+    }
+}

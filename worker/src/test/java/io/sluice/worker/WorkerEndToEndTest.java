@@ -1,0 +1,55 @@
+package io.sluice.worker;
+
+import io.sluice.embedded.snuba.LatencyModel;
+import io.sluice.embedded.snuba.SimulatorStats;
+import io.sluice.embedded.snuba.SnubaSimulator;
+import io.sluice.messages.ProjectionResult;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The core promise against real servers: every org projected, exactly, and the downstream never over its limit. */
+class WorkerEndToEndTest {
+
+    @Test
+    void everyOrgIsProjectedExactlyAndTheDownstreamNeverExceedsThePool() throws Exception {
+        try (SnubaSimulator sim = new SnubaSimulator(SnubaSimulator.Options.defaults().withLimit(10)
+                .withLatency(LatencyModel.fixed(Duration.ofMillis(20)))).start();
+             StackFixture stack = new StackFixture(sim.url(), Map.of("slots.limit", "10", "worker.max-in-flight", "8"))) {
+            List<Long> orgs = LongStream.rangeClosed(1, 2_000).boxed().toList();
+            for (int i = 0; i < 3; i++) {
+                stack.startWorker("w" + i);
+            }
+            // All three own their share before work arrives, so no rebalance redelivers a batch mid-run.
+            await().atMost(Duration.ofSeconds(60)).until(() -> stack.workers.stream()
+                    .allMatch(w -> w.loop().assignedPartitions() == 2));
+            long t0 = System.nanoTime();
+            stack.publish("r-e2e", orgs, 25);
+
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> stack.resultsByOrg().size() == orgs.size());
+
+            System.out.printf("e2e: %d orgs projected in %d ms%n", orgs.size(), (System.nanoTime() - t0) / 1_000_000);
+            Map<Long, List<ProjectionResult>> results = stack.resultsByOrg();
+            assertThat(results.keySet()).containsExactlyElementsOf(orgs);
+            for (long org : orgs) {
+                assertThat(results.get(org)).as("results of org %d", org).hasSize(1);
+                assertThat(results.get(org).getFirst().projects()).as("projection of org %d", org)
+                        .isEqualTo(StackFixture.expected(sim.data(), org, 7, 10, 100));
+            }
+            SimulatorStats stats = sim.stats();
+            assertThat(stats.maxPeakInFlight()).isLessThanOrEqualTo(10);
+            assertThat(stats.rateLimited()).isZero();
+            long pauses = stack.workers.stream().mapToLong(w -> w.loop().pauses()).sum();
+            assertThat(pauses).as("the pool refused someone: the contention was real").isPositive();
+            assertThat(stack.readAll(stack.config.kafka().topics().deadLetter())).isEmpty();
+            await().atMost(Duration.ofSeconds(30)).until(stack::committedToEnd);
+        }
+    }
+}
