@@ -16,6 +16,11 @@ import java.util.concurrent.Executors;
  * {@code metrics.bind:metrics.port}. Nothing else listens.
  */
 public final class MetricsServer implements AutoCloseable {
+    static {
+        // Without it the JDK server waits for delayed ACKs between headers and body (Nagle).
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private final HttpServer server;
 
     private MetricsServer(HttpServer server) {

@@ -25,11 +25,11 @@ final class PartitionWork {
     /** False once revoked or lost; read by gate callbacks on other threads. */
     volatile boolean active = true;
     private final Map<Long, Integer> orgsLeft = new HashMap<>();
-    /** True from the moment a slot was asked for one of its orgs until the pool answered with a grant. */
-    boolean awaitingSlot;
-    /** True while the pool refused this partition and it waits in the pool's queue. */
-    boolean refused;
+    /** Orgs the pool refused that now wait in its first-come-first-served queue: while > 0 the partition is paused. */
+    int waitingForSlot;
     int inFlight;
+    /** What was last applied to the consumer; null after an assignment, so it is applied afresh. */
+    Boolean appliedPause;
     long lastCommitted = -1;
 
     PartitionWork(TopicPartition partition, long epoch) {
@@ -66,11 +66,11 @@ final class PartitionWork {
     }
 
     boolean hasPendingWork() {
-        return !ready.isEmpty() || !delayed.isEmpty() || awaitingSlot;
+        return !ready.isEmpty() || !delayed.isEmpty() || waitingForSlot > 0;
     }
 
     /** Waiting on the pool or on a back-off: what {@code sluice.worker.partitions.paused} counts. */
     boolean blockedByGate(long nowNanos) {
-        return refused || (!delayed.isEmpty() && ready.isEmpty() && delayed.peek().notBeforeNanos() > nowNanos);
+        return waitingForSlot > 0 || (!delayed.isEmpty() && ready.isEmpty() && delayed.peek().notBeforeNanos() > nowNanos);
     }
 }

@@ -34,6 +34,7 @@ public final class Worker implements AutoCloseable {
     private final SlotGate gate;
     private final WorkerLoop loop;
     private final Thread thread;
+    private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
     private final KafkaClientMetrics consumerMetrics;
     private final KafkaClientMetrics producerMetrics;
 
@@ -85,6 +86,9 @@ public final class Worker implements AutoCloseable {
     /** Graceful stop: in-flight orgs get the grace period, finished work is committed, clients closed. */
     @Override
     public void close() {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
         loop.stop();
         try {
             if (thread.isAlive() && !loop.awaitStopped(Duration.ofMinutes(5))) {
@@ -94,6 +98,27 @@ public final class Worker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         closeClients();
+    }
+
+    /**
+     * Stops as if the process was killed: no commit, no lease released (the pool reclaims the slots
+     * within the lease TTL), in-flight queries abandoned. For tests and chaos drills.
+     */
+    public void crash() {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        gate.abandon();
+        loop.crash();
+        try {
+            loop.awaitStopped(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        consumerMetrics.close();
+        producerMetrics.close();
+        producer.close(Duration.ZERO);
+        snuba.close();
     }
 
     private void closeClients() {

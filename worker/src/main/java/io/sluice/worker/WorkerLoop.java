@@ -61,6 +61,7 @@ public final class WorkerLoop implements Runnable {
     private final Set<CompletableFuture<?>> outstanding = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
+    private volatile boolean crashing;
     private volatile boolean gateHealthy = true;
     private volatile long lastLoopNanos;
     private int inFlight;
@@ -103,7 +104,11 @@ public final class WorkerLoop implements Runnable {
             while (!stopping) {
                 loopOnce();
             }
-            drainAndClose();
+            if (crashing) {
+                consumer.close(Duration.ZERO);   // no commit, nothing drained: what a killed process leaves behind
+            } else {
+                drainAndClose();
+            }
         } catch (RuntimeException e) {
             LOG.error("worker loop failed", e);
             throw e;
@@ -116,6 +121,12 @@ public final class WorkerLoop implements Runnable {
     public void stop() {
         stopping = true;
         consumer.wakeup();
+    }
+
+    /** Stops as if the process died: nothing committed, nothing drained. For tests and chaos drills. */
+    public void crash() {
+        crashing = true;
+        stop();
     }
 
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
@@ -213,15 +224,15 @@ public final class WorkerLoop implements Runnable {
         boolean progress = true;
         while (progress && inFlight < maxInFlight && !stopping) {
             progress = false;
-            // One org per partition per round, so that no partition starves the others of this process's share.
+            // Round-robin, one org per partition per round, so no partition starves the others of this
+            // process's share. A partition the pool refused stays paused until the pool hands it a slot.
             for (PartitionWork w : table.values()) {
                 if (inFlight >= maxInFlight) break;
-                if (w.awaitingSlot || w.ready.isEmpty()) continue;
+                if (w.waitingForSlot > 0 || w.ready.isEmpty()) continue;
                 OrgTask task = w.ready.poll();
                 inFlight++;
                 w.inFlight++;
                 inFlightGauge.set(inFlight);
-                w.awaitingSlot = true;
                 askSlot(w, task, Duration.ZERO);
                 progress = true;
             }
@@ -253,34 +264,38 @@ public final class WorkerLoop implements Runnable {
     }
 
     private void slotAnswered(PartitionWork w, OrgTask task, SlotGate.Result result, Throwable error, Duration askedWait) {
+        boolean wasWaiting = !askedWait.isZero();
         switch (result) {
             case SlotGate.Granted g -> {
-                w.awaitingSlot = false;
-                w.refused = false;
+                if (wasWaiting) w.waitingForSlot--;
                 markGateHealthy();
             }
             case SlotGate.Refused r -> {
                 markGateHealthy();
                 if (!w.active || stopping) {
+                    if (wasWaiting) w.waitingForSlot--;
                     orgDone(w, task, null);
-                    w.awaitingSlot = false;
                     return;
                 }
-                if (askedWait.isZero()) {
+                if (!wasWaiting) {
                     pauses.increment();
-                    w.refused = true;
+                    w.waitingForSlot++;
                 }
-                // Wait in the pool's first-come-first-served queue; the pool wakes us on a release.
+                // Wait in the pool's first-come-first-served queue; the pool hands over a slot on a release.
                 askSlot(w, task, slotWait);
             }
-            case SlotGate.Unavailable u -> gateFailed(w, task, u.cause());
-            case null -> gateFailed(w, task, error);
+            case SlotGate.Unavailable u -> {
+                if (wasWaiting) w.waitingForSlot--;
+                gateFailed(w, task, u.cause());
+            }
+            case null -> {
+                if (wasWaiting) w.waitingForSlot--;
+                gateFailed(w, task, error);
+            }
         }
     }
 
     private void gateFailed(PartitionWork w, OrgTask task, Throwable cause) {
-        w.awaitingSlot = false;
-        w.refused = false;
         inFlight--;
         w.inFlight--;
         inFlightGauge.set(inFlight);
@@ -326,13 +341,20 @@ public final class WorkerLoop implements Runnable {
         int blocked = 0;
         for (PartitionWork w : table.values()) {
             // A partition whose fetched work is not all dispatched fetches nothing more: the work is kept, never skipped.
-            if (gateDown || stopping || w.hasPendingWork()) pause.add(w.partition);
-            else resume.add(w.partition);
+            want(w, gateDown || stopping || w.hasPendingWork(), pause, resume);
             if (gateDown || w.blockedByGate(now)) blocked++;
         }
         pausedByGate.set(blocked);
         if (!pause.isEmpty()) consumer.pause(pause);
         if (!resume.isEmpty()) consumer.resume(resume);
+    }
+
+    private static void want(PartitionWork w, boolean paused, List<TopicPartition> pause, List<TopicPartition> resume) {
+        // Only changes reach the consumer (each call is a round trip to its background thread in KIP-848 mode).
+        if (w.appliedPause == null || w.appliedPause != paused) {
+            (paused ? pause : resume).add(w.partition);
+            w.appliedPause = paused;
+        }
     }
 
     private Duration pollWait(long now) {
@@ -344,7 +366,7 @@ public final class WorkerLoop implements Runnable {
             until = Math.min(until, gateDownUntil);
         } else {
             for (PartitionWork w : table.values()) {
-                if (!w.awaitingSlot && !w.ready.isEmpty() && inFlight < maxInFlight) {
+                if (w.waitingForSlot == 0 && !w.ready.isEmpty() && inFlight < maxInFlight) {
                     return Duration.ZERO;
                 }
                 if (!w.delayed.isEmpty()) {
@@ -404,7 +426,8 @@ public final class WorkerLoop implements Runnable {
                 table.computeIfAbsent(tp, p -> new PartitionWork(p, ++epochs));
             }
             assigned = table.size();
-            // Pause state is ours, not the consumer's: re-derive it for every partition now.
+            // Pause state is ours, not the consumer's: re-apply it to every partition now.
+            table.values().forEach(w -> w.appliedPause = null);
             applyPauses(nanoTime.getAsLong());
         }
 

@@ -3,6 +3,7 @@ package io.sluice.worker.gate;
 import io.sluice.slots.Acquisition;
 import io.sluice.slots.Lease;
 import io.sluice.slots.SlotPool;
+import io.sluice.slots.internal.RedisSlotPool;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -47,5 +48,14 @@ public final class PoolGate implements SlotGate {
     @Override
     public void close() {
         pool.close();
+    }
+
+    @Override
+    public void abandon() {
+        if (pool instanceof RedisSlotPool redis) {
+            redis.closeAbruptly();
+        } else {
+            pool.close();
+        }
     }
 }

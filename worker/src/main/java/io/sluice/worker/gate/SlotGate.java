@@ -20,6 +20,11 @@ public interface SlotGate extends AutoCloseable {
     @Override
     void close();
 
+    /** Drops the gate as a crashed process would: held slots are not given back, they lapse with their leases. */
+    default void abandon() {
+        close();
+    }
+
     sealed interface Result permits Granted, Refused, Unavailable {
     }
 
