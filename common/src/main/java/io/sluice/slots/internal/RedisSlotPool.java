@@ -50,6 +50,7 @@ import reactor.core.Disposable;
  */
 public final class RedisSlotPool implements SlotPool {
     private static final Logger log = LoggerFactory.getLogger(RedisSlotPool.class);
+    private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(5);
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final SlotPoolConfig config;
@@ -95,14 +96,17 @@ public final class RedisSlotPool implements SlotPool {
         this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
-        uri.setTimeout(config.commandTimeout());
+        // Connection set-up (handshake, subscribe, script load) may take longer than one command
+        // on a busy host; commands themselves time out after slots.command-timeout.
+        Duration setup = config.commandTimeout().compareTo(SETUP_TIMEOUT) > 0 ? config.commandTimeout() : SETUP_TIMEOUT;
+        uri.setTimeout(setup);
         this.client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 // Fail fast while disconnected: callers fail closed rather than queue behind an outage.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(config.commandTimeout()).keepAlive(true).build())
+                .socketOptions(SocketOptions.builder().connectTimeout(setup).keepAlive(true).build())
                 .build());
         try {
             this.connection = client.connect(StringCodec.UTF8);
@@ -116,8 +120,8 @@ public final class RedisSlotPool implements SlotPool {
             });
             pubsub.sync().subscribe(channelPrefix + clientId);
             this.scripts = new SlotScripts(redis);
-            scripts.loadAll().get(config.commandTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
-            heartbeat().get(config.commandTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+            scripts.loadAll().get(setup.toMillis(), TimeUnit.MILLISECONDS);
+            heartbeat().get(setup.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             shutdownQuietly();
             throw new SlotPoolException("cannot open slot pool " + config.pool() + " at " + uri.toString(), e);
