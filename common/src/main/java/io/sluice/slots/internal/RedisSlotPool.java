@@ -184,7 +184,7 @@ public final class RedisSlotPool implements SlotPool {
     private CompletableFuture<Acquisition> tryOnce(String owner, String base, long start) {
         CompletableFuture<Acquisition> result = new CompletableFuture<>();
         long sent = clock.now();
-        scripts.run(Script.ACQUIRE, keys, acquireArgs(base, "")).whenCompleteAsync((reply, error) -> {
+        scripts.run(Script.ACQUIRE, keys, acquireArgs(base, "", false)).whenCompleteAsync((reply, error) -> {
             Acquisition outcome;
             if (error != null) {
                 outcome = new Acquisition.Failed(SlotScripts.unwrap(error));
@@ -211,7 +211,8 @@ public final class RedisSlotPool implements SlotPool {
     /** Runs the acquire script for a waiter: first arrival, or its fallback re-check. */
     private void send(Waiter w) {
         long sent = clock.now();
-        scripts.run(Script.ACQUIRE, keys, acquireArgs(w.base, w.ticket)).whenCompleteAsync((reply, error) -> {
+        boolean recheck = w.queuedNanos != 0;
+        scripts.run(Script.ACQUIRE, keys, acquireArgs(w.base, w.ticket, recheck)).whenCompleteAsync((reply, error) -> {
             if (error != null) {
                 w.future.complete(new Acquisition.Failed(SlotScripts.unwrap(error)));
                 return;
@@ -238,9 +239,9 @@ public final class RedisSlotPool implements SlotPool {
         }, completions);
     }
 
-    private String[] acquireArgs(String base, String ticket) {
+    private String[] acquireArgs(String base, String ticket, boolean recheck) {
         return new String[] {initialLimit, base, ttlMs, ticket, channelPrefix, "1", clientId,
-                Long.toString(config.ticketTtl().toMillis())};
+                Long.toString(config.ticketTtl().toMillis()), recheck ? "1" : "0"};
     }
 
     /** A grant published by another client's release (or set-limit, reap, heartbeat): {@code expiryMs|leaseId}. */
