@@ -115,7 +115,7 @@ public final class RedisSlotPool implements SlotPool {
             pubsub.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(String channel, String message) {
-                    completions.execute(() -> onGrantMessage(message));
+                    onGrantMessage(message);
                 }
             });
             pubsub.sync().subscribe(channelPrefix + clientId);
@@ -184,7 +184,7 @@ public final class RedisSlotPool implements SlotPool {
     private CompletableFuture<Acquisition> tryOnce(String owner, String base, long start) {
         CompletableFuture<Acquisition> result = new CompletableFuture<>();
         long sent = clock.now();
-        scripts.run(Script.ACQUIRE, keys, acquireArgs(base, "", false)).whenCompleteAsync((reply, error) -> {
+        scripts.run(Script.ACQUIRE, keys, acquireArgs(base, "", false)).whenComplete((reply, error) -> {
             Acquisition outcome;
             if (error != null) {
                 outcome = new Acquisition.Failed(SlotScripts.unwrap(error));
@@ -204,7 +204,7 @@ public final class RedisSlotPool implements SlotPool {
             if (!result.complete(outcome) && outcome instanceof Acquisition.Granted g) {
                 abandon((HeldLease) g.lease()); // the caller cancelled meanwhile
             }
-        }, completions);
+        });
         return result;
     }
 
@@ -212,7 +212,7 @@ public final class RedisSlotPool implements SlotPool {
     private void send(Waiter w) {
         long sent = clock.now();
         boolean recheck = w.queuedNanos != 0;
-        scripts.run(Script.ACQUIRE, keys, acquireArgs(w.base, w.ticket, recheck)).whenCompleteAsync((reply, error) -> {
+        scripts.run(Script.ACQUIRE, keys, acquireArgs(w.base, w.ticket, recheck)).whenComplete((reply, error) -> {
             if (error != null) {
                 w.future.complete(new Acquisition.Failed(SlotScripts.unwrap(error)));
                 return;
@@ -236,7 +236,7 @@ public final class RedisSlotPool implements SlotPool {
                     }
                 }, config.fallbackWake().toNanos(), TimeUnit.NANOSECONDS);
             }
-        }, completions);
+        });
     }
 
     private String[] acquireArgs(String base, String ticket, boolean recheck) {
@@ -314,8 +314,12 @@ public final class RedisSlotPool implements SlotPool {
             return null;
         }
         synchronized (lease) {
+            // Short holds (the common case) end before their first renewal: one timer per grant.
+            // The watchdog is armed while a renewal is outstanding, or now if the deadline comes first.
             lease.renewal = scheduler.schedule(() -> renew(lease), config.renewEvery().toNanos(), TimeUnit.NANOSECONDS);
-            lease.watchdog = scheduler.schedule(() -> watch(lease), clock.nanosUntil(deadlineNanos), TimeUnit.NANOSECONDS);
+            if (clock.nanosUntil(deadlineNanos) <= config.renewEvery().toNanos()) {
+                armWatchdog(lease);
+            }
         }
         return lease;
     }
@@ -330,6 +334,9 @@ public final class RedisSlotPool implements SlotPool {
             }
             sent = clock.now();
             reply = scripts.run(Script.RENEW, renewKeys, lease.id(), ttlMs, initialLimit);
+            if (lease.watchdog == null || lease.watchdog.isDone()) {
+                armWatchdog(lease);
+            }
         }
         reply.whenComplete((r, error) -> {
             if (!lease.active.get()) {
@@ -350,6 +357,12 @@ public final class RedisSlotPool implements SlotPool {
             }
             long expiryMs = (Long) r.get(1);
             lease.extended(expiryMs, clock.deadline(sent, (Long) r.get(2), expiryMs));
+            synchronized (lease) {
+                if (lease.watchdog != null) {
+                    lease.watchdog.cancel(false);
+                    lease.watchdog = null;
+                }
+            }
             if (code == 2) {
                 log.info("slot pool {}: lease {} had vanished from Redis and was re-admitted", config.pool(), lease.id());
             }
@@ -375,10 +388,15 @@ public final class RedisSlotPool implements SlotPool {
             return;
         }
         synchronized (lease) {
-            if (lease.active.get()) {
-                lease.watchdog = scheduler.schedule(() -> watch(lease), clock.nanosUntil(lease.deadlineNanos()),
-                        TimeUnit.NANOSECONDS);
-            }
+            armWatchdog(lease);
+        }
+    }
+
+    /** Caller holds the lease's lock. */
+    private void armWatchdog(HeldLease lease) {
+        if (lease.active.get() && !scheduler.isShutdown()) {
+            lease.watchdog = scheduler.schedule(() -> watch(lease), clock.nanosUntil(lease.deadlineNanos()),
+                    TimeUnit.NANOSECONDS);
         }
     }
 
