@@ -156,7 +156,7 @@ public final class SlotBench {
     }
 
     /** {@code 250ms}, {@code 2s}, {@code 5m}. */
-    static Duration duration(String v) {
+    public static Duration duration(String v) {
         String s = v.trim();
         if (s.endsWith("ms")) {
             return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
