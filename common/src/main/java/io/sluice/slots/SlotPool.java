@@ -19,7 +19,8 @@ public interface SlotPool extends AutoCloseable {
      * queues a FIFO ticket and completes when the pool hands this ticket a slot, with
      * {@link Acquisition.Refused} once {@code maxWait} has passed, or with {@link Acquisition.Failed}.
      * The future never completes exceptionally. Cancelling it withdraws the ticket (and gives
-     * back a slot that was granted meanwhile).
+     * back a slot that was granted meanwhile). Like Lettuce's own futures, it completes on the
+     * Redis I/O thread: chain blocking work with the {@code *Async} variants or an executor.
      */
     CompletableFuture<Acquisition> acquire(String owner, Duration maxWait);
 

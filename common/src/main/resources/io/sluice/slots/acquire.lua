@@ -4,6 +4,7 @@
 -- ARGV[4] ticket owner|clientId|n|ttlMs, or '' to try once without queueing
 -- ARGV[5] grant channel prefix  ARGV[6] check receivers '1'|'0'
 -- ARGV[7] client id           ARGV[8] client heartbeat ttl ms
+-- ARGV[9] '1' when this is a waiter's fallback re-check of a ticket it queued before, else '0'
 -- Returns {1, leaseId, expiryMs, nowMs, live, limit}  granted
 --         {2, position, nowMs, live, limit}           queued (position 0 = not computed)
 --         {0, waiting, nowMs, live, limit}            refused (try once)
@@ -12,7 +13,7 @@ local limit = limit_of(KEYS[1], ARGV[1])
 local live = redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now_ms), '+inf')
 local ticket = ARGV[4]
 
-if ticket ~= '' then
+if ARGV[9] == '1' then
   local rank = redis.call('ZRANK', KEYS[3], ticket)
   if rank then
     -- A waiter's fallback timer: keep its place; serve the head if slots are free.

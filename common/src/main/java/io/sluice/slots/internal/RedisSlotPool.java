@@ -50,6 +50,8 @@ import reactor.core.Disposable;
  */
 public final class RedisSlotPool implements SlotPool {
     private static final Logger log = LoggerFactory.getLogger(RedisSlotPool.class);
+    private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(5);
+    private static final int MAX_BATCH = 128;
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final SlotPoolConfig config;
@@ -75,6 +77,19 @@ public final class RedisSlotPool implements SlotPool {
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Disposable reconnects;
+    private final Batcher<Arrival> arrivals = new Batcher<>(MAX_BATCH, this::sendArrivals);
+    private final Batcher<Release> releases = new Batcher<>(MAX_BATCH, this::sendReleases);
+
+    /** A first acquire attempt waiting for its batch; {@code ticket} is empty for try-once. */
+    private record Arrival(String base, String ticket, ArrivalHandler handler) {}
+
+    @FunctionalInterface
+    private interface ArrivalHandler {
+        /** {@code result}: lease id, 0L queued, k > 0 refused; or {@code error}. */
+        void handle(Object result, long sentNanos, long nowMs, long live, long limit, Throwable error);
+    }
+
+    private record Release(String leaseId, CompletableFuture<Void> done) {}
 
     private RedisSlotPool(RedisURI uri, SlotPoolConfig config, MeterRegistry registry, LongSupplier nanoTime) {
         this.config = config;
@@ -95,14 +110,17 @@ public final class RedisSlotPool implements SlotPool {
         this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
-        uri.setTimeout(config.commandTimeout());
+        // Connection set-up (handshake, subscribe, script load) may take longer than one command
+        // on a busy host; commands themselves time out after slots.command-timeout.
+        Duration setup = config.commandTimeout().compareTo(SETUP_TIMEOUT) > 0 ? config.commandTimeout() : SETUP_TIMEOUT;
+        uri.setTimeout(setup);
         this.client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 // Fail fast while disconnected: callers fail closed rather than queue behind an outage.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(config.commandTimeout()).keepAlive(true).build())
+                .socketOptions(SocketOptions.builder().connectTimeout(setup).keepAlive(true).build())
                 .build());
         try {
             this.connection = client.connect(StringCodec.UTF8);
@@ -111,13 +129,13 @@ public final class RedisSlotPool implements SlotPool {
             pubsub.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(String channel, String message) {
-                    completions.execute(() -> onGrantMessage(message));
+                    onGrantMessage(message);
                 }
             });
             pubsub.sync().subscribe(channelPrefix + clientId);
             this.scripts = new SlotScripts(redis);
-            scripts.loadAll().get(config.commandTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
-            heartbeat().get(config.commandTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+            scripts.loadAll().get(setup.toMillis(), TimeUnit.MILLISECONDS);
+            heartbeat().get(setup.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             shutdownQuietly();
             throw new SlotPoolException("cannot open slot pool " + config.pool() + " at " + uri.toString(), e);
@@ -154,6 +172,9 @@ public final class RedisSlotPool implements SlotPool {
     public CompletableFuture<Acquisition> acquire(String owner, Duration maxWait) {
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(maxWait, "maxWait");
+        if (owner.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("owner '" + owner + "' must not contain a line break");
+        }
         if (maxWait.isNegative()) {
             throw new IllegalArgumentException("maxWait must be >= 0, was " + maxWait);
         }
@@ -179,35 +200,77 @@ public final class RedisSlotPool implements SlotPool {
 
     private CompletableFuture<Acquisition> tryOnce(String owner, String base, long start) {
         CompletableFuture<Acquisition> result = new CompletableFuture<>();
-        long sent = clock.now();
-        scripts.run(Script.ACQUIRE, keys, acquireArgs(base, "")).whenCompleteAsync((reply, error) -> {
+        arrivals.submit(new Arrival(base, "", (r, sent, nowMs, live, limit, error) -> {
             Acquisition outcome;
             if (error != null) {
-                outcome = new Acquisition.Failed(SlotScripts.unwrap(error));
+                outcome = new Acquisition.Failed(error);
                 metrics.error(clock.now() - start);
-            } else if ((Long) reply.get(0) == 1) {
-                HeldLease lease = hold(owner, (String) reply.get(1), (Long) reply.get(2),
-                        clock.deadline(sent, (Long) reply.get(3), (Long) reply.get(2)));
-                figures((Long) reply.get(5), (Long) reply.get(4));
-                outcome = new Acquisition.Granted(lease);
+            } else if (r instanceof String leaseId) {
+                long expiryMs = nowMs + config.leaseTtl().toMillis();
+                outcome = new Acquisition.Granted(hold(owner, leaseId, expiryMs, clock.deadline(sent, nowMs, expiryMs)));
                 metrics.granted(clock.now() - start);
             } else {
-                clock.observe(sent, (Long) reply.get(2));
-                figures((Long) reply.get(4), (Long) reply.get(3));
-                outcome = new Acquisition.Refused(Acquisition.Refused.Reason.FULL, config.fallbackWake(), (Long) reply.get(1));
+                outcome = new Acquisition.Refused(Acquisition.Refused.Reason.FULL, config.fallbackWake(), (Long) r - 1);
                 metrics.refused(clock.now() - start);
             }
             if (!result.complete(outcome) && outcome instanceof Acquisition.Granted g) {
                 abandon((HeldLease) g.lease()); // the caller cancelled meanwhile
             }
-        }, completions);
+        }));
         return result;
+    }
+
+    /** One script call for every first arrival batched meanwhile; each learns its own outcome. */
+    private CompletableFuture<?> sendArrivals(List<Arrival> batch) {
+        String[] args = new String[4 + 2 * batch.size()];
+        args[0] = initialLimit;
+        args[1] = ttlMs;
+        args[2] = channelPrefix;
+        args[3] = "1";
+        for (int i = 0; i < batch.size(); i++) {
+            args[4 + 2 * i] = batch.get(i).base();
+            args[5 + 2 * i] = batch.get(i).ticket();
+        }
+        long sent = clock.now();
+        return scripts.run(Script.ACQUIRE_MANY, keys, args).whenComplete((reply, error) -> {
+            if (error != null) {
+                Throwable cause = SlotScripts.unwrap(error);
+                batch.forEach(a -> a.handler().handle(null, sent, 0, 0, 0, cause));
+                return;
+            }
+            long nowMs = (Long) reply.get(0);
+            long live = (Long) reply.get(1);
+            long limit = (Long) reply.get(2);
+            clock.observe(sent, nowMs);
+            figures(limit, live);
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).handler().handle(reply.get(3 + i), sent, nowMs, live, limit, null);
+            }
+        });
     }
 
     /** Runs the acquire script for a waiter: first arrival, or its fallback re-check. */
     private void send(Waiter w) {
+        if (w.queuedNanos == 0) {
+            arrivals.submit(new Arrival(w.base, w.ticket, (r, sent, nowMs, live, limit, error) -> {
+                if (error != null) {
+                    w.future.complete(new Acquisition.Failed(error));
+                } else if (r instanceof String leaseId) {
+                    long expiryMs = nowMs + config.leaseTtl().toMillis();
+                    grant(w, leaseId, expiryMs, clock.deadline(sent, nowMs, expiryMs));
+                } else {
+                    queued(w, sent, 0);
+                }
+            }));
+            return;
+        }
+        recheck(w);
+    }
+
+    /** The fallback timer's re-check of a queued ticket: keeps its place, or finds a missed grant. */
+    private void recheck(Waiter w) {
         long sent = clock.now();
-        scripts.run(Script.ACQUIRE, keys, acquireArgs(w.base, w.ticket)).whenCompleteAsync((reply, error) -> {
+        scripts.run(Script.ACQUIRE, keys, acquireArgs(w.base, w.ticket, true)).whenComplete((reply, error) -> {
             if (error != null) {
                 w.future.complete(new Acquisition.Failed(SlotScripts.unwrap(error)));
                 return;
@@ -220,27 +283,43 @@ public final class RedisSlotPool implements SlotPool {
             }
             clock.observe(sent, (Long) reply.get(2));
             figures((Long) reply.get(4), (Long) reply.get(3));
-            if (w.queuedNanos == 0) {
-                w.queuedNanos = sent;
-            }
-            w.position = (Long) reply.get(1);
-            if (!w.future.isDone() && !closed.get()) {
-                w.fallback = scheduler.schedule(() -> {
-                    if (!w.future.isDone()) {
-                        send(w);
-                    }
-                }, config.fallbackWake().toNanos(), TimeUnit.NANOSECONDS);
-            }
-        }, completions);
+            queued(w, sent, (Long) reply.get(1));
+        });
     }
 
-    private String[] acquireArgs(String base, String ticket) {
+    private void queued(Waiter w, long sent, long position) {
+        if (w.queuedNanos == 0) {
+            w.queuedNanos = sent;
+        }
+        w.position = position;
+        if (!w.future.isDone() && !closed.get()) {
+            w.fallback = scheduler.schedule(() -> {
+                if (!w.future.isDone()) {
+                    recheck(w);
+                }
+            }, config.fallbackWake().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private String[] acquireArgs(String base, String ticket, boolean recheck) {
         return new String[] {initialLimit, base, ttlMs, ticket, channelPrefix, "1", clientId,
-                Long.toString(config.ticketTtl().toMillis())};
+                Long.toString(config.ticketTtl().toMillis()), recheck ? "1" : "0"};
     }
 
     /** A grant published by another client's release (or set-limit, reap, heartbeat): {@code expiryMs|leaseId}. */
     private void onGrantMessage(String message) {
+        int from = 0;
+        while (from < message.length()) {
+            int end = message.indexOf('\n', from);
+            if (end < 0) {
+                end = message.length();
+            }
+            onGrant(message.substring(from, end));
+            from = end + 1;
+        }
+    }
+
+    private void onGrant(String message) {
         int bar = message.indexOf('|');
         long expiryMs;
         String leaseId;
@@ -268,9 +347,13 @@ public final class RedisSlotPool implements SlotPool {
         }
         if (clock.passed(deadlineNanos)) {
             // Too late to be sure of it (a very stale hand-off): give it back and queue again.
-            releaseId(leaseId);
+            // Both go on the command connection in this order, so the re-check finds it gone.
+            releaseDirect(leaseId);
             if (!w.future.isDone()) {
-                send(w);
+                if (w.queuedNanos == 0) {
+                    w.queuedNanos = clock.now();
+                }
+                recheck(w);
             }
             return;
         }
@@ -309,8 +392,12 @@ public final class RedisSlotPool implements SlotPool {
             return null;
         }
         synchronized (lease) {
+            // Short holds (the common case) end before their first renewal: one timer per grant.
+            // The watchdog is armed while a renewal is outstanding, or now if the deadline comes first.
             lease.renewal = scheduler.schedule(() -> renew(lease), config.renewEvery().toNanos(), TimeUnit.NANOSECONDS);
-            lease.watchdog = scheduler.schedule(() -> watch(lease), clock.nanosUntil(deadlineNanos), TimeUnit.NANOSECONDS);
+            if (clock.nanosUntil(deadlineNanos) <= config.renewEvery().toNanos()) {
+                armWatchdog(lease);
+            }
         }
         return lease;
     }
@@ -325,6 +412,9 @@ public final class RedisSlotPool implements SlotPool {
             }
             sent = clock.now();
             reply = scripts.run(Script.RENEW, renewKeys, lease.id(), ttlMs, initialLimit);
+            if (lease.watchdog == null || lease.watchdog.isDone()) {
+                armWatchdog(lease);
+            }
         }
         reply.whenComplete((r, error) -> {
             if (!lease.active.get()) {
@@ -345,6 +435,12 @@ public final class RedisSlotPool implements SlotPool {
             }
             long expiryMs = (Long) r.get(1);
             lease.extended(expiryMs, clock.deadline(sent, (Long) r.get(2), expiryMs));
+            synchronized (lease) {
+                if (lease.watchdog != null) {
+                    lease.watchdog.cancel(false);
+                    lease.watchdog = null;
+                }
+            }
             if (code == 2) {
                 log.info("slot pool {}: lease {} had vanished from Redis and was re-admitted", config.pool(), lease.id());
             }
@@ -370,10 +466,15 @@ public final class RedisSlotPool implements SlotPool {
             return;
         }
         synchronized (lease) {
-            if (lease.active.get()) {
-                lease.watchdog = scheduler.schedule(() -> watch(lease), clock.nanosUntil(lease.deadlineNanos()),
-                        TimeUnit.NANOSECONDS);
-            }
+            armWatchdog(lease);
+        }
+    }
+
+    /** Caller holds the lease's lock. */
+    private void armWatchdog(HeldLease lease) {
+        if (lease.active.get() && !scheduler.isShutdown()) {
+            lease.watchdog = scheduler.schedule(() -> watch(lease), clock.nanosUntil(lease.deadlineNanos()),
+                    TimeUnit.NANOSECONDS);
         }
     }
 
@@ -420,6 +521,35 @@ public final class RedisSlotPool implements SlotPool {
     }
 
     private CompletableFuture<Void> releaseId(String leaseId) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        releases.submit(new Release(leaseId, done));
+        return done;
+    }
+
+    /** One script call for every release batched meanwhile. */
+    private CompletableFuture<?> sendReleases(List<Release> batch) {
+        String[] args = new String[3 + batch.size()];
+        args[0] = initialLimit;
+        args[1] = channelPrefix;
+        args[2] = "1";
+        for (int i = 0; i < batch.size(); i++) {
+            args[3 + i] = batch.get(i).leaseId();
+        }
+        return scripts.run(Script.RELEASE_MANY, keys, args).whenComplete((reply, error) -> {
+            for (Release r : batch) {
+                if (error == null) {
+                    r.done().complete(null);
+                } else {
+                    r.done().completeExceptionally(new SlotPoolException("slot pool " + config.pool() + ": releasing "
+                            + r.leaseId() + " failed; it expires on its own within " + config.leaseTtl(),
+                            SlotScripts.unwrap(error)));
+                }
+            }
+        });
+    }
+
+    /** An unbatched release, for when it must reach Redis before the command sent next. */
+    private CompletableFuture<Void> releaseDirect(String leaseId) {
         return scripts.run(Script.RELEASE, keys, leaseId, initialLimit, channelPrefix, "1")
                 .handle((reply, error) -> {
                     if (error != null) {

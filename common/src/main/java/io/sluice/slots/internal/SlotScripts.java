@@ -23,7 +23,7 @@ import java.util.concurrent.CompletionException;
  */
 final class SlotScripts {
     enum Script {
-        ACQUIRE("acquire"), RELEASE("release"), RENEW("renew"), SET_LIMIT("set_limit"),
+        ACQUIRE("acquire"), ACQUIRE_MANY("acquire_many"), RELEASE("release"), RELEASE_MANY("release_many"), RENEW("renew"), SET_LIMIT("set_limit"),
         REAP("reap"), HEARTBEAT("heartbeat"), STATUS("status");
 
         final String file;

@@ -1,0 +1,77 @@
+-- release_many: drop leases (one client's releases, batched while its previous batch was in
+-- flight) and hand the freed slots straight to the oldest live waiters, one PUBLISH per client.
+-- KEYS[1] limit  KEYS[2] leases  KEYS[3] queue  KEYS[4] clients
+-- ARGV[1] initial limit  ARGV[2] grant channel prefix  ARGV[3] check receivers '1'|'0'
+-- ARGV[4], ARGV[5], ...: lease ids
+-- Returns {removed, handed off}. A grant message is one or more lines "expiryMs|leaseId".
+local removed = redis.call('ZREM', KEYS[2], unpack(ARGV, 4))
+local heads = redis.call('ZPOPMIN', KEYS[3], #ARGV - 3)
+if #heads == 0 then
+  return {removed, 0}
+end
+local now_ms = now_of()
+local limit = limit_of(KEYS[1], ARGV[1])
+local free = limit - redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now_ms), '+inf')
+local granted = 0
+while #heads > 0 do
+  -- Tickets beyond the free slots go back, keeping their scores.
+  local keep = math.max(0, math.min(free, math.floor(#heads / 2)))
+  if keep * 2 < #heads then
+    local back = {}
+    for i = keep * 2 + 1, #heads, 2 do
+      back[#back + 1] = heads[i + 1]
+      back[#back + 1] = heads[i]
+    end
+    redis.call('ZADD', KEYS[3], unpack(back))
+  end
+  if keep == 0 then
+    break
+  end
+  local clients, parsed = {}, {}
+  for i = 1, keep * 2, 2 do
+    local base, client, ttl = parse_ticket(heads[i])
+    parsed[#parsed + 1] = {base, client, ttl}
+    clients[#clients + 1] = client
+  end
+  local alive = redis.call('ZMSCORE', KEYS[4], unpack(clients))
+  local leases, messages, order, got = {}, {}, {}, 0
+  for i, p in ipairs(parsed) do
+    if alive[i] and tonumber(alive[i]) > now_ms then
+      local lease = p[1] .. '|' .. fmt(now_ms)
+      local exp = now_ms + p[3]
+      leases[#leases + 1] = exp
+      leases[#leases + 1] = lease
+      if messages[p[2]] == nil then
+        messages[p[2]] = {}
+        order[#order + 1] = p[2]
+      end
+      local lines = messages[p[2]]
+      lines[#lines + 1] = fmt(exp) .. '|' .. lease
+    end
+  end
+  if #leases > 0 then
+    redis.call('ZADD', KEYS[2], unpack(leases))
+  end
+  for _, client in ipairs(order) do
+    local lines = messages[client]
+    local receivers = redis.call('PUBLISH', ARGV[2] .. client, table.concat(lines, '\n'))
+    if receivers == 0 and ARGV[3] == '1' then
+      -- Nobody listens: that client died (or is reconnecting and will re-enqueue). Undo.
+      local undo = {}
+      for _, line in ipairs(lines) do
+        undo[#undo + 1] = string.match(line, '^[^|]*|(.*)$')
+      end
+      redis.call('ZREM', KEYS[2], unpack(undo))
+    else
+      got = got + #lines
+    end
+  end
+  -- Room left: more free slots than released ones, or dead clients' tickets were skipped.
+  granted = granted + got
+  free = free - got
+  if free <= 0 then
+    break
+  end
+  heads = redis.call('ZPOPMIN', KEYS[3], free)
+end
+return {removed, granted}

@@ -1,0 +1,83 @@
+package io.sluice.slots;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.embedded.EmbeddedRedis;
+import io.sluice.slots.internal.RedisSlotPool;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Tests that stop or restart Redis, each on its own server. */
+class SlotPoolRedisFailureTest {
+    private EmbeddedRedis redis;
+    private SlotPools pools;
+
+    @BeforeEach
+    void start() {
+        redis = EmbeddedRedis.builder().build().start();
+        pools = new SlotPools(redis.uri());
+    }
+
+    @AfterEach
+    void stop() {
+        pools.close();
+        redis.close();
+    }
+
+    @Test
+    void afterDataLossHoldersAreReadmittedUpToTheLimitAndTheRestLoseTheirLeases() {
+        // The configured limit is 3; the live limit was raised to 5, which the restart forgets.
+        RedisSlotPool p1 = pools.open("restart", 3, b -> b.leaseTtl(Duration.ofSeconds(4)).renewEvery(Duration.ofMillis(200)));
+        RedisSlotPool p2 = pools.open("restart", 3, b -> b.leaseTtl(Duration.ofSeconds(4)).renewEvery(Duration.ofMillis(200)));
+        p1.setLimit(5);
+        List<Lease> leases = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Acquisition a = (i % 2 == 0 ? p1 : p2).acquireBlocking("q" + i, Duration.ZERO);
+            leases.add(((Acquisition.Granted) a).lease());
+        }
+        redis.restart();
+        await().atMost(Duration.ofSeconds(6)).until(() -> leases.stream().filter(l -> l.lost().isDone()).count() == 2);
+        await().during(Duration.ofMillis(1_000)).atMost(Duration.ofSeconds(2))
+                .until(() -> leases.stream().filter(l -> l.lost().isDone()).count() == 2);
+        PoolStatus status = p1.status();
+        assertThat(status.limit()).isEqualTo(3);
+        assertThat(status.inUse()).isEqualTo(3);
+        assertThat(status.leases()).extracting(PoolStatus.LeaseInfo::leaseId)
+                .containsExactlyInAnyOrderElementsOf(leases.stream().filter(l -> !l.lost().isDone()).map(Lease::id).toList());
+        assertThat(leases.stream().filter(l -> l.lost().isDone()).map(l -> l.lost().join().reason()))
+                .containsOnly(LeaseLoss.Reason.REVOKED);
+        assertThat(p2.acquireBlocking("late", Duration.ZERO)).isInstanceOf(Acquisition.Refused.class);
+        assertThat(p1.held() + p2.held()).isEqualTo(3);
+    }
+
+    @Test
+    void whenRedisIsDownAcquireFailsPromptlyHoldersLoseTheirLeasesAndItRecovers() {
+        RedisSlotPool pool = pools.open("down", 2, b -> b.commandTimeout(Duration.ofMillis(300)));
+        Acquisition first = pool.acquireBlocking("held", Duration.ZERO);
+        assertThat(first).isInstanceOf(Acquisition.Granted.class);
+        Lease lease = ((Acquisition.Granted) first).lease();
+        redis.stop();
+
+        long start = System.nanoTime();
+        Acquisition once = pool.acquireBlocking("a", Duration.ZERO);
+        Acquisition waiting = pool.acquireBlocking("b", Duration.ofSeconds(10));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(once).isInstanceOf(Acquisition.Failed.class);
+        assertThat(waiting).isInstanceOf(Acquisition.Failed.class);
+        assertThat(tookMs).as("two acquires while Redis is down").isLessThan(2 * 300 + 500);
+
+        LeaseLoss loss = lease.lost().orTimeout(2, TimeUnit.SECONDS).join();
+        assertThat(loss.reason()).isEqualTo(LeaseLoss.Reason.DEADLINE_PASSED);
+        assertThat(loss.heldFor()).isLessThanOrEqualTo(Duration.ofSeconds(1));
+
+        redis.start();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> pool.acquireBlocking("back", Duration.ZERO) instanceof Acquisition.Granted);
+    }
+}
