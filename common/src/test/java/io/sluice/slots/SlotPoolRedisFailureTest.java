@@ -74,7 +74,9 @@ class SlotPoolRedisFailureTest {
 
         LeaseLoss loss = lease.lost().orTimeout(2, TimeUnit.SECONDS).join();
         assertThat(loss.reason()).isEqualTo(LeaseLoss.Reason.DEADLINE_PASSED);
-        assertThat(loss.heldFor()).isLessThanOrEqualTo(Duration.ofSeconds(1));
+        // The deadline itself is sent-time + ttl - 1 ms (SlotHolderClockTest); here only the
+        // timer's lateness on a busy host is added.
+        assertThat(loss.heldFor()).isBetween(Duration.ofMillis(800), Duration.ofMillis(1_000 + 250));
 
         redis.start();
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))

@@ -246,6 +246,27 @@ class SlotPoolTest {
     }
 
     @Test
+    void aWaiterThatDiedMomentsAgoIsSkippedBecauseNobodyListensForItsGrant() {
+        RedisSlotPool holder = pools.open(name, 1, b -> b.fallbackWake(Duration.ofSeconds(10)).ticketTtl(Duration.ofSeconds(30)));
+        RedisSlotPool dying = pools.open(name, 1, b -> b.fallbackWake(Duration.ofSeconds(10)).ticketTtl(Duration.ofSeconds(30)));
+        RedisSlotPool patient = pools.open(name, 1, b -> b.fallbackWake(Duration.ofSeconds(10)).ticketTtl(Duration.ofSeconds(30)));
+        Lease lease = granted(holder.acquireBlocking("h", Duration.ZERO));
+        dying.acquire("ghost-1", LONG);
+        dying.acquire("ghost-2", LONG);
+        await().atMost(Duration.ofSeconds(2)).until(() -> holder.status().waiters() == 2);
+        CompletableFuture<Acquisition> alive = patient.acquire("alive", LONG);
+        await().atMost(Duration.ofSeconds(2)).until(() -> holder.status().waiters() == 3);
+        dying.closeAbruptly(); // its heartbeat is still valid for 30 s, but its subscription is gone
+        await().atMost(Duration.ofSeconds(2)).until(() -> holder.status().waiters() == 3);
+        holder.release(lease).join();
+        Lease next = granted(alive.orTimeout(1, TimeUnit.SECONDS));
+        assertThat(next.owner()).isEqualTo("alive");
+        PoolStatus status = holder.status();
+        assertThat(status.inUse()).isEqualTo(1);
+        assertThat(status.waiters()).isZero();
+    }
+
+    @Test
     void aWaiterThatTimesOutLeavesTheQueue() {
         RedisSlotPool pool = open(1);
         Lease lease = granted(pool.acquireBlocking("h", Duration.ZERO));
