@@ -152,6 +152,11 @@ public final class WorkerLoop implements Runnable {
         return assigned;
     }
 
+    /** Partitions waiting on the pool or a back-off right now. */
+    public int pausedPartitions() {
+        return pausedByGate.get();
+    }
+
     public long pauses() {
         return (long) pauses.count();
     }

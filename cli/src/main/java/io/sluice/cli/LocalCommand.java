@@ -1,0 +1,106 @@
+package io.sluice.cli;
+
+import io.sluice.config.ConfigException;
+import io.sluice.config.Durations;
+import io.sluice.local.LocalReport;
+import io.sluice.local.LocalRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** {@code sluice local}: the whole job in one process on embedded defaults. */
+@Command(name = "local", mixinStandardHelpOptions = true,
+        description = {"Run the spike-projection job end to end in one process: an embedded KRaft broker, Redis,",
+                "the Snuba simulator, one orchestrator run and W workers. Prints live progress and a final report,",
+                "writes a chart of in-flight queries. Exit 0 when every org was projected."})
+public final class LocalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--orgs", defaultValue = "2000", description = "Organizations to project (default: ${DEFAULT-VALUE}).")
+    int orgs;
+
+    @Option(names = "--workers", defaultValue = "3", description = "Workers (each its own consumer and pool client) (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--limit", defaultValue = "50", description = "Slot pool limit (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--downstream-limit", defaultValue = "100", description = "The simulator's concurrency limit before it answers 429 (default: ${DEFAULT-VALUE}).")
+    int downstreamLimit;
+
+    @Option(names = "--latency-ms", defaultValue = "200", description = "Median query latency, log-normal (default: ${DEFAULT-VALUE}).")
+    int latencyMs;
+
+    @Option(names = "--pacing", description = "Time between batches, e.g. 500ms, 2s, 0 (default: spread the batches over about a minute).")
+    String pacing;
+
+    @Option(names = "--batch-size", defaultValue = "25", description = "Orgs per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--max-in-flight", defaultValue = "64", description = "Queries in flight per worker; the offered load is workers x this (default: ${DEFAULT-VALUE}).")
+    int maxInFlight;
+
+    @Option(names = "--no-slots", description = "Run without the slot pool, the way the original incident ran.")
+    boolean noSlots;
+
+    @Option(names = "--chart", defaultValue = "sluice-local/chart.png", description = "Where to write the PNG chart (default: ${DEFAULT-VALUE}).")
+    Path chart;
+
+    @Option(names = "--report", description = "Also write the final report as JSON to this file.")
+    Path report;
+
+    @Option(names = "--timeout", defaultValue = "10m", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        positive("--orgs", orgs);
+        positive("--workers", workers);
+        positive("--limit", limit);
+        positive("--downstream-limit", downstreamLimit);
+        positive("--batch-size", batchSize);
+        positive("--max-in-flight", maxInFlight);
+        if (latencyMs < 0) {
+            throw new ParameterException(spec.commandLine(), "--latency-ms must be >= 0, was " + latencyMs);
+        }
+        if (batchSize > 1000) {
+            throw new ParameterException(spec.commandLine(), "--batch-size must be 1..1000, was " + batchSize);
+        }
+        Duration pace = pacing == null ? null : duration("--pacing", "0".equals(pacing.trim()) ? "0ms" : pacing);
+        Duration give = duration("--timeout", timeout);
+        LocalRun run = new LocalRun(new LocalRun.Options(orgs, workers, limit, downstreamLimit, Duration.ofMillis(latencyMs),
+                pace, batchSize, maxInFlight, !noSlots, chart, report, give), System.out, System.console() != null);
+        LocalReport r = run.run();
+        if (!r.allProjected()) {
+            System.err.printf("error: %d of %d orgs were not projected (%d dead-lettered)%n", r.orgsTotal() - r.orgsProjected(),
+                    r.orgsTotal(), r.deadLetters());
+            return 1;
+        }
+        if (r.slotsEnabled() && r.peakDownstreamInFlight() > r.poolLimit()) {
+            System.err.printf("error: the downstream saw %d queries at once, over the pool limit %d%n", r.peakDownstreamInFlight(), r.poolLimit());
+            return 1;
+        }
+        return 0;
+    }
+
+    private void positive(String flag, int value) {
+        if (value < 1) {
+            throw new ParameterException(spec.commandLine(), flag + " must be >= 1, was " + value);
+        }
+    }
+
+    private Duration duration(String flag, String text) {
+        try {
+            return Durations.parse(flag, text);
+        } catch (ConfigException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+}

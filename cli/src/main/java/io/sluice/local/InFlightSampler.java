@@ -1,0 +1,63 @@
+package io.sluice.local;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+/** Samples the downstream's in-flight count at a fixed rate, for the chart and the utilization figure. */
+final class InFlightSampler implements AutoCloseable {
+    record Sample(double seconds, int inFlight) {
+    }
+
+    private final List<Sample> samples = new ArrayList<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sluice-local-sampler");
+        t.setDaemon(true);
+        return t;
+    });
+    private final long start = System.nanoTime();
+
+    InFlightSampler(IntSupplier inFlight, long everyMillis) {
+        timer.scheduleAtFixedRate(() -> {
+            Sample s = new Sample((System.nanoTime() - start) / 1e9, inFlight.getAsInt());
+            synchronized (samples) {
+                samples.add(s);
+            }
+        }, 0, everyMillis, TimeUnit.MILLISECONDS);
+    }
+
+    List<Sample> samples() {
+        synchronized (samples) {
+            return List.copyOf(samples);
+        }
+    }
+
+    /** Mean in-flight between the first and the last sample that saw any work. */
+    double meanWhileBusy() {
+        List<Sample> s = samples();
+        int first = -1;
+        int last = -1;
+        for (int i = 0; i < s.size(); i++) {
+            if (s.get(i).inFlight() > 0) {
+                if (first < 0) first = i;
+                last = i;
+            }
+        }
+        if (first < 0) {
+            return 0;
+        }
+        double sum = 0;
+        for (int i = first; i <= last; i++) {
+            sum += s.get(i).inFlight();
+        }
+        return sum / (last - first + 1);
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

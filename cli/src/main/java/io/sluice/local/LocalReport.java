@@ -1,0 +1,36 @@
+package io.sluice.local;
+
+/**
+ * What {@code sluice local} prints at the end and writes with {@code --report}.
+ *
+ * @param utilization mean in-flight queries at the downstream over the busy span, divided by the pool limit
+ */
+public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProjected, long deadLetters,
+                          int peakDownstreamInFlight, int poolLimit, int downstreamLimit, long rateLimited,
+                          long serverErrors, long pauses, double elapsedSeconds, double throughputOrgsPerSecond,
+                          double utilization, String pacing, String chart) {
+
+    public boolean allProjected() {
+        return orgsProjected == orgsTotal;
+    }
+
+    public String render() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%n== sluice local: %s ==%n", slotsEnabled ? "gated by the slot pool" : "NO SLOTS (the original incident)"));
+        sb.append(String.format("orgs projected      %d / %d%s%n", orgsProjected, orgsTotal, allProjected() ? "" : "   <-- not all"));
+        sb.append(String.format("dead letters        %d%n", deadLetters));
+        sb.append(String.format("peak at downstream  %d in flight (pool limit %d, downstream limit %d)%s%n", peakDownstreamInFlight,
+                poolLimit, downstreamLimit, peakDownstreamInFlight > downstreamLimit ? "   <-- over the downstream's limit"
+                        : peakDownstreamInFlight > poolLimit && slotsEnabled ? "   <-- over the pool limit!" : ""));
+        sb.append(String.format("429 answers         %d%n", rateLimited));
+        sb.append(String.format("5xx answers         %d%n", serverErrors));
+        sb.append(String.format("pauses              %d (times the pool refused a partition)%n", pauses));
+        sb.append(String.format("elapsed             %.1f s (pacing %s)%n", elapsedSeconds, pacing));
+        sb.append(String.format("throughput          %.1f orgs/s%n", throughputOrgsPerSecond));
+        sb.append(String.format("pool utilization    %.0f %% (mean in flight / pool limit while work was queued)%n", utilization * 100));
+        if (chart != null) {
+            sb.append(String.format("chart               %s%n", chart));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,252 @@
+package io.sluice.local;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.Durations;
+import io.sluice.config.SluiceConfig;
+import io.sluice.embedded.EmbeddedKafka;
+import io.sluice.embedded.EmbeddedRedis;
+import io.sluice.embedded.snuba.LatencyModel;
+import io.sluice.embedded.snuba.SimulatorStats;
+import io.sluice.embedded.snuba.SnubaSimulator;
+import io.sluice.kafka.KafkaClients;
+import io.sluice.messages.MessageCodec;
+import io.sluice.orchestrator.OrchestratorRun;
+import io.sluice.orchestrator.ProgressReporter;
+import io.sluice.orchestrator.RunResult;
+import io.sluice.orgs.RangeOrgSource;
+import io.sluice.worker.Worker;
+import io.sluice.worker.gate.Gates;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Everything in one process on embedded defaults: a KRaft broker, Redis, the Snuba simulator, one
+ * orchestrator run and W workers; live progress; a final report and a chart.
+ */
+public final class LocalRun {
+    /** @param pacing null: spread the batches over about a minute */
+    public record Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
+                          int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout) {
+    }
+
+    private static final Duration TARGET_PUBLISH_SPAN = Duration.ofSeconds(55);
+
+    private final Options o;
+    private final PrintStream out;
+    private final boolean terminal;
+
+    public LocalRun(Options options, PrintStream out, boolean terminal) {
+        this.o = options;
+        this.out = out;
+        this.terminal = terminal;
+    }
+
+    /** The default pacing: the run's batches spread over about a minute. */
+    static Duration autoPacing(int orgs, int batchSize) {
+        long batches = Math.max(1, (orgs + batchSize - 1) / batchSize);
+        return Duration.ofMillis(TARGET_PUBLISH_SPAN.toMillis() / batches);
+    }
+
+    public LocalReport run() throws Exception {
+        Duration pacing = o.pacing() != null ? o.pacing() : autoPacing(o.orgs(), o.batchSize());
+        out.printf("sluice local: %d orgs in batches of %d, pacing %s%s, %d workers, pool limit %s, downstream limit %d, latency median %s%n",
+                o.orgs(), o.batchSize(), Durations.format(pacing),
+                o.pacing() == null ? " (so that the run takes about a minute; --pacing 0 sends everything at once)" : "",
+                o.workers(), o.slots() ? Integer.toString(o.limit()) : "OFF (--no-slots)", o.downstreamLimit(),
+                Durations.format(o.latencyMedian()));
+        out.println("starting embedded Kafka (KRaft), Redis and the Snuba simulator...");
+        long t0 = System.nanoTime();
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start();
+             EmbeddedRedis redis = EmbeddedRedis.builder().build().start();
+             SnubaSimulator sim = new SnubaSimulator(SnubaSimulator.Options.defaults().withLimit(o.downstreamLimit())
+                     .withLatency(LatencyModel.logNormal(o.latencyMedian(), 0.5))).start()) {
+ out.printf("servers up in %.1f s: Kafka %s, Redis %s, Snuba simulator %s%n", (System.nanoTime() - t0) / 1e9,
+                    kafka.bootstrapServers(), redis.uri(), sim.url());
+            String runId = "r-local-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now());
+            Map<String, String> overrides = new HashMap<>();
+            overrides.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+            overrides.put("redis.uri", redis.uri());
+            overrides.put("snuba.url", sim.url());
+            overrides.put("slots.limit", Integer.toString(o.limit()));
+            overrides.put("slots.enabled", Boolean.toString(o.slots()));
+            overrides.put("slots.pool", "sluice-local");
+            overrides.put("orchestrator.batch-size", Integer.toString(o.batchSize()));
+            overrides.put("orchestrator.pacing", Durations.format(pacing));
+            overrides.put("worker.max-in-flight", Integer.toString(o.maxInFlight()));
+            overrides.put("worker.retry.initial-backoff", "200ms");
+            overrides.put("worker.retry.max-backoff", "5s");
+            overrides.put("worker.retry.max-attempts", "20");
+            overrides.put("worker.shutdown-grace", "5s");
+            SluiceConfig cfg = new ConfigLoader().load(null, Map.of(), overrides);
+            try (Admin admin = KafkaClients.admin(cfg.kafka())) {
+                KafkaClients.ensureTopics(admin, cfg.kafka(), Duration.ofSeconds(30));
+            }
+
+            List<Worker> workers = new ArrayList<>();
+            try (Tally tally = new Tally(cfg);
+                 InFlightSampler sampler = new InFlightSampler(sim::inFlight, 50)) {
+                for (int i = 0; i < o.workers(); i++) {
+                    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                    String id = "local-w" + i;
+                    workers.add(new Worker(id, cfg, Gates.open(cfg, id, registry), registry).start());
+                }
+                out.printf("%d workers started in %.1f s%n", o.workers(), (System.nanoTime() - t0) / 1e9);
+                OrchestratorRun orchestrator = OrchestratorRun.builder(cfg, new RangeOrgSource(1, o.orgs()))
+                        .runId(runId).registry(new SimpleMeterRegistry()).progress(ProgressReporter.none()).build();
+                AtomicReference<RunResult> published = new AtomicReference<>();
+                Thread publisher = Thread.ofPlatform().name("sluice-local-orchestrator")
+                        .start(() -> published.set(orchestrator.run()));
+
+                out.printf("orchestrator run %s starting at %.1f s%n", runId, (System.nanoTime() - t0) / 1e9);
+                long start = System.nanoTime();
+                long deadline = start + o.timeout().toNanos();
+                long lastLine = 0;
+                while (tally.finished() < o.orgs() && System.nanoTime() < deadline) {
+                    RunResult r = published.get();
+                    if (r != null && r.outcome() == RunResult.Outcome.FAILED) {
+                        throw new IllegalStateException("the orchestrator run failed: " + r.error());
+                    }
+                    long now = System.nanoTime();
+                    if (terminal || now - lastLine > TimeUnit.SECONDS.toNanos(5)) {
+                        live(now - start, tally, sim, workers);
+                        lastLine = now;
+                    }
+                    Thread.sleep(terminal ? 250 : 500);   // the refresh rate of the live view
+                }
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                live(System.nanoTime() - start, tally, sim, workers);
+                out.println();
+                orchestrator.requestStop();
+                publisher.join(TimeUnit.SECONDS.toMillis(30));
+                workers.forEach(Worker::close);
+
+                SimulatorStats stats = sim.stats();
+                long pauses = workers.stream().mapToLong(w -> w.loop().pauses()).sum();
+                Path chart = o.chart();
+                Chart.write(chart, sampler.samples(), o.limit(), o.downstreamLimit(), o.slots());
+                double utilization = o.slots() ? sampler.meanWhileBusy() / o.limit() : sampler.meanWhileBusy() / o.downstreamLimit();
+                LocalReport report = new LocalReport(o.slots(), o.orgs(), tally.projected(), tally.deadLettered(),
+                        stats.maxPeakInFlight(), o.limit(), o.downstreamLimit(), stats.rateLimited(), stats.serverErrors(),
+                        pauses, elapsed, tally.projected() / Math.max(elapsed, 1e-9), utilization, Durations.format(pacing),
+                        chart.toString());
+                out.print(report.render());
+                if (o.report() != null) {
+                    Path parent = o.report().toAbsolutePath().getParent();
+                    if (parent != null) Files.createDirectories(parent);
+                    Files.writeString(o.report(), MessageCodec.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(report));
+                    out.println("report              " + o.report());
+                }
+                return report;
+            } finally {
+                workers.forEach(Worker::close);
+            }
+        }
+    }
+
+    private void live(long elapsedNanos, Tally tally, SnubaSimulator sim, List<Worker> workers) {
+        long done = tally.projected();
+        double secs = elapsedNanos / 1e9;
+        int width = 30;
+        int filled = (int) Math.min(width, width * done / Math.max(1, o.orgs()));
+        String eta = done == 0 ? "?" : String.format("%.0fs", secs * (o.orgs() - done) / done);
+        int inFlight = sim.inFlight();
+        long paused = workers.stream().mapToLong(w -> w.loop().pausedPartitions()).sum();
+        String line = String.format("[%s%s] %d/%d orgs  %.0fs  eta %s  in flight %d/%s  paused partitions %d  429s %d  dead letters %d",
+                "#".repeat(filled), ".".repeat(width - filled), done, o.orgs(), secs, eta, inFlight,
+                o.slots() ? Integer.toString(o.limit()) : "-", paused, sim.stats().rateLimited(), tally.deadLettered());
+        if (terminal) {
+            out.print("\r" + line);
+        } else {
+            out.println(line);
+        }
+        out.flush();
+    }
+
+    /** Counts distinct orgs with a result, and orgs dead-lettered, by reading the output topics. */
+    private static final class Tally implements AutoCloseable {
+        private final Set<Long> projected = ConcurrentHashMap.newKeySet();
+        private final Set<Long> dead = ConcurrentHashMap.newKeySet();
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        Tally(SluiceConfig cfg) {
+            Map<String, Object> props = KafkaClients.consumerProps(cfg.kafka(), "sluice-local-tally");
+            props.remove("group.id");
+            props.remove("group.protocol");
+            consumer = new KafkaConsumer<>(props);
+            List<TopicPartition> parts = new ArrayList<>();
+            for (String topic : List.of(cfg.kafka().topics().results(), cfg.kafka().topics().deadLetter())) {
+                for (int p = 0; p < cfg.kafka().topics().partitions(); p++) {
+                    parts.add(new TopicPartition(topic, p));
+                }
+            }
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            String results = cfg.kafka().topics().results();
+            thread = Thread.ofPlatform().name("sluice-local-tally").start(() -> {
+                try {
+                    while (running) {
+                        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                            if (r.topic().equals(results)) {
+                                projected.add(Long.parseLong(new String(r.key(), StandardCharsets.UTF_8)));
+                            } else {
+                                try {
+                                    dead.addAll(MessageCodec.decodeBatch(r.value()).orgIds());
+                                } catch (Exception poison) {
+                                    // a poison record names no org of this run
+                                }
+                            }
+                        }
+                    }
+                } catch (WakeupException e) {
+                    // closing
+                } finally {
+                    consumer.close();
+                }
+            });
+        }
+
+        long projected() {
+            return projected.size();
+        }
+
+        long deadLettered() {
+            return dead.stream().filter(org -> !projected.contains(org)).count();
+        }
+
+        long finished() {
+            return projected() + deadLettered();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            consumer.wakeup();
+            thread.join(5_000);
+        }
+    }
+}
