@@ -6,7 +6,7 @@ package io.sluice.local;
  * @param utilization mean in-flight queries at the downstream over the busy span, divided by the pool limit
  */
 public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProjected, long deadLetters,
-                          int peakDownstreamInFlight, int poolLimit, int downstreamLimit, long rateLimited,
+                          int peakDownstreamInFlight, int peakOffered, int poolLimit, int downstreamLimit, long rateLimited,
                           long serverErrors, long pauses, double elapsedSeconds, double throughputOrgsPerSecond,
                           double utilization, String pacing, String chart) {
 
@@ -22,6 +22,7 @@ public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProject
         sb.append(String.format("peak at downstream  %d in flight (pool limit %d, downstream limit %d)%s%n", peakDownstreamInFlight,
                 poolLimit, downstreamLimit, peakDownstreamInFlight > downstreamLimit ? "   <-- over the downstream's limit"
                         : peakDownstreamInFlight > poolLimit && slotsEnabled ? "   <-- over the pool limit!" : ""));
+        sb.append(String.format("peak offered        %d queries the workers tried to run at once%n", peakOffered));
         sb.append(String.format("429 answers         %d%n", rateLimited));
         sb.append(String.format("5xx answers         %d%n", serverErrors));
         sb.append(String.format("pauses              %d (times the pool refused a partition)%n", pauses));

@@ -106,7 +106,8 @@ public final class LocalRun {
 
             List<Worker> workers = new ArrayList<>();
             try (Tally tally = new Tally(cfg);
-                 InFlightSampler sampler = new InFlightSampler(sim::inFlight, 50)) {
+                 InFlightSampler sampler = new InFlightSampler(sim::inFlight, 50);
+                 InFlightSampler offered = new InFlightSampler(() -> workers.stream().mapToInt(w -> w.loop().inFlight()).sum(), 20)) {
                 for (int i = 0; i < o.workers(); i++) {
                     SimpleMeterRegistry registry = new SimpleMeterRegistry();
                     String id = "local-w" + i;
@@ -148,7 +149,7 @@ public final class LocalRun {
                 Chart.write(chart, sampler.samples(), o.limit(), o.downstreamLimit(), o.slots());
                 double utilization = o.slots() ? sampler.meanWhileBusy() / o.limit() : sampler.meanWhileBusy() / o.downstreamLimit();
                 LocalReport report = new LocalReport(o.slots(), o.orgs(), tally.projected(), tally.deadLettered(),
-                        stats.maxPeakInFlight(), o.limit(), o.downstreamLimit(), stats.rateLimited(), stats.serverErrors(),
+                        stats.maxPeakInFlight(), offered.samples().stream().mapToInt(InFlightSampler.Sample::inFlight).max().orElse(0), o.limit(), o.downstreamLimit(), stats.rateLimited(), stats.serverErrors(),
                         pauses, elapsed, tally.projected() / Math.max(elapsed, 1e-9), utilization, Durations.format(pacing),
                         chart.toString());
                 out.print(report.render());
