@@ -58,7 +58,8 @@ public final class WorkerLoop implements Runnable {
 
     private final Map<TopicPartition, PartitionWork> table = new LinkedHashMap<>();
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
-    private final Set<CompletableFuture<?>> outstanding = ConcurrentHashMap.newKeySet();
+    /** Answers from the gate not yet in: cancelled at once on stop, which withdraws their tickets from the pool. */
+    private final Set<CompletableFuture<?>> asks = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile boolean crashing;
@@ -246,9 +247,9 @@ public final class WorkerLoop implements Runnable {
 
     private void askSlot(PartitionWork w, OrgTask task, Duration maxWait) {
         CompletableFuture<SlotGate.Result> answer = gate.acquire(task.owner(workerId), maxWait);
-        outstanding.add(answer);
+        asks.add(answer);
         answer.whenComplete((result, error) -> {
-            outstanding.remove(answer);
+            asks.remove(answer);
             if (result instanceof SlotGate.Granted granted) {
                 if (!w.active || stopping) {
                     granted.permit().release();
@@ -257,9 +258,7 @@ public final class WorkerLoop implements Runnable {
                 }
                 // Start the query right here, not after a trip through the loop: the slot is already held.
                 CompletableFuture<OrgOutcome> done = processor.process(task, granted.permit());
-                outstanding.add(done);
                 done.whenComplete((outcome, e) -> {
-                    outstanding.remove(done);
                     post(() -> orgDone(w, task, e == null ? outcome
                             : new OrgOutcome.Retry(Duration.ofSeconds(1), false, "processing failed: " + e)));
                 });
@@ -270,6 +269,11 @@ public final class WorkerLoop implements Runnable {
 
     private void slotAnswered(PartitionWork w, OrgTask task, SlotGate.Result result, Throwable error, Duration askedWait) {
         boolean wasWaiting = !askedWait.isZero();
+        if (stopping && !(result instanceof SlotGate.Granted)) {
+            if (wasWaiting) w.waitingForSlot--;
+            orgDone(w, task, null);   // never ran; redelivered to whoever owns the partition next
+            return;
+        }
         switch (result) {
             case SlotGate.Granted g -> {
                 if (wasWaiting) w.waitingForSlot--;
@@ -387,6 +391,7 @@ public final class WorkerLoop implements Runnable {
     private void drainAndClose() {
         LOG.info("worker {} stopping: {} orgs in flight, grace {}", workerId, inFlight, shutdownGrace);
         consumer.pause(consumer.assignment());
+        asks.forEach(a -> a.cancel(false));   // nothing new starts; waiting tickets leave the pool's queue
         long deadline = nanoTime.getAsLong() + shutdownGrace.toNanos();
         while (inFlight > 0 && nanoTime.getAsLong() < deadline) {
             drainEvents();
@@ -398,7 +403,6 @@ public final class WorkerLoop implements Runnable {
         }
         if (inFlight > 0) {
             LOG.warn("grace period over; cancelling {} in-flight orgs (they are redelivered)", inFlight);
-            outstanding.forEach(f -> f.cancel(true));
             processor.cancelAll();
         }
         drainEvents();
