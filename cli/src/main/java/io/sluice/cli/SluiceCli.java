@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The one command tree over everything Sluice does. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Runs fleet-wide batch jobs against a concurrency-limited query service, gated by a Redis slot pool.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, OrchestratorCommand.class})
 public final class SluiceCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
