@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** {@code sluice orchestrator run}: plan a run's batches and publish them paced, resumable by run id. */
 @Command(name = "orchestrator", mixinStandardHelpOptions = true,
@@ -81,11 +82,18 @@ public final class OrchestratorCommand implements Runnable {
                 return usage(e);
             }
             CountDownLatch done = new CountDownLatch(1);
+            AtomicInteger exitCode = new AtomicInteger(1);
             Thread hook = new Thread(() -> {
                 run.requestStop();
                 try {
                     // Let the batch in flight be acknowledged and recorded before the JVM exits.
-                    done.await(60, TimeUnit.SECONDS);
+                    if (done.await(60, TimeUnit.SECONDS)) {
+                        // A JVM ended by SIGTERM exits 143 and System.exit from main blocks during
+                        // shutdown; a stopped run is a success, so end with the run's own code.
+                        System.out.flush();
+                        System.err.flush();
+                        Runtime.getRuntime().halt(exitCode.get());
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -96,8 +104,10 @@ public final class OrchestratorCommand implements Runnable {
                 if (result.outcome() == RunResult.Outcome.FAILED) {
                     System.err.println("error: " + result.error());
                 }
+                exitCode.set(result.exitCode());
                 return result.exitCode();
             } catch (ConfigException e) {
+                exitCode.set(2);
                 return usage(e);
             } finally {
                 done.countDown();
