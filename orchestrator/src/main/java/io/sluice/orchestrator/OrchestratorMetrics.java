@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
-/** The orchestrator's meters (DESIGN section 9). */
+/** The orchestrator's meters (DESIGN section 9); one instance per registry (the gauge keeps the first). */
 public final class OrchestratorMetrics {
     public static final String BATCHES_PUBLISHED = "sluice.orchestrator.batches.published";
     public static final String RUN_PROGRESS = "sluice.orchestrator.run.progress";

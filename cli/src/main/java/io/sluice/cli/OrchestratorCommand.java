@@ -1,0 +1,137 @@
+package io.sluice.cli;
+
+import io.sluice.config.ConfigException;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.SluiceConfig;
+import io.sluice.orchestrator.OrchestratorRun;
+import io.sluice.orchestrator.RunResult;
+import io.sluice.orgs.FileOrgSource;
+import io.sluice.orgs.JdbcOrgSource;
+import io.sluice.orgs.OrgSource;
+import io.sluice.orgs.RangeOrgSource;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** {@code sluice orchestrator run}: plan a run's batches and publish them paced, resumable by run id. */
+@Command(name = "orchestrator", mixinStandardHelpOptions = true,
+        description = "Publishes paced batches of organization ids to the batches topic.",
+        subcommands = {OrchestratorCommand.Run.class})
+public final class OrchestratorCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = {"One run: read the orgs, cut them into batches, publish them paced.",
+                    "Rerun with the same --run-id after a crash or SIGTERM to resume after the last acknowledged batch.",
+                    "Exit codes: 0 finished or stopped, 1 runtime failure (progress kept), 2 bad usage or configuration."})
+    static final class Run implements Callable<Integer> {
+        @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML config file")
+        Path config;
+
+        @Option(names = "--run-id", paramLabel = "ID", description = "Run id to start or resume (default: r-yyyyMMdd'T'HHmm'Z' of the start time)")
+        String runId;
+
+        @Option(names = "--force", description = "Run a finished run again from the start")
+        boolean force;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Orgs orgs;
+
+        static final class Orgs {
+            @Option(names = RangeOrgSource.FLAG, paramLabel = "A..B", description = "Org ids A to B inclusive")
+            String range;
+
+            @Option(names = FileOrgSource.FLAG, paramLabel = "PATH", description = "One org id per line; # comments and blank lines allowed")
+            Path file;
+
+            @ArgGroup(exclusive = false)
+            Jdbc jdbc;
+        }
+
+        static final class Jdbc {
+            @Option(names = JdbcOrgSource.FLAG, required = true, paramLabel = "URL",
+                    description = "PostgreSQL JDBC URL; credentials in the URL or SLUICE_ORGS_JDBC_USER/SLUICE_ORGS_JDBC_PASSWORD")
+            String url;
+
+            @Option(names = JdbcOrgSource.QUERY_FLAG, paramLabel = "SQL",
+                    description = "Query whose first column is the org id (default: " + JdbcOrgSource.DEFAULT_QUERY + ")")
+            String query;
+        }
+
+        @Override
+        public Integer call() {
+            OrchestratorRun run;
+            try {
+                SluiceConfig cfg = new ConfigLoader().load(config, System.getenv(), Map.of());
+                run = OrchestratorRun.builder(cfg, source()).runId(runId).force(force).build();
+            } catch (ConfigException e) {
+                return usage(e);
+            }
+            CountDownLatch done = new CountDownLatch(1);
+            AtomicInteger exitCode = new AtomicInteger(1);
+            Thread hook = new Thread(() -> {
+                run.requestStop();
+                try {
+                    // Let the batch in flight be acknowledged and recorded before the JVM exits.
+                    if (done.await(60, TimeUnit.SECONDS)) {
+                        // A JVM ended by SIGTERM exits 143 and System.exit from main blocks during
+                        // shutdown; a stopped run is a success, so end with the run's own code.
+                        System.out.flush();
+                        System.err.flush();
+                        Runtime.getRuntime().halt(exitCode.get());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "sluice-orchestrator-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                RunResult result = run.run();
+                if (result.outcome() == RunResult.Outcome.FAILED) {
+                    System.err.println("error: " + result.error());
+                }
+                exitCode.set(result.exitCode());
+                return result.exitCode();
+            } catch (ConfigException e) {
+                exitCode.set(2);
+                return usage(e);
+            } finally {
+                done.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is already running; it returns once done is counted down
+                }
+            }
+        }
+
+        private OrgSource source() {
+            if (orgs.range != null) {
+                return RangeOrgSource.parse(orgs.range);
+            }
+            if (orgs.file != null) {
+                return new FileOrgSource(orgs.file);
+            }
+            return JdbcOrgSource.open(orgs.jdbc.url, orgs.jdbc.query, System.getenv());
+        }
+
+        private static int usage(ConfigException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.sluice.ledger;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.sluice.embedded.SharedServers;
+import io.sluice.messages.Window;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RedisRunLedgerTest {
+    private final String uri = SharedServers.redis().uri();
+    private final String prefix = SharedServers.uniqueName("ledger-test") + ":run:";
+
+    @Test
+    void aRunIsOneHashThatKeepsProgressAndStatus() {
+        Window w = new Window(Instant.parse("2026-11-21T00:00:00Z"), Instant.parse("2026-11-28T00:00:00Z"));
+        Instant t = Instant.parse("2026-11-28T12:00:00Z");
+        try (RedisRunLedger ledger = new RedisRunLedger(uri, Duration.ofSeconds(2), prefix)) {
+            assertThat(ledger.find("r-1")).isEmpty();
+            ledger.start(new RunRecord("r-1", "abc", 41, w, -1, RunStatus.RUNNING, t));
+            ledger.recordAck("r-1", 0, t.plusSeconds(2));
+            ledger.recordAck("r-1", 1, t.plusSeconds(4));
+            ledger.setStatus("r-1", RunStatus.STOPPED, t.plusSeconds(5));
+        }
+        try (RedisRunLedger reopened = new RedisRunLedger(uri, Duration.ofSeconds(2), prefix)) {
+            assertThat(reopened.find("r-1")).contains(new RunRecord("r-1", "abc", 41, w, 1, RunStatus.STOPPED, t.plusSeconds(5)));
+        }
+        RedisClient client = RedisClient.create(uri);
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            Map<String, String> h = c.sync().hgetall(prefix + "{r-1}");
+            assertThat(h).containsEntry("fingerprint", "abc").containsEntry("total", "41")
+                    .containsEntry("windowStart", "2026-11-21T00:00:00Z").containsEntry("windowEnd", "2026-11-28T00:00:00Z")
+                    .containsEntry("lastAckedSeq", "1").containsEntry("status", "STOPPED").containsKey("updatedAt");
+        } finally {
+            client.shutdown();
+        }
+    }
+}
