@@ -1,6 +1,7 @@
 package io.sluice.cli;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sluice.config.Durations;
 import io.sluice.config.SluiceConfig;
 import io.sluice.slots.SlotPool;
 import io.sluice.slots.SlotPoolException;
@@ -134,7 +135,7 @@ public final class SlotsCommand implements Runnable {
             return action.run(pool, cfg, out);
         } catch (SlotPoolException e) {
             spec.commandLine().getErr().printf("error: slot pool %s at %s (redis.uri) failed or did not answer within %s (redis.timeout): %s%n",
-                    cfg.slots().pool(), cfg.redis().redactedUri(), cfg.redis().timeout(), rootMessage(e));
+                    cfg.slots().pool(), cfg.redis().redactedUri(), Durations.format(cfg.redis().timeout()), rootMessage(e));
             return 1;
         } finally {
             out.flush();
