@@ -116,7 +116,7 @@ class SlotsCommandTest {
                     .contains("127.0.0.1:" + port, "(redis.uri)", "500ms (redis.timeout)")
                     .doesNotContain("s3cret").doesNotContain("\tat ");
             assertThat(r.err().strip().lines()).hasSize(1);
-            assertThat(ms).as("gave up within a few redis.timeout").isLessThan(5_000);
+            assertThat(ms).as("gave up without waiting on retries").isLessThan(8_000);
         } finally {
             Files.deleteIfExists(config);
         }
