@@ -69,27 +69,27 @@ public final class ReplayCommand implements Callable<Integer> {
                 description = "Consumer group whose offsets move; it must have no active members.")
         String group;
 
-        @ArgGroup(exclusive = true, multiplicity = "1", order = 2)
+        @ArgGroup(exclusive = true, multiplicity = "1")
         Target target;
 
-        @Option(names = "--topic", paramLabel = "TOPIC", order = 3,
+        @Option(names = "--topic", paramLabel = "TOPIC", order = 6,
                 description = "Topic whose offsets move (default: kafka.topics.batches).")
         String topic;
     }
 
     static final class Target {
-        @Option(names = "--to-datetime", paramLabel = "T", order = 1,
-                description = "First record at or after T, ISO-8601: 2026-11-28T12:00:00Z (no zone means UTC).")
+        @Option(names = "--to-datetime", paramLabel = "T", order = 2,
+                description = {"First record at or after T (ISO-8601; no zone means UTC),", "e.g. 2026-11-28T12:00:00Z."})
         String toDatetime;
 
-        @Option(names = "--by-duration", paramLabel = "D", order = 2,
+        @Option(names = "--by-duration", paramLabel = "D", order = 3,
                 description = "First record at or after now minus D: 30m, 2h, 1d.")
         String byDuration;
 
-        @Option(names = "--to-earliest", order = 3, description = "The first record still in each partition.")
+        @Option(names = "--to-earliest", order = 4, description = "The first record still in each partition.")
         boolean toEarliest;
 
-        @Option(names = "--to-offset", paramLabel = "N", order = 4,
+        @Option(names = "--to-offset", paramLabel = "N", order = 5,
                 description = "Offset N on every partition, clamped to what the partition holds.")
         Long toOffset;
     }

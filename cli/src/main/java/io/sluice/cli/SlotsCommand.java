@@ -92,7 +92,8 @@ public final class SlotsCommand implements Runnable {
 
     @Command(name = "reap", mixinStandardHelpOptions = true,
             description = {"Delete expired leases and dead clients now and hand the freed slots to waiters.",
-                    "Live clients do this on every heartbeat too; this is for a pool whose clients all died."})
+                    "Live clients (workers, and this command's own client as it connects) do this on every heartbeat,",
+                    "so the count can be 0 even when a slot came back; 'in use' shows the result."})
     static final class Reap implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
