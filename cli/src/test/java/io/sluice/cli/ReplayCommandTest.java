@@ -78,6 +78,7 @@ class ReplayCommandTest {
             ops.commit(ops.group(), batches, Map.of(0, 3L, 1, 3L));   // partition 2: never committed
 
             Cli.Result r = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-offset", "1"));
+            System.out.print(r.out());
 
             assertThat(r.exit()).as(r.toString()).isZero();
             assertThat(rows(r.out())).containsExactly(
@@ -170,6 +171,7 @@ class ReplayCommandTest {
             assertThat(ops.committed(DeadLetterReplay.DEFAULT_GROUP, dlt)).isEmpty();
 
             Cli.Result run = Cli.run(new ReplayCommand(), ops.args("--from-dead-letter", "--execute"));
+            System.out.print(run.out());
             assertThat(run.exit()).as(run.toString()).isZero();
             assertThat(run.out()).contains("re-published 4 batches: exhausted 3, rejected 1", "skipped 2 poison records");
             List<ConsumerRecord<byte[], byte[]>> replayed = ops.readAll(batches);

@@ -76,6 +76,7 @@ class SlotsCommandTest {
             // --config after the subcommand works too
             Cli.Result table = Cli.run(new SlotsCommand(), "status", "--config", ops.configFile.toString());
             assertThat(table.exit()).as(table.toString()).isZero();
+            System.out.print(json.out() + table.out());
             assertThat(table.out()).contains("pool     " + ops.name, "limit    50", "in use   2", "waiters  0",
                     "OWNER", "worker-a/org-7", "worker-b/org-9");
         }
@@ -92,6 +93,7 @@ class SlotsCommandTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(expiry.plusMillis(50)));
 
             Cli.Result r = Cli.run(new SlotsCommand(), ops.args("reap"));
+            System.out.print(r.out());
 
             assertThat(r.exit()).as(r.toString()).isZero();
             assertThat(r.out()).containsPattern("pool " + ops.name + ": reaped \\d+ expired leases?; in use 0 of 1");
