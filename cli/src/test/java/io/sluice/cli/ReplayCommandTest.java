@@ -1,0 +1,254 @@
+package io.sluice.cli;
+
+import io.sluice.embedded.snuba.LatencyModel;
+import io.sluice.embedded.snuba.SnubaSimulator;
+import io.sluice.messages.DeadLetterHeaders;
+import io.sluice.replay.DeadLetterReplay;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+
+import static io.sluice.cli.OpsFixture.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** {@code sluice replay} against the shared broker (and, for the round trip, a real worker and the Snuba simulator). */
+class ReplayCommandTest {
+    private static final Pattern ROW = Pattern.compile("^(\\d+) +(-|\\d+) +(\\d+) +(\\d+) +(\\d+) *(.*)$", Pattern.MULTILINE);
+
+    @Test
+    void replayToEarliestMakesAStoppedWorkerGroupProcessTheTopicAgain() throws Exception {
+        try (SnubaSimulator sim = new SnubaSimulator(SnubaSimulator.Options.defaults()
+                .withLatency(LatencyModel.fixed(Duration.ofMillis(5)))).start();
+             OpsFixture ops = new OpsFixture(sim.url(), "slots:\n  pool: %s\n")) {
+            List<Long> orgs = LongStream.rangeClosed(1, 20).boxed().toList();
+            ops.publishBatches("r-replay", orgs, 5);
+            String batches = ops.config.kafka().topics().batches();
+            String results = ops.config.kafka().topics().results();
+
+            ops.startWorker("w1");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                    .until(() -> ops.readAll(results).size() == orgs.size());
+            await().atMost(Duration.ofSeconds(30)).until(() -> ops.committed(ops.group(), batches).values().stream()
+                    .mapToLong(Long::longValue).sum() == 4);
+            ops.workers.getFirst().close();
+            await().atMost(Duration.ofSeconds(30)).until(() -> ops.groupMembers(ops.group()) == 0);
+            Map<Integer, Long> before = ops.committed(ops.group(), batches);
+
+            Cli.Result dry = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-earliest"));
+            assertThat(dry.exit()).as(dry.toString()).isZero();
+            assertThat(dry.out()).contains("total: 4 records to replay across 3 partitions", "dry run: nothing changed");
+            assertThat(ops.committed(ops.group(), batches)).isEqualTo(before);
+
+            Cli.Result run = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-earliest", "--execute"));
+            assertThat(run.exit()).as(run.toString()).isZero();
+            assertThat(run.out()).contains("committed: group " + ops.group());
+            assertThat(ops.committed(ops.group(), batches)).isEqualTo(Map.of(0, 0L, 1, 0L, 2, 0L));
+
+            ops.startWorker("w2");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                    .until(() -> ops.readAll(results).size() == 2 * orgs.size());
+            Map<String, Long> perOrg = new TreeMap<>();
+            ops.readAll(results).forEach(r -> perOrg.merge(utf8(r.key()), 1L, Long::sum));
+            assertThat(perOrg).hasSize(orgs.size()).allSatisfy((org, n) -> assertThat(n).as("results of org %s", org).isEqualTo(2));
+        }
+    }
+
+    @Test
+    void dryRunShowsTheTableAndChangesNothing() throws Exception {
+        try (OpsFixture ops = OpsFixture.kafkaOnly()) {
+            String batches = ops.config.kafka().topics().batches();
+            ops.send(records(batches, 3, i -> null));
+            ops.commit(ops.group(), batches, Map.of(0, 3L, 1, 3L));   // partition 2: never committed
+
+            Cli.Result r = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-offset", "1"));
+            System.out.print(r.out());
+
+            assertThat(r.exit()).as(r.toString()).isZero();
+            assertThat(rows(r.out())).containsExactly(
+                    List.of("0", "3", "1", "3", "2", ""),
+                    List.of("1", "3", "1", "3", "2", ""),
+                    List.of("2", "-", "1", "3", "0", "skips 1 unprocessed records"));
+            assertThat(r.out()).contains("total: 4 records to replay", "warning: 1 records not yet processed will be skipped",
+                    "dry run: nothing changed");
+            assertThat(ops.committed(ops.group(), batches)).isEqualTo(Map.of(0, 3L, 1, 3L));
+        }
+    }
+
+    @Test
+    void byDurationAndToDatetimePickTheFirstRecordAtOrAfterTheTime() throws Exception {
+        try (OpsFixture ops = OpsFixture.kafkaOnly()) {
+            String batches = ops.config.kafka().topics().batches();
+            Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            List<Instant> stamps = List.of(now.minus(5, ChronoUnit.HOURS), now.minus(3, ChronoUnit.HOURS), now.minus(1, ChronoUnit.HOURS));
+            ops.send(records(batches, 3, stamps::get));
+            ops.commit(ops.group(), batches, Map.of(0, 3L, 1, 3L, 2, 3L));
+
+            Cli.Result byDuration = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--by-duration", "2h"));
+            assertThat(byDuration.exit()).as(byDuration.toString()).isZero();
+            assertThat(targets(byDuration.out())).isEqualTo(Map.of(0, 2L, 1, 2L, 2, 2L));
+            assertThat(byDuration.out()).contains("total: 3 records to replay");
+
+            // Zone-less means UTC: 4 hours ago falls between the first and the second record.
+            String fourHoursAgo = LocalDateTime.ofInstant(now.minus(4, ChronoUnit.HOURS), ZoneOffset.UTC).toString();
+            Cli.Result toDatetime = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-datetime", fourHoursAgo));
+            assertThat(toDatetime.exit()).as(toDatetime.toString()).isZero();
+            assertThat(targets(toDatetime.out())).isEqualTo(Map.of(0, 1L, 1, 1L, 2, 1L));
+
+            Cli.Result exact = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-datetime", stamps.get(1).toString()));
+            assertThat(targets(exact.out())).as(exact.toString()).isEqualTo(Map.of(0, 1L, 1, 1L, 2, 1L));
+
+            Cli.Result future = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-datetime", now.plus(1, ChronoUnit.DAYS).toString()));
+            assertThat(targets(future.out())).as(future.toString()).isEqualTo(Map.of(0, 3L, 1, 3L, 2, 3L));
+            assertThat(future.out()).contains("no record at or after the time: end", "total: 0 records to replay");
+
+            Cli.Result clamped = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-offset", "10", "--execute"));
+            assertThat(clamped.exit()).as(clamped.toString()).isZero();
+            assertThat(clamped.out()).contains("offset 10 clamped to [0, 3]");
+            assertThat(ops.committed(ops.group(), batches)).isEqualTo(Map.of(0, 3L, 1, 3L, 2, 3L));
+
+            Cli.Result executed = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--by-duration", "2h", "--execute"));
+            assertThat(executed.exit()).as(executed.toString()).isZero();
+            assertThat(ops.committed(ops.group(), batches)).isEqualTo(Map.of(0, 2L, 1, 2L, 2, 2L));
+        }
+    }
+
+    @Test
+    void refusesWhileTheGroupHasAnActiveMember() throws Exception {
+        try (OpsFixture ops = OpsFixture.kafkaOnly()) {
+            String batches = ops.config.kafka().topics().batches();
+            var worker = ops.startWorker("w-active");
+            await().atMost(Duration.ofSeconds(60)).until(() -> worker.loop().assignedPartitions() > 0);
+            Map<Integer, Long> before = ops.committed(ops.group(), batches);
+
+            Cli.Result r = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-earliest", "--execute"));
+
+            assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+            assertThat(r.err()).contains("error: group " + ops.group() + " has 1 active member; stop them first (scale the worker Deployment to 0)");
+            assertThat(r.err()).doesNotContain("\tat ");
+            assertThat(ops.committed(ops.group(), batches)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void deadLettersAreRepublishedOnceAndPoisonIsSkipped() throws Exception {
+        try (OpsFixture ops = OpsFixture.kafkaOnly()) {
+            String dlt = ops.config.kafka().topics().deadLetter();
+            String batches = ops.config.kafka().topics().batches();
+            String[] reasons = {"exhausted", "poison", "exhausted", "rejected", "poison", "exhausted"};
+            List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
+            for (int i = 0; i < reasons.length; i++) {
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(dlt, i % OpsFixture.PARTITIONS, utf8("r-dlt:" + i), utf8("{\"batch\":" + i + "}"));
+                r.headers().add(DeadLetterHeaders.REASON, utf8(reasons[i]))
+                        .add(DeadLetterHeaders.ORIGINAL_TOPIC, utf8(batches))
+                        .add(DeadLetterHeaders.ERROR, utf8("failure " + i))
+                        .add("trace-id", utf8("t" + i));
+                letters.add(r);
+            }
+            ops.send(letters);
+
+            Cli.Result dry = Cli.run(new ReplayCommand(), ops.args("--from-dead-letter"));
+            assertThat(dry.exit()).as(dry.toString()).isZero();
+            assertThat(dry.out()).contains("would re-publish 4 batches: exhausted 3, rejected 1", "would skip 2 poison records",
+                    "key=r-dlt:1 error=failure 1", "key=r-dlt:4 error=failure 4", "dry run: nothing published, nothing committed");
+            assertThat(ops.readAll(batches)).isEmpty();
+            assertThat(ops.committed(DeadLetterReplay.DEFAULT_GROUP, dlt)).isEmpty();
+
+            Cli.Result run = Cli.run(new ReplayCommand(), ops.args("--from-dead-letter", "--execute"));
+            System.out.print(run.out());
+            assertThat(run.exit()).as(run.toString()).isZero();
+            assertThat(run.out()).contains("re-published 4 batches: exhausted 3, rejected 1", "skipped 2 poison records");
+            List<ConsumerRecord<byte[], byte[]>> replayed = ops.readAll(batches);
+            assertThat(replayed).extracting(r -> utf8(r.key()))
+                    .containsExactlyInAnyOrder("r-dlt:0", "r-dlt:2", "r-dlt:3", "r-dlt:5");
+            for (ConsumerRecord<byte[], byte[]> r : replayed) {
+                int i = Integer.parseInt(utf8(r.key()).substring("r-dlt:".length()));
+                assertThat(utf8(r.value())).isEqualTo("{\"batch\":" + i + "}");
+                assertThat(utf8(r.headers().lastHeader(DeadLetterReplay.REPLAYED_FROM).value()))
+                        .isEqualTo(dlt + "/" + (i % OpsFixture.PARTITIONS) + "/" + (i / OpsFixture.PARTITIONS));
+                assertThat(utf8(r.headers().lastHeader("trace-id").value())).isEqualTo("t" + i);
+                assertThat(Arrays.stream(r.headers().toArray()).map(Header::key)).noneMatch(k -> k.startsWith("sluice.dlt."));
+            }
+            assertThat(ops.committed(DeadLetterReplay.DEFAULT_GROUP, dlt)).isEqualTo(Map.of(0, 2L, 1, 2L, 2, 2L));
+
+            Cli.Result again = Cli.run(new ReplayCommand(), ops.args("--from-dead-letter", "--execute"));
+            assertThat(again.exit()).as(again.toString()).isZero();
+            assertThat(again.out()).contains("re-published 0 batches");
+            assertThat(ops.readAll(batches)).hasSize(4);
+        }
+    }
+
+    @Test
+    void usageErrorsExitTwoAndNameTheFlag() {
+        Cli.Result twoTargets = Cli.run(new ReplayCommand(), "--group", "g", "--to-earliest", "--to-offset", "3");
+        assertThat(twoTargets.exit()).isEqualTo(2);
+        // picocli's wording for a second target in the nested exclusive group: "expected only one match but got ..."
+        assertThat(twoTargets.err()).contains("expected only one match", "--to-earliest", "--to-offset=3");
+
+        Cli.Result noTarget = Cli.run(new ReplayCommand(), "--group", "g");
+        assertThat(noTarget.exit()).isEqualTo(2);
+        assertThat(noTarget.err()).contains("Missing required argument");
+
+        Cli.Result both = Cli.run(new ReplayCommand(), "--group", "g", "--to-earliest", "--from-dead-letter");
+        assertThat(both.exit()).isEqualTo(2);
+
+        Cli.Result nothing = Cli.run(new ReplayCommand(), "--execute");
+        assertThat(nothing.exit()).isEqualTo(2);
+
+        Cli.Result badDuration = Cli.run(new ReplayCommand(), "--group", "g", "--by-duration", "2 weeks");
+        assertThat(badDuration.exit()).isEqualTo(2);
+        assertThat(badDuration.err()).contains("--by-duration: '2 weeks' is not a duration; valid examples");
+
+        Cli.Result badTime = Cli.run(new ReplayCommand(), "--group", "g", "--to-datetime", "yesterday");
+        assertThat(badTime.exit()).isEqualTo(2);
+        assertThat(badTime.err()).contains("--to-datetime 'yesterday' is not an ISO-8601 date-time");
+
+        Cli.Result negative = Cli.run(new ReplayCommand(), "--group", "g", "--to-offset", "-1");
+        assertThat(negative.exit()).isEqualTo(2);
+        assertThat(negative.err()).contains("--to-offset -1 is negative");
+    }
+
+    /** Three records on each partition; {@code stamp.apply(i)} is the i-th record's timestamp (null: now). */
+    private static List<ProducerRecord<byte[], byte[]>> records(String topic, int perPartition,
+                                                                java.util.function.IntFunction<Instant> stamp) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        for (int p = 0; p < OpsFixture.PARTITIONS; p++) {
+            for (int i = 0; i < perPartition; i++) {
+                Instant t = stamp.apply(i);
+                out.add(new ProducerRecord<>(topic, p, t == null ? null : t.toEpochMilli(), utf8("k" + p + "-" + i), utf8("{}")));
+            }
+        }
+        return out;
+    }
+
+    private static List<List<String>> rows(String out) {
+        List<List<String>> rows = new ArrayList<>();
+        Matcher m = ROW.matcher(out);
+        while (m.find()) {
+            rows.add(IntStream.rangeClosed(1, 6).mapToObj(i -> m.group(i).strip()).toList());
+        }
+        return rows;
+    }
+
+    private static Map<Integer, Long> targets(String out) {
+        Map<Integer, Long> t = new TreeMap<>();
+        rows(out).forEach(r -> t.put(Integer.parseInt(r.get(0)), Long.parseLong(r.get(2))));
+        return t;
+    }
+}

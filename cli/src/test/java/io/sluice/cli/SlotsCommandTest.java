@@ -1,0 +1,133 @@
+package io.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sluice.embedded.FreePorts;
+import io.sluice.slots.Acquisition;
+import io.sluice.slots.SlotPool;
+import io.sluice.slots.internal.RedisSlotPool;
+import io.sluice.worker.gate.Gates;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** {@code sluice slots} against the shared Redis, each test on a pool of its own. */
+class SlotsCommandTest {
+
+    @Test
+    void setLimitChangesWhatThePoolGrants() {
+        try (OpsFixture ops = OpsFixture.kafkaOnly();
+             SlotPool client = Gates.pool(ops.config, "test-client", new SimpleMeterRegistry())) {
+            Cli.Result r = Cli.run(new SlotsCommand(), ops.args("set-limit", "2"));
+
+            assertThat(r.exit()).as(r.toString()).isZero();
+            assertThat(r.out()).isEqualTo("pool " + ops.name + ": limit 50 -> 2\n");
+            List<Acquisition> tries = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                tries.add(client.acquireBlocking("owner-" + i, Duration.ZERO));
+            }
+            assertThat(tries).filteredOn(Acquisition::isGranted).hasSize(2);
+            assertThat(tries.get(2)).isInstanceOf(Acquisition.Refused.class);
+        }
+    }
+
+    @Test
+    void setLimitBelowOneExitsTwoNamingTheValidRange() {
+        try (OpsFixture ops = OpsFixture.kafkaOnly()) {
+            Cli.Result r = Cli.run(new SlotsCommand(), ops.args("set-limit", "0"));
+
+            assertThat(r.exit()).as(r.toString()).isEqualTo(2);
+            assertThat(r.err()).contains("set-limit N: 0 is out of range; valid: 1..2147483647");
+        }
+    }
+
+    @Test
+    void statusShowsTheLeasesHeldAsJsonAndAsATable() throws Exception {
+        try (OpsFixture ops = OpsFixture.kafkaOnly();
+             SlotPool client = Gates.pool(ops.config, "test-client", new SimpleMeterRegistry())) {
+            assertThat(client.acquireBlocking("worker-a/org-7", Duration.ZERO).isGranted()).isTrue();
+            assertThat(client.acquireBlocking("worker-b/org-9", Duration.ZERO).isGranted()).isTrue();
+
+            Cli.Result json = Cli.run(new SlotsCommand(), ops.args("status", "--json"));
+            assertThat(json.exit()).as(json.toString()).isZero();
+            JsonNode n = new ObjectMapper().readTree(json.out());
+            assertThat(n.get("pool").asText()).isEqualTo(ops.name);
+            assertThat(n.get("limit").asInt()).isEqualTo(50);
+            assertThat(n.get("inUse").asInt()).isEqualTo(2);
+            assertThat(n.get("waiters").asInt()).isZero();
+            List<String> owners = new ArrayList<>();
+            n.get("leases").forEach(l -> {
+                owners.add(l.get("owner").asText());
+                assertThat(l.get("ageMs").asLong()).isNotNegative();
+                assertThat(l.get("expiresInMs").asLong()).isPositive();
+            });
+            assertThat(owners).containsExactlyInAnyOrder("worker-a/org-7", "worker-b/org-9");
+
+            // --config after the subcommand works too
+            Cli.Result table = Cli.run(new SlotsCommand(), "status", "--config", ops.configFile.toString());
+            assertThat(table.exit()).as(table.toString()).isZero();
+            System.out.print(json.out() + table.out());
+            assertThat(table.out()).contains("pool     " + ops.name, "limit    50", "in use   2", "waiters  0",
+                    "OWNER", "worker-a/org-7", "worker-b/org-9");
+        }
+    }
+
+    @Test
+    void reapReclaimsTheSlotOfACrashedHolder() {
+        try (OpsFixture ops = new OpsFixture("http://127.0.0.1:9", "slots:\n  pool: %s\n  limit: 1\n  lease-ttl: 300ms\n  renew-every: 100ms\n")) {
+            RedisSlotPool crashed = (RedisSlotPool) Gates.pool(ops.config, "crashed", new SimpleMeterRegistry());
+            Acquisition held = crashed.acquireBlocking("doomed", Duration.ZERO);
+            assertThat(held.isGranted()).isTrue();
+            Instant expiry = ((Acquisition.Granted) held).lease().expiresAt();
+            crashed.closeAbruptly();
+            await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(expiry.plusMillis(50)));
+
+            Cli.Result r = Cli.run(new SlotsCommand(), ops.args("reap"));
+            System.out.print(r.out());
+
+            assertThat(r.exit()).as(r.toString()).isZero();
+            assertThat(r.out()).containsPattern("pool " + ops.name + ": reaped \\d+ expired leases?; in use 0 of 1");
+            try (SlotPool next = Gates.pool(ops.config, "next", new SimpleMeterRegistry())) {
+                assertThat(next.acquireBlocking("next", Duration.ZERO).isGranted()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void unreachableRedisExitsOneWithOneLineAndNoPassword() throws IOException {
+        int port = FreePorts.pick();
+        Path config = Files.createTempFile("slots-down", ".yaml");
+        Files.writeString(config, "redis:\n  uri: redis://ops:s3cret@127.0.0.1:" + port + "\n  timeout: 500ms\n");
+        try {
+            long t0 = System.nanoTime();
+            Cli.Result r = Cli.run(new SlotsCommand(), "--config", config.toString(), "status");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+
+            assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+            assertThat(r.err()).startsWith("error: slot pool snuba.getsentry.get_spike_projections at redis://ops:")
+                    .contains("127.0.0.1:" + port, "(redis.uri)", "500ms (redis.timeout)")
+                    .doesNotContain("s3cret").doesNotContain("\tat ");
+            assertThat(r.err().strip().lines()).hasSize(1);
+            assertThat(ms).as("gave up without waiting on retries").isLessThan(8_000);
+        } finally {
+            Files.deleteIfExists(config);
+        }
+    }
+
+    @Test
+    void noSubcommandIsAUsageError() {
+        Cli.Result r = Cli.run(new SlotsCommand());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("missing subcommand; valid: status, set-limit N, reap");
+    }
+}
