@@ -78,6 +78,15 @@ class DeployManifestsTest {
     }
 
     @Test
+    void aMisspelledFieldIsCaught() throws Exception {
+        JsonNode doc = DeployFiles.YAML.readTree("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"
+                + "spec:\n  template:\n    spec:\n      containers:\n        - name: c\n          livenesProbe: {}\n");
+        List<String> unknown = new ArrayList<>();
+        collectUnknown(STRICT.treeToValue(doc, Deployment.class), "Deployment", unknown, new IdentityHashMap<>());
+        assertThat(unknown).containsExactly("Deployment.spec.template.spec.containers[0].livenesProbe");
+    }
+
+    @Test
     void workerPodsProbeHealthAndReadinessAndOutliveTheShutdownGrace() throws Exception {
         SluiceConfig cfg = new ConfigLoader().load(K8S.resolve("base/sluice.yaml"), Map.of(), Map.of());
         long grace = cfg.worker().shutdownGrace().toSeconds();

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The production jar (what the worker and orchestrator images run) carries no embedded broker,
  * Redis binaries, simulator or benchmark, and still starts. Runs after {@code package} (failsafe).
  */
-class DeployProdJarIT {
+class ProdJarIT {
     private static final Path JAR = DeployFiles.ROOT.resolve("cli/target/sluice-prod.jar");
 
     @Test
