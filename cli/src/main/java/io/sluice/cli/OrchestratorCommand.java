@@ -1,8 +1,12 @@
 package io.sluice.cli;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
+import io.sluice.metrics.HealthState;
+import io.sluice.metrics.MetricsServer;
 import io.sluice.orchestrator.OrchestratorRun;
 import io.sluice.orchestrator.RunResult;
 import io.sluice.orgs.FileOrgSource;
@@ -14,6 +18,8 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -75,9 +81,12 @@ public final class OrchestratorCommand implements Runnable {
         @Override
         public Integer call() {
             OrchestratorRun run;
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            MetricsServer metrics;
             try {
                 SluiceConfig cfg = new ConfigLoader().load(config, System.getenv(), Map.of());
-                run = OrchestratorRun.builder(cfg, source()).runId(runId).force(force).build();
+                run = OrchestratorRun.builder(cfg, source()).runId(runId).force(force).registry(registry).build();
+                metrics = serveMetrics(cfg, registry);
             } catch (ConfigException e) {
                 return usage(e);
             }
@@ -110,12 +119,25 @@ public final class OrchestratorCommand implements Runnable {
                 exitCode.set(2);
                 return usage(e);
             } finally {
+                if (metrics != null) {
+                    metrics.close();
+                }
                 done.countDown();
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException shuttingDown) {
                     // the hook is already running; it returns once done is counted down
                 }
+            }
+        }
+
+        /** /metrics for Prometheus while the run lasts; a taken port costs the metrics, not the run. */
+        private static MetricsServer serveMetrics(SluiceConfig cfg, PrometheusMeterRegistry registry) {
+            try {
+                return MetricsServer.start(cfg.metrics().bind(), cfg.metrics().port(), registry, new HealthState());
+            } catch (IOException e) {
+                System.err.println("warning: no /metrics on " + cfg.metrics().bind() + ":" + cfg.metrics().port() + ": " + e.getMessage());
+                return null;
             }
         }
 

@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 /** The one command tree over everything Sluice does. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Runs fleet-wide batch jobs against a concurrency-limited query service, gated by a Redis slot pool.",
-        subcommands = {CommandLine.HelpCommand.class, SnubaSimCommand.class, WorkerCommand.class, BenchCommand.class, LocalCommand.class,
-                OrchestratorCommand.class, ReplayCommand.class, SlotsCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, WorkerCommand.class, OrchestratorCommand.class, ReplayCommand.class,
+                SlotsCommand.class})
 public final class SluiceCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -36,6 +36,8 @@ public final class SluiceCli implements Runnable {
             c.getErr().println("error: " + e);
             return 1;
         });
+        // local, snuba-sim, bench, chaos: only in the full jar, not in the production image's.
+        OptionalCommands.register(cmd);
         return cmd;
     }
 }

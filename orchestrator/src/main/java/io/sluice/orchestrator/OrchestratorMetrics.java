@@ -14,7 +14,6 @@ public final class OrchestratorMetrics {
     public OrchestratorMetrics(MeterRegistry registry) {
         published = Counter.builder(BATCHES_PUBLISHED)
                 .description("Batches acknowledged by the broker")
-                .baseUnit("batches")
                 .register(registry);
         Gauge.builder(RUN_PROGRESS, this, m -> m.progress)
                 .description("Share of the run's batches acknowledged, 0..1")

@@ -89,10 +89,12 @@ public final class WorkerLoop implements Runnable {
         this.shutdownGrace = shutdownGrace;
         this.nanoTime = nanoTime;
         this.lastLoopNanos = nanoTime.getAsLong();
-        Gauge.builder("sluice.worker.partitions.paused", pausedByGate, AtomicInteger::get)
+        Gauge.builder("sluice.worker.partitions.paused", pausedByGate, AtomicInteger::get).strongReference(true)
                 .description("partitions waiting on the slot pool or a back-off").register(registry);
-        Gauge.builder("sluice.worker.in_flight", inFlightGauge, AtomicInteger::get)
+        Gauge.builder("sluice.worker.in_flight", inFlightGauge, AtomicInteger::get).strongReference(true)
                 .description("orgs asking for a slot or being queried, this process").register(registry);
+        Gauge.builder("sluice.worker.ready", this, loop -> loop.gateHealthy ? 1 : 0).strongReference(true)
+                .description("1 while the slot pool is reachable (what /readyz reports), 0 while it is not").register(registry);
         this.pauses = Counter.builder("sluice.worker.pauses").description("times the pool refused a partition").register(registry);
     }
 
