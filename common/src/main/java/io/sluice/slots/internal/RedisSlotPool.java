@@ -142,9 +142,14 @@ public final class RedisSlotPool implements SlotPool {
         }
         long beat = Math.max(1, config.ticketTtl().toNanos() / 3);
         scheduler.scheduleWithFixedDelay(this::heartbeatQuietly, beat, beat, TimeUnit.NANOSECONDS);
-        // After a reconnect, say we are alive at once: Redis may have restarted without our client entry.
+        // After a reconnect, say we are alive at once, and renew what we hold at once rather than at the
+        // next period: Redis may have restarted empty, and until our leases are re-admitted the pool
+        // could grant their slots to newcomers while our queries still run.
         this.reconnects = resources.eventBus().get().filter(e -> e instanceof ConnectionActivatedEvent)
-                .subscribe(e -> scheduler.execute(this::heartbeatQuietly));
+                .subscribe(e -> scheduler.execute(() -> {
+                    heartbeatQuietly();
+                    held.values().forEach(this::renew);
+                }));
     }
 
     /** Connects to {@code uri} ({@code redis://}, {@code rediss://}, with credentials, as Lettuce parses it). */
