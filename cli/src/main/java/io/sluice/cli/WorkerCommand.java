@@ -21,7 +21,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -47,16 +46,19 @@ public final class WorkerCommand implements Callable<Integer> {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
 
+        // Kafka settings are checked before Redis is dialled, so any bad config exits 2 without connecting.
+        KafkaClients.validate(cfg.kafka());
         SlotGate gate = Gates.open(cfg, workerId, registry);
         Worker worker;
         try {
+            try (Admin admin = KafkaClients.admin(cfg.kafka())) {
+                // Bounded by kafka.common default.api.timeout.ms (30 s unset): an unreachable broker fails, never hangs.
+                KafkaClients.ensureTopics(admin, cfg.kafka(), KafkaClients.startupTimeout(cfg.kafka()));
+            }
             worker = new Worker(workerId, cfg, gate, registry);
         } catch (RuntimeException e) {
             gate.close();
             throw e;
-        }
-        try (Admin admin = KafkaClients.admin(cfg.kafka())) {
-            KafkaClients.ensureTopics(admin, cfg.kafka(), Duration.ofSeconds(30));
         }
         HealthState health = new HealthState()
                 .readiness("slot-pool", worker.loop()::gateHealthy)
