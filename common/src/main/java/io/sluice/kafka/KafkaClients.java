@@ -171,14 +171,22 @@ public final class KafkaClients {
                 }
             }
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw notAnswering(kafka, timeout, e);   // the admin client's own deadline came first
+            }
             throw new IllegalStateException("cannot create topics on " + kafka.bootstrapServers() + ": " + rootMessage(e), e);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka at " + kafka.bootstrapServers() + " did not answer within " + timeout
-                    + " (kafka.bootstrap-servers; is the broker up?)", e);
+            throw notAnswering(kafka, timeout, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         }
+    }
+
+    private static IllegalStateException notAnswering(SluiceConfig.Kafka kafka, Duration timeout, Exception e) {
+        return new IllegalStateException("Kafka at " + kafka.bootstrapServers() + " did not answer within "
+                + timeout.toMillis() + " ms (kafka.bootstrap-servers; is the broker up? the wait is kafka.common."
+                + CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG + ")", e);
     }
 
     private static String rootMessage(Throwable e) {
