@@ -70,7 +70,10 @@ final class StackFixture implements AutoCloseable {
     }
 
     Worker startWorker(String id) {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        return startWorker(id, new SimpleMeterRegistry());
+    }
+
+    Worker startWorker(String id, io.micrometer.core.instrument.MeterRegistry registry) {
         Worker w = new Worker(id, config, Gates.open(config, id, registry), registry).start();
         workers.add(w);
         return w;
