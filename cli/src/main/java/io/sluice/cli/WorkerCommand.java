@@ -21,6 +21,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -72,7 +73,21 @@ public final class WorkerCommand implements Callable<Integer> {
                 done.countDown();
             }, "sluice-shutdown"));
             worker.start();
+            // The poll loop can also end on its own (e.g. the broker refuses our credentials): then exit 1, don't idle.
+            Thread.ofVirtual().name("sluice-loop-watch").start(() -> {
+                try {
+                    worker.loop().awaitStopped(Duration.ofDays(365_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                done.countDown();
+            });
             done.await();
+        }
+        RuntimeException failure = worker.loop().failure();
+        if (failure != null) {
+            worker.close();
+            throw new IllegalStateException("worker " + workerId + " stopped: " + failure.getMessage(), failure);
         }
         return 0;
     }
