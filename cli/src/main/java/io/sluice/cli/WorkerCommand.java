@@ -47,16 +47,19 @@ public final class WorkerCommand implements Callable<Integer> {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
 
+        // Kafka settings are checked before Redis is dialled, so any bad config exits 2 without connecting.
+        KafkaClients.validate(cfg.kafka());
         SlotGate gate = Gates.open(cfg, workerId, registry);
         Worker worker;
         try {
+            try (Admin admin = KafkaClients.admin(cfg.kafka())) {
+                // Bounded by kafka.common default.api.timeout.ms (30 s unset): an unreachable broker fails, never hangs.
+                KafkaClients.ensureTopics(admin, cfg.kafka(), KafkaClients.startupTimeout(cfg.kafka()));
+            }
             worker = new Worker(workerId, cfg, gate, registry);
         } catch (RuntimeException e) {
             gate.close();
             throw e;
-        }
-        try (Admin admin = KafkaClients.admin(cfg.kafka())) {
-            KafkaClients.ensureTopics(admin, cfg.kafka(), Duration.ofSeconds(30));
         }
         HealthState health = new HealthState()
                 .readiness("slot-pool", worker.loop()::gateHealthy)
@@ -70,7 +73,21 @@ public final class WorkerCommand implements Callable<Integer> {
                 done.countDown();
             }, "sluice-shutdown"));
             worker.start();
+            // The poll loop can also end on its own (e.g. the broker refuses our credentials): then exit 1, don't idle.
+            Thread.ofVirtual().name("sluice-loop-watch").start(() -> {
+                try {
+                    worker.loop().awaitStopped(Duration.ofDays(365_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                done.countDown();
+            });
             done.await();
+        }
+        RuntimeException failure = worker.loop().failure();
+        if (failure != null) {
+            worker.close();
+            throw new IllegalStateException("worker " + workerId + " stopped: " + failure.getMessage(), failure);
         }
         return 0;
     }

@@ -1,6 +1,8 @@
 package io.sluice.config;
 
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /** Keeps secrets out of logs, exceptions and metrics. */
@@ -21,6 +23,13 @@ public final class Redaction {
             int colon = info.indexOf(':');
             return (colon >= 0 ? info.substring(0, colon + 1) + MASK : MASK) + "@";
         });
+    }
+
+    /** A copy of Kafka client settings for printing: values of secret keys ({@link #isSecretKey}) masked. */
+    public static Map<String, String> settings(Map<String, String> settings) {
+        Map<String, String> out = new TreeMap<>();
+        settings.forEach((k, v) -> out.put(k, isSecretKey(k) ? MASK : v));
+        return out;
     }
 
     /** True for config keys whose values must never be printed (passwords, SASL JAAS config, tokens, keys). */

@@ -22,6 +22,13 @@ public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, O
             producer = Map.copyOf(producer);
             consumer = Map.copyOf(consumer);
         }
+
+        /** Secret client settings (sasl.jaas.config, ssl.*.password, ...) masked: configs end up in logs and errors. */
+        @Override
+        public String toString() {
+            return "Kafka[bootstrapServers=" + bootstrapServers + ", topics=" + topics + ", common=" + Redaction.settings(common)
+                    + ", producer=" + Redaction.settings(producer) + ", consumer=" + Redaction.settings(consumer) + "]";
+        }
     }
 
     public record Redis(String uri, Duration timeout) {

@@ -33,6 +33,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class KafkaClients {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaClients.class);
+    private static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
     private KafkaClients() {
     }
@@ -68,6 +69,48 @@ public final class KafkaClients {
         return p;
     }
 
+    /**
+     * Checks every client setting the way the client constructors do, without creating a client or
+     * opening a connection: a bad {@code kafka.common}/{@code producer}/{@code consumer} key is a config
+     * error (exit 2) that a command can report before it connects to anything else (Redis, say).
+     */
+    public static void validate(SluiceConfig.Kafka kafka) {
+        try {
+            new ConsumerConfig(consumerProps(kafka, "sluice-validate"));
+        } catch (org.apache.kafka.common.config.ConfigException e) {
+            throw new ConfigException("kafka.consumer", "invalid Kafka consumer setting (kafka.common / kafka.consumer): " + e.getMessage());
+        }
+        try {
+            new ProducerConfig(producerProps(kafka, "sluice-validate"));
+        } catch (org.apache.kafka.common.config.ConfigException e) {
+            throw new ConfigException("kafka.producer", "invalid Kafka producer setting (kafka.common / kafka.producer): " + e.getMessage());
+        }
+        startupTimeout(kafka);
+    }
+
+    /**
+     * How long start-up waits for the broker (topic check and creation): {@code default.api.timeout.ms}
+     * from {@code kafka.common} when set, else 30 s. An unreachable broker fails start-up after this
+     * long instead of hanging.
+     */
+    public static Duration startupTimeout(SluiceConfig.Kafka kafka) {
+        String ms = kafka.common().get(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG);
+        if (ms == null) {
+            return DEFAULT_STARTUP_TIMEOUT;
+        }
+        try {
+            long x = Long.parseLong(ms.trim());
+            if (x > 0) {
+                return Duration.ofMillis(x);
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new ConfigException("kafka.common." + CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                "kafka.common." + CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG + ": '" + ms
+                        + "' is not a positive number of milliseconds, e.g. 30000");
+    }
+
     /** Kafka validates its settings in the constructor, before connecting: a bad one is a config error (exit 2). */
     public static KafkaConsumer<byte[], byte[]> consumer(SluiceConfig.Kafka kafka, String clientId) {
         try {
@@ -91,7 +134,10 @@ public final class KafkaClients {
 
     public static Admin admin(SluiceConfig.Kafka kafka) {
         try {
-            return Admin.create(common(kafka));
+            Map<String, Object> p = common(kafka);
+            // Its calls then give up when start-up stops waiting, so closing it does not wait out the 60 s default.
+            p.putIfAbsent(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(startupTimeout(kafka).toMillis()));
+            return Admin.create(p);
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new ConfigException("kafka.common", "cannot create the Kafka admin client from kafka.common: " + rootMessage(e));
         }
@@ -125,14 +171,22 @@ public final class KafkaClients {
                 }
             }
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw notAnswering(kafka, timeout, e);   // the admin client's own deadline came first
+            }
             throw new IllegalStateException("cannot create topics on " + kafka.bootstrapServers() + ": " + rootMessage(e), e);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka at " + kafka.bootstrapServers() + " did not answer within " + timeout
-                    + " (kafka.bootstrap-servers; is the broker up?)", e);
+            throw notAnswering(kafka, timeout, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         }
+    }
+
+    private static IllegalStateException notAnswering(SluiceConfig.Kafka kafka, Duration timeout, Exception e) {
+        return new IllegalStateException("Kafka at " + kafka.bootstrapServers() + " did not answer within "
+                + timeout.toMillis() + " ms (kafka.bootstrap-servers; is the broker up? the wait is kafka.common."
+                + CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG + ")", e);
     }
 
     private static String rootMessage(Throwable e) {

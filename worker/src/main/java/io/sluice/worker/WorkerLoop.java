@@ -64,6 +64,7 @@ public final class WorkerLoop implements Runnable {
     private volatile boolean stopping;
     private volatile boolean crashing;
     private volatile boolean gateHealthy = true;
+    private volatile RuntimeException failure;
     private volatile long lastLoopNanos;
     private int inFlight;
     private long epochs;
@@ -113,8 +114,15 @@ public final class WorkerLoop implements Runnable {
                 drainAndClose();
             }
         } catch (RuntimeException e) {
+            // E.g. the broker refused our credentials (SaslAuthenticationException): nothing here can fix that.
+            failure = e;
             LOG.error("worker loop failed", e);
-            throw e;
+            try {
+                consumer.close(Duration.ZERO);
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            // Not rethrown: failure() and live() report it, and `sluice worker` exits 1 on it.
         } finally {
             stopped.countDown();
         }
@@ -141,9 +149,17 @@ public final class WorkerLoop implements Runnable {
         return gateHealthy;
     }
 
-    /** True while the loop turns; a loop stuck for a minute fails {@code /healthz}. */
+    /** True while the loop turns; a loop stuck for a minute, or one that died of an error, fails {@code /healthz}. */
     public boolean live() {
+        if (failure != null) {
+            return false;
+        }
         return stopped.getCount() == 0 || nanoTime.getAsLong() - lastLoopNanos < TimeUnit.MINUTES.toNanos(1);
+    }
+
+    /** The error that ended the loop, or null while it runs or after a requested stop. */
+    public RuntimeException failure() {
+        return failure;
     }
 
     public int inFlight() {

@@ -70,7 +70,10 @@ final class StackFixture implements AutoCloseable {
     }
 
     Worker startWorker(String id) {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        return startWorker(id, new SimpleMeterRegistry());
+    }
+
+    Worker startWorker(String id, io.micrometer.core.instrument.MeterRegistry registry) {
         Worker w = new Worker(id, config, Gates.open(config, id, registry), registry).start();
         workers.add(w);
         return w;
@@ -99,7 +102,7 @@ final class StackFixture implements AutoCloseable {
     List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
         Map<String, String> props = new HashMap<>(Map.of("group.protocol", "classic"));
         SluiceConfig.Kafka k = new SluiceConfig.Kafka(config.kafka().bootstrapServers(), config.kafka().topics(),
-                Map.of(), Map.of(), props);
+                config.kafka().common(), Map.of(), props);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(readerProps(k))) {
             List<TopicPartition> parts = c.partitionsFor(topic).stream()
                     .map(pi -> new TopicPartition(topic, pi.partition())).toList();
