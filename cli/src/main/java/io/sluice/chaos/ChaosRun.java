@@ -119,6 +119,9 @@ public final class ChaosRun {
     }
 
     public ChaosReport run() throws Exception {
+        // Brokers going away on purpose: this JVM's clients would log every reconnect attempt.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient"))
+                .setLevel(ch.qos.logback.classic.Level.ERROR);
         long startNanos = System.nanoTime();
         Path work = o.workDir() != null ? Files.createDirectories(o.workDir()) : Files.createTempDirectory("sluice-chaos-");
         Path logs = Files.createDirectories(work.resolve("logs"));

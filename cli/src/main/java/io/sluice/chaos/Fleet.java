@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -74,7 +76,10 @@ final class Fleet implements AutoCloseable {
                 if (code == 2) {
                     unexpectedExits.add(o.name() + " exited with 2 (bad usage or configuration; log " + o.log() + ")");
                 }
-                startOrchestrator();
+                // A back-off, as a Job controller has, so that a crash loop does not spin.
+                CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> {
+                    if (!closing.get()) startOrchestrator();
+                });
             }
         });
     }
