@@ -40,4 +40,25 @@ class RedisRunLedgerTest {
             client.shutdown();
         }
     }
+
+    /** Chaos finding: a Redis restart without persistence used to leave a partial hash and a resume crash-looped. */
+    @Test
+    void aRecordLostWithRedisIsWrittenBackWholeByTheNextAckAndAPartialOneCountsAsNone() {
+        Window w = new Window(Instant.parse("2026-11-21T00:00:00Z"), Instant.parse("2026-11-28T00:00:00Z"));
+        Instant t = Instant.parse("2026-11-28T12:00:00Z");
+        RedisClient client = RedisClient.create(uri);
+        try (StatefulRedisConnection<String, String> c = client.connect();
+             RedisRunLedger ledger = new RedisRunLedger(uri, Duration.ofSeconds(2), prefix)) {
+            ledger.start(new RunRecord("r-2", "abc", 41, w, -1, RunStatus.RUNNING, t));
+            ledger.recordAck("r-2", 0, t.plusSeconds(2));
+            c.sync().del(prefix + "{r-2}");   // what a restart without persistence does
+            ledger.recordAck("r-2", 1, t.plusSeconds(4));
+            assertThat(ledger.find("r-2")).contains(new RunRecord("r-2", "abc", 41, w, 1, RunStatus.RUNNING, t.plusSeconds(4)));
+
+            c.sync().hset(prefix + "{r-3}", Map.of("lastAckedSeq", "7", "updatedAt", t.toString()));
+            assertThat(ledger.find("r-3")).isEmpty();
+        } finally {
+            client.shutdown();
+        }
+    }
 }

@@ -1,0 +1,207 @@
+package io.sluice.chaos;
+
+import io.sluice.chaos.FaultPlan.Kind;
+import io.sluice.chaos.FaultPlan.Planned;
+import io.sluice.config.SluiceConfig;
+import io.sluice.embedded.EmbeddedKafka;
+import io.sluice.embedded.EmbeddedRedis;
+import io.sluice.embedded.snuba.Faults;
+import io.sluice.embedded.snuba.SnubaSimulator;
+import io.sluice.kafka.KafkaClients;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * Carries out the planned faults against the stack, one at a time on the scheduler's thread, and
+ * logs each with the time it really struck. Storms may overlap; the simulator's faults are the
+ * union of the storms active at the moment.
+ */
+final class FaultInjector {
+    static final double ERROR_RATIO = 0.3;
+    static final double EXTRA_429_RATIO = 0.3;
+    static final double SLOWDOWN = 10;
+    private static final Duration ORCHESTRATOR_DOWN = Duration.ofSeconds(2);
+
+    /** The fault as it happened: {@code atMillis} after the run started. */
+    record Injected(long atMillis, String kind, String detail) {
+    }
+
+    private static final List<String> POISON_VALUES = List.of(
+            "this is not JSON {",
+            "{\"v\":2,\"job\":\"spike-projection\",\"runId\":\"from-the-future\",\"seq\":0,\"orgIds\":[1],"
+                    + "\"window\":{\"start\":\"2026-11-21T00:00:00Z\",\"end\":\"2026-11-28T00:00:00Z\"}}",
+            "{\"v\":1,\"job\":\"spike-projection\",\"runId\":\"no-orgs\",\"seq\":0}",
+            "[1,2,3]");
+
+    private final EmbeddedKafka kafka;
+    private final EmbeddedRedis redis;
+    private final SnubaSimulator snuba;
+    private final Fleet fleet;
+    private final SluiceConfig config;
+    private final long seed;
+    private final LongSupplier elapsedMillis;
+    private final Consumer<String> log;
+    private final List<Injected> injected = new CopyOnWriteArrayList<>();
+    private final List<String> poisonKeys = new CopyOnWriteArrayList<>();
+    private final Set<Kind> activeStorms = EnumSet.noneOf(Kind.class);
+    private final ScheduledExecutorService scheduler;
+    private ChildJvm joined;
+
+    FaultInjector(EmbeddedKafka kafka, EmbeddedRedis redis, SnubaSimulator snuba, Fleet fleet, SluiceConfig config,
+                  long seed, ScheduledExecutorService scheduler, LongSupplier elapsedMillis, Consumer<String> log) {
+        this.kafka = kafka;
+        this.redis = redis;
+        this.snuba = snuba;
+        this.fleet = fleet;
+        this.config = config;
+        this.seed = seed;
+        this.scheduler = scheduler;
+        this.elapsedMillis = elapsedMillis;
+        this.log = log;
+    }
+
+    List<Injected> injected() {
+        return List.copyOf(injected);
+    }
+
+    List<String> poisonKeys() {
+        return List.copyOf(poisonKeys);
+    }
+
+    /** Starts the fault (a storm's end is {@link #endStorm}). */
+    void inject(Planned f) {
+        switch (f.kind()) {
+            case WORKER_KILL -> killWorker(f.pick());
+            case REDIS_RESTART -> timed("redis-restart", "data lost (no persistence), same port", redis::restart);
+            case KAFKA_RESTART -> timed("kafka-restart", "same ports and log dir", kafka::restart);
+            case ERROR_STORM, RATE_LIMIT_STORM, SLOWDOWN, STALL -> startStorm(f.kind(), f.length());
+            case POISON -> poison(f.pick());
+            case WORKER_JOIN -> {
+                joined = fleet.startWorker();
+                record("worker-join", joined.name() + " (pid " + joined.pid() + ") joins the group");
+            }
+            case WORKER_LEAVE -> {
+                if (joined != null && joined.isAlive()) {
+                    long start = System.nanoTime();
+                    int code = joined.terminate(Duration.ofSeconds(30));
+                    record("worker-leave", joined.name() + " SIGTERM, exited " + code + " after "
+                            + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+                }
+            }
+            case ORCHESTRATOR_KILL -> killOrchestrator();
+        }
+    }
+
+    void endStorm(Kind kind) {
+        synchronized (activeStorms) {
+            activeStorms.remove(kind);
+            snuba.faults(current());
+        }
+        record(name(kind) + "-end", "back to normal for this storm");
+    }
+
+    /** Clears every downstream fault (the run's end). */
+    void calm() {
+        synchronized (activeStorms) {
+            activeStorms.clear();
+            snuba.faults(Faults.none());
+        }
+    }
+
+    private void startStorm(Kind kind, Duration length) {
+        synchronized (activeStorms) {
+            activeStorms.add(kind);
+            snuba.faults(current());
+        }
+        String what = switch (kind) {
+            case ERROR_STORM -> ERROR_RATIO + " of queries answered 500";
+            case RATE_LIMIT_STORM -> EXTRA_429_RATIO + " of queries answered 429 below the limit";
+            case SLOWDOWN -> "latency x" + (int) SLOWDOWN;
+            default -> "admitted queries held (in flight, slots held)";
+        };
+        record(name(kind), what + " for " + length.toMillis() + " ms");
+    }
+
+    private Faults current() {
+        Faults f = Faults.none();
+        if (activeStorms.contains(Kind.ERROR_STORM)) f = f.withErrorRatio(ERROR_RATIO);
+        if (activeStorms.contains(Kind.RATE_LIMIT_STORM)) f = f.withExtra429Ratio(EXTRA_429_RATIO);
+        if (activeStorms.contains(Kind.SLOWDOWN)) f = f.withSlowdown(SLOWDOWN);
+        if (activeStorms.contains(Kind.STALL)) f = f.withStall(true);
+        return f;
+    }
+
+    private void killWorker(int pick) {
+        List<ChildJvm> live = fleet.workers().stream().filter(w -> w != joined).toList();
+        if (live.isEmpty()) {
+            record("worker-kill", "skipped: no worker alive");
+            return;
+        }
+        ChildJvm victim = live.get(pick % live.size());
+        victim.kill();
+        ChildJvm replacement = fleet.startWorker();
+        record("worker-kill", victim.name() + " (pid " + victim.pid() + ") SIGKILL; replacement " + replacement.name());
+    }
+
+    private void killOrchestrator() {
+        if (!fleet.killOrchestrator()) {
+            record("orchestrator-kill", "skipped: the run had already published every batch");
+            return;
+        }
+        record("orchestrator-kill", "SIGKILL; resuming with the same run id in " + ORCHESTRATOR_DOWN.toMillis() + " ms");
+        scheduler.schedule(() -> {
+            fleet.startOrchestrator();
+            record("orchestrator-resume", "started again with the same run id");
+        }, ORCHESTRATOR_DOWN.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void poison(int pick) {
+        String key = "poison-" + seed + "-" + (poisonKeys.size() + 1);
+        String value = POISON_VALUES.get(pick % POISON_VALUES.size());
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config.kafka(), "chaos-poison")) {
+            p.send(new ProducerRecord<>(config.kafka().topics().batches(), key.getBytes(StandardCharsets.UTF_8),
+                    value.getBytes(StandardCharsets.UTF_8))).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            record("poison", "FAILED to produce " + key + ": " + e);
+            return;
+        }
+        poisonKeys.add(key);
+        record("poison", key + " = " + abbreviate(value));
+    }
+
+    private void timed(String kind, String detail, Runnable action) {
+        long at = elapsedMillis.getAsLong();
+        long start = System.nanoTime();
+        action.run();
+        record(at, kind, detail + ", back after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+    }
+
+    private void record(String kind, String detail) {
+        record(elapsedMillis.getAsLong(), kind, detail);
+    }
+
+    private void record(long atMillis, String kind, String detail) {
+        Injected i = new Injected(atMillis, kind, detail);
+        injected.add(i);
+        log.accept(String.format("[%7.1fs] fault %-22s %s", i.atMillis() / 1000.0, kind, detail));
+    }
+
+    private static String name(Kind kind) {
+        return kind.name().toLowerCase().replace('_', '-');
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+}

@@ -1,0 +1,77 @@
+package io.sluice.chaos;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The faults of one chaos run and when they strike, drawn from the seed alone: the same seed and
+ * settings always give the same plan, so a failing run can be replayed. Every kind of fault occurs
+ * at least once; longer runs get more worker kills, storms and poison records.
+ */
+public record FaultPlan(long seed, Duration window, List<Planned> faults) {
+
+    public enum Kind {
+        WORKER_KILL, REDIS_RESTART, KAFKA_RESTART, ERROR_STORM, RATE_LIMIT_STORM, SLOWDOWN, STALL,
+        POISON, WORKER_JOIN, WORKER_LEAVE, ORCHESTRATOR_KILL
+    }
+
+    /**
+     * One fault at {@code at} after the run started; storms last {@code length} (zero for point faults).
+     * {@code pick} chooses among the candidates at injection time (which worker to kill, which poison).
+     */
+    public record Planned(Duration at, Kind kind, Duration length, int pick) {
+    }
+
+    public FaultPlan {
+        faults = List.copyOf(faults);
+    }
+
+    /** A plan for a fault window of {@code window}; {@code stall} is how long the downstream hangs. */
+    public static FaultPlan draw(long seed, Duration window, Duration stall) {
+        SplittableRandom random = new SplittableRandom(seed);
+        long w = window.toMillis();
+        List<Planned> faults = new ArrayList<>();
+        int rounds = (int) Math.max(1, w / 150_000);   // one more of each storm per 2.5 minutes
+        int kills = (int) Math.max(2, w / 40_000);
+        int poison = (int) Math.max(3, w / 30_000);
+
+        for (int i = 0; i < kills; i++) {
+            faults.add(point(random, w, 0.10, 0.85, Kind.WORKER_KILL));
+        }
+        for (int i = 0; i < rounds; i++) {
+            faults.add(point(random, w, 0.15, 0.80, Kind.REDIS_RESTART));
+            faults.add(point(random, w, 0.15, 0.80, Kind.KAFKA_RESTART));
+            faults.add(storm(random, w, Kind.ERROR_STORM, Duration.ofMillis(Math.max(6_000, w / 12))));
+            faults.add(storm(random, w, Kind.RATE_LIMIT_STORM, Duration.ofMillis(Math.max(6_000, w / 12))));
+            faults.add(storm(random, w, Kind.SLOWDOWN, Duration.ofMillis(Math.max(6_000, w / 12))));
+            faults.add(storm(random, w, Kind.STALL, stall));
+        }
+        for (int i = 0; i < poison; i++) {
+            faults.add(point(random, w, 0.05, 0.90, Kind.POISON));
+        }
+        // Churn: a worker joins, stays a while (at least one rebalance settles), then leaves with SIGTERM.
+        Planned join = point(random, w, 0.10, 0.45, Kind.WORKER_JOIN);
+        faults.add(join);
+        long stay = Math.max(10_000, (long) (w * (0.2 + 0.15 * random.nextDouble())));
+        faults.add(new Planned(join.at().plusMillis(stay), Kind.WORKER_LEAVE, Duration.ZERO, 0));
+        // While the orchestrator still has batches to publish.
+        faults.add(point(random, w, 0.20, 0.60, Kind.ORCHESTRATOR_KILL));
+
+        faults.sort(Comparator.comparing(Planned::at).thenComparing(Planned::kind));
+        return new FaultPlan(seed, window, faults);
+    }
+
+    private static Planned point(SplittableRandom random, long windowMs, double from, double to, Kind kind) {
+        long at = (long) (windowMs * (from + (to - from) * random.nextDouble()));
+        return new Planned(Duration.ofMillis(at), kind, Duration.ZERO, random.nextInt(1 << 20));
+    }
+
+    private static Planned storm(SplittableRandom random, long windowMs, Kind kind, Duration length) {
+        long latest = Math.max(0, windowMs - length.toMillis());
+        long at = (long) (windowMs * 0.10 + (latest - windowMs * 0.10) * random.nextDouble());
+        return new Planned(Duration.ofMillis(Math.max(0, at)), kind, length, random.nextInt(1 << 20));
+    }
+}

@@ -1,0 +1,121 @@
+package io.sluice.chaos;
+
+import io.sluice.config.SluiceConfig;
+import io.sluice.embedded.snuba.SyntheticData;
+import io.sluice.messages.Batch;
+import io.sluice.messages.DeadLetterHeaders;
+import io.sluice.messages.MessageCodec;
+import io.sluice.messages.PoisonRecordException;
+import io.sluice.messages.ProjectProjection;
+import io.sluice.messages.ProjectionResult;
+import io.sluice.messages.Window;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The end-of-run checks on what the topics hold: every org's latest result equals the projection
+ * computed independently from the synthetic data over the run's window; the dead-letter topic
+ * holds exactly the poison records produced; the workers committed every batch partition to its end.
+ */
+record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadLetters,
+               List<String> unexpectedDeadLetters, List<String> missingDeadLetters, List<String> uncommitted,
+               List<String> violations) {
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+
+    static Verdict check(TopicReader reader, SluiceConfig cfg, SyntheticData data, String runId, int orgs,
+                         List<String> poisonKeys) throws Exception {
+        SluiceConfig.Topics topics = cfg.kafka().topics();
+        SluiceConfig.Projection p = cfg.projection();
+        List<String> violations = new ArrayList<>();
+
+        Set<Window> windows = new LinkedHashSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : reader.readAll(topics.batches(), READ_TIMEOUT)) {
+            try {
+                Batch b = MessageCodec.decodeBatch(r.value());
+                if (b.runId().equals(runId)) {
+                    windows.add(b.window());
+                }
+            } catch (PoisonRecordException e) {
+                // one of ours, checked against the dead-letter topic below
+            }
+        }
+        if (windows.isEmpty()) {
+            violations.add("no batch of run " + runId + " on " + topics.batches());
+        } else if (windows.size() > 1) {
+            violations.add("the run's batches carry " + windows.size() + " windows (a restart crossed midnight UTC?): " + windows);
+        }
+
+        Map<Long, ProjectionResult> latest = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : reader.readAll(topics.results(), READ_TIMEOUT)) {
+            ProjectionResult result = MessageCodec.decodeResult(r.value());
+            latest.put(result.orgId(), result);   // per partition in offset order: the last one wins
+        }
+        List<Long> lost = new ArrayList<>();
+        List<Long> wrong = new ArrayList<>();
+        for (long org = 1; org <= orgs; org++) {
+            ProjectionResult result = latest.get(org);
+            if (result == null) {
+                lost.add(org);
+                continue;
+            }
+            List<ProjectProjection> expected = ExpectedProjection.of(data, org, result.window(), p.historyDays(),
+                    p.multiplier(), p.floor());
+            if (!result.runId().equals(runId) || !windows.contains(result.window()) || !result.projects().equals(expected)) {
+                wrong.add(org);
+            }
+        }
+        if (!lost.isEmpty()) {
+            violations.add(lost.size() + " orgs have no result, e.g. " + lost.subList(0, Math.min(10, lost.size())));
+        }
+        if (!wrong.isEmpty()) {
+            violations.add(wrong.size() + " orgs' latest result differs from the expected projection, e.g. "
+                    + wrong.subList(0, Math.min(10, wrong.size())));
+        }
+
+        List<ConsumerRecord<byte[], byte[]>> dead = reader.readAll(topics.deadLetter(), READ_TIMEOUT);
+        Set<String> seen = new TreeSet<>();
+        List<String> unexpected = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : dead) {
+            String key = r.key() == null ? "<null>" : new String(r.key(), StandardCharsets.UTF_8);
+            String reason = header(r, DeadLetterHeaders.REASON);
+            seen.add(key);
+            if (!poisonKeys.contains(key) || !"poison".equals(reason)) {
+                unexpected.add(key + " (" + reason + ": " + header(r, DeadLetterHeaders.ERROR) + ")");
+            }
+        }
+        List<String> missing = poisonKeys.stream().filter(k -> !seen.contains(k)).toList();
+        if (!unexpected.isEmpty()) {
+            violations.add(unexpected.size() + " dead letters that are not our poison records: "
+                    + unexpected.subList(0, Math.min(10, unexpected.size())));
+        }
+        if (!missing.isEmpty()) {
+            violations.add("poison records never dead-lettered: " + missing);
+        }
+
+        List<String> uncommitted = new ArrayList<>();
+        reader.committedVsEnd(cfg.kafka().consumer().get("group.id")).forEach((partition, ce) -> {
+            if (ce[0] != ce[1]) {
+                uncommitted.add(partition + ": " + ce[0] + "/" + ce[1]);
+            }
+        });
+        if (!uncommitted.isEmpty()) {
+            violations.add("batch partitions not committed to their end (partition: committed/end): " + uncommitted);
+        }
+        return new Verdict(latest.size(), lost, wrong, dead.size(), unexpected, missing, uncommitted, violations);
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}
