@@ -17,7 +17,7 @@ public final class OptionalCommands {
             "io.sluice.cli.SnubaSimCommand",
             "io.sluice.cli.LocalCommand",
             "io.sluice.cli.BenchCommand",
-            "io.sluice.cli.ChaosCommand");
+            "io.sluice.chaos.ChaosCommand");
 
     private OptionalCommands() {
     }
