@@ -42,6 +42,13 @@ public final class Worker implements AutoCloseable {
     public Worker(String id, SluiceConfig config, SlotGate gate, MeterRegistry registry) {
         this.id = id;
         this.gate = gate;
+        if (config.slots().enabled() && config.slots().leaseTtl().compareTo(config.snuba().timeout()) < 0) {
+            // A killed holder's slot comes back after lease-ttl, but the downstream may still be running
+            // its query until its own time limit: then the downstream sees more than slots.limit.
+            LOG.warn("slots.lease-ttl ({}) is shorter than snuba.timeout ({}): should this worker die mid-query, its slot "
+                    + "returns while the downstream may still run that query. Keep slots.lease-ttl at or above the "
+                    + "downstream's own query time limit (see docs/RELIABILITY.md)", config.slots().leaseTtl(), config.snuba().timeout());
+        }
         SluiceConfig.Snuba s = config.snuba();
         SluiceConfig.Projection p = config.projection();
         SluiceConfig.Retry r = config.worker().retry();
