@@ -17,14 +17,53 @@ local function now_of()
   return math.floor(us / 1000), us
 end
 
+-- Placeholder leases written when a pool that clients knew turns up empty (Redis lost its data).
+local FENCE_OWNER = '(fence after data loss)'
+
 -- The live limit; set from the client's configured value on first use and after data loss.
+-- initial is 'limit', or 'limit:ttlMs' from a client that has seen this pool before. A missing
+-- limit key then means Redis lost the pool: its leases are gone, but queries of holders that
+-- died meanwhile may still be running. So the pool is fenced: 'limit' placeholder leases that
+-- expire one lease TTL from now, by when every lease granted before the loss has expired too.
+-- Live holders swap a placeholder for their own lease when they renew (renew.lua); new grants
+-- wait until the placeholders are gone. KEYS[2] is the leases ZSET in every script.
 local function limit_of(key, initial)
   local v = redis.call('GET', key)
   if v then
     return tonumber(v)
   end
-  redis.call('SET', key, initial)
-  return tonumber(initial)
+  local limit, ttl = string.match(initial, '^(%d+):(%d+)$')
+  if limit == nil then
+    limit = initial
+  else
+    local t = redis.call('TIME')
+    local now_ms = math.floor((tonumber(t[1]) * 1000000 + tonumber(t[2])) / 1000)
+    local fence = {}
+    for i = 1, tonumber(limit) do
+      fence[#fence + 1] = now_ms + tonumber(ttl)
+      fence[#fence + 1] = FENCE_OWNER .. '|fence|' .. i .. '|' .. fmt(now_ms)
+    end
+    redis.call('ZADD', KEYS[2], unpack(fence))
+  end
+  redis.call('SET', key, limit)
+  return tonumber(limit)
+end
+
+-- A live fence placeholder, or nil.
+local function fence_member(leases, now_ms)
+  local pattern = string.gsub(FENCE_OWNER, '[%*%?%[%]\\%(%)]', '\\%0') .. '|fence|*'
+  local cursor = '0'
+  repeat
+    local page = redis.call('ZSCAN', leases, cursor, 'MATCH', pattern, 'COUNT', 500)
+    cursor = page[1]
+    local items = page[2]
+    for i = 1, #items, 2 do
+      if tonumber(items[i + 1]) > now_ms then
+        return items[i]
+      end
+    end
+  until cursor == '0'
+  return nil
 end
 
 -- ticket -> lease base (owner|clientId|n), client id, lease ttl ms

@@ -57,6 +57,32 @@ class SlotPoolRedisFailureTest {
     }
 
     @Test
+    void afterDataLossADeadHoldersSlotStaysFencedUntilItsLeaseWouldHaveExpired() {
+        Duration ttl = Duration.ofSeconds(3);
+        RedisSlotPool dying = pools.open("fence", 2, b -> b.leaseTtl(ttl).renewEvery(Duration.ofMillis(200)));
+        RedisSlotPool living = pools.open("fence", 2, b -> b.leaseTtl(ttl).renewEvery(Duration.ofMillis(200)));
+        assertThat(dying.acquireBlocking("orphaned query", Duration.ZERO)).isInstanceOf(Acquisition.Granted.class);
+        Lease kept = ((Acquisition.Granted) living.acquireBlocking("live query", Duration.ZERO)).lease();
+
+        dying.closeAbruptly();   // its query may still run at the downstream: its slot must not be reused early
+        redis.restart();         // and Redis forgets every lease
+        long restarted = System.nanoTime();
+        // A client that knew the pool finds it empty and fences it: both slots stand taken.
+        await().atMost(Duration.ofSeconds(2)).until(() -> living.status().inUse() == 2);
+
+        RedisSlotPool newcomer = pools.open("fence", 2, b -> b.leaseTtl(ttl));
+        assertThat(newcomer.acquireBlocking("too early", Duration.ZERO)).isInstanceOf(Acquisition.Refused.class);
+        Acquisition waited = newcomer.acquireBlocking("after the fence", Duration.ofSeconds(10));
+        long grantedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted);
+
+        assertThat(waited).isInstanceOf(Acquisition.Granted.class);
+        assertThat(grantedAfterMs).as("granted only once a lease from before the loss must have expired")
+                .isGreaterThanOrEqualTo(ttl.toMillis() - 500);
+        assertThat(kept.lost()).as("the live holder took a placeholder's place").isNotDone();
+        assertThat(living.status().inUse()).isEqualTo(2);
+    }
+
+    @Test
     void whenRedisIsDownAcquireFailsPromptlyHoldersLoseTheirLeasesAndItRecovers() {
         RedisSlotPool pool = pools.open("down", 2, b -> b.commandTimeout(Duration.ofMillis(300)));
         Acquisition first = pool.acquireBlocking("held", Duration.ZERO);

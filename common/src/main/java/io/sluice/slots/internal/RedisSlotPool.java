@@ -61,6 +61,10 @@ public final class RedisSlotPool implements SlotPool {
     private final String channelPrefix;
     private final String ttlMs;
     private final String initialLimit;
+    /** What scripts get as the initial limit once this client has seen the pool: it fences an emptied pool. */
+    private final String fencingLimit;
+    /** True once any script answered: from then on, a pool without its limit key means Redis lost its data. */
+    private volatile boolean knowsPool;
     private final HolderClock clock;
     private final SlotMetrics metrics;
     private final ClientResources resources;
@@ -100,6 +104,7 @@ public final class RedisSlotPool implements SlotPool {
         this.channelPrefix = prefix + "grants:";
         this.ttlMs = Long.toString(config.leaseTtl().toMillis());
         this.initialLimit = Integer.toString(config.limit());
+        this.fencingLimit = config.limit() + ":" + config.leaseTtl().toMillis();
         this.clock = new HolderClock(nanoTime);
         this.metrics = new SlotMetrics(registry, config.pool(), held);
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1,
@@ -150,6 +155,16 @@ public final class RedisSlotPool implements SlotPool {
                     heartbeatQuietly();
                     held.values().forEach(this::renew);
                 }));
+    }
+
+    private String limitArg() {
+        return knowsPool ? fencingLimit : initialLimit;
+    }
+
+    private CompletableFuture<List<Object>> runScript(SlotScripts.Script script, String[] keys, String... args) {
+        CompletableFuture<List<Object>> reply = scripts.run(script, keys, args);
+        reply.thenRun(() -> knowsPool = true);
+        return reply;
     }
 
     /** Connects to {@code uri} ({@code redis://}, {@code rediss://}, with credentials, as Lettuce parses it). */
@@ -228,7 +243,7 @@ public final class RedisSlotPool implements SlotPool {
     /** One script call for every first arrival batched meanwhile; each learns its own outcome. */
     private CompletableFuture<?> sendArrivals(List<Arrival> batch) {
         String[] args = new String[4 + 2 * batch.size()];
-        args[0] = initialLimit;
+        args[0] = limitArg();
         args[1] = ttlMs;
         args[2] = channelPrefix;
         args[3] = "1";
@@ -237,7 +252,7 @@ public final class RedisSlotPool implements SlotPool {
             args[5 + 2 * i] = batch.get(i).ticket();
         }
         long sent = clock.now();
-        return scripts.run(Script.ACQUIRE_MANY, keys, args).whenComplete((reply, error) -> {
+        return runScript(Script.ACQUIRE_MANY, keys, args).whenComplete((reply, error) -> {
             if (error != null) {
                 Throwable cause = SlotScripts.unwrap(error);
                 batch.forEach(a -> a.handler().handle(null, sent, 0, 0, 0, cause));
@@ -275,7 +290,7 @@ public final class RedisSlotPool implements SlotPool {
     /** The fallback timer's re-check of a queued ticket: keeps its place, or finds a missed grant. */
     private void recheck(Waiter w) {
         long sent = clock.now();
-        scripts.run(Script.ACQUIRE, keys, acquireArgs(w.base, w.ticket, true)).whenComplete((reply, error) -> {
+        runScript(Script.ACQUIRE, keys, acquireArgs(w.base, w.ticket, true)).whenComplete((reply, error) -> {
             if (error != null) {
                 w.future.complete(new Acquisition.Failed(SlotScripts.unwrap(error)));
                 return;
@@ -307,7 +322,7 @@ public final class RedisSlotPool implements SlotPool {
     }
 
     private String[] acquireArgs(String base, String ticket, boolean recheck) {
-        return new String[] {initialLimit, base, ttlMs, ticket, channelPrefix, "1", clientId,
+        return new String[] {limitArg(), base, ttlMs, ticket, channelPrefix, "1", clientId,
                 Long.toString(config.ticketTtl().toMillis()), recheck ? "1" : "0"};
     }
 
@@ -416,7 +431,7 @@ public final class RedisSlotPool implements SlotPool {
                 return;
             }
             sent = clock.now();
-            reply = scripts.run(Script.RENEW, renewKeys, lease.id(), ttlMs, initialLimit);
+            reply = runScript(Script.RENEW, renewKeys, lease.id(), ttlMs, limitArg());
             if (lease.watchdog == null || lease.watchdog.isDone()) {
                 armWatchdog(lease);
             }
@@ -534,13 +549,13 @@ public final class RedisSlotPool implements SlotPool {
     /** One script call for every release batched meanwhile. */
     private CompletableFuture<?> sendReleases(List<Release> batch) {
         String[] args = new String[3 + batch.size()];
-        args[0] = initialLimit;
+        args[0] = limitArg();
         args[1] = channelPrefix;
         args[2] = "1";
         for (int i = 0; i < batch.size(); i++) {
             args[3 + i] = batch.get(i).leaseId();
         }
-        return scripts.run(Script.RELEASE_MANY, keys, args).whenComplete((reply, error) -> {
+        return runScript(Script.RELEASE_MANY, keys, args).whenComplete((reply, error) -> {
             for (Release r : batch) {
                 if (error == null) {
                     r.done().complete(null);
@@ -555,7 +570,7 @@ public final class RedisSlotPool implements SlotPool {
 
     /** An unbatched release, for when it must reach Redis before the command sent next. */
     private CompletableFuture<Void> releaseDirect(String leaseId) {
-        return scripts.run(Script.RELEASE, keys, leaseId, initialLimit, channelPrefix, "1")
+        return runScript(Script.RELEASE, keys, leaseId, limitArg(), channelPrefix, "1")
                 .handle((reply, error) -> {
                     if (error != null) {
                         throw new SlotPoolException("slot pool " + config.pool() + ": releasing " + leaseId
@@ -574,7 +589,7 @@ public final class RedisSlotPool implements SlotPool {
 
     @Override
     public PoolStatus status() {
-        List<Object> r = await("status", scripts.run(Script.STATUS, new String[] {keys[0], keys[1], keys[2]}, initialLimit));
+        List<Object> r = await("status", runScript(Script.STATUS, new String[] {keys[0], keys[1], keys[2]}, initialLimit));
         long limit = (Long) r.get(0);
         long nowMs = (Long) r.get(1);
         long waiting = (Long) r.get(2);
@@ -600,7 +615,7 @@ public final class RedisSlotPool implements SlotPool {
         if (limit < 1) {
             throw new IllegalArgumentException(SlotPoolConfig.LIMIT + " must be >= 1, was " + limit);
         }
-        List<Object> r = await("set-limit", scripts.run(Script.SET_LIMIT, keys, Integer.toString(limit), channelPrefix, "1"));
+        List<Object> r = await("set-limit", runScript(Script.SET_LIMIT, keys, Integer.toString(limit), channelPrefix, "1"));
         figures(limit, (Long) r.get(1));
         long previous = (Long) r.get(0);
         return previous < 0 ? config.limit() : (int) previous;
@@ -608,7 +623,7 @@ public final class RedisSlotPool implements SlotPool {
 
     @Override
     public int reap() {
-        List<Object> r = await("reap", scripts.run(Script.REAP, keys, initialLimit, channelPrefix, "1"));
+        List<Object> r = await("reap", runScript(Script.REAP, keys, limitArg(), channelPrefix, "1"));
         return ((Long) r.get(0)).intValue();
     }
 
@@ -625,7 +640,7 @@ public final class RedisSlotPool implements SlotPool {
 
     private CompletableFuture<Void> heartbeat() {
         long sent = clock.now();
-        return scripts.run(Script.HEARTBEAT, keys, clientId, Long.toString(config.ticketTtl().toMillis()), initialLimit,
+        return runScript(Script.HEARTBEAT, keys, clientId, Long.toString(config.ticketTtl().toMillis()), limitArg(),
                 channelPrefix, "1").thenAccept(r -> {
                     clock.observe(sent, (Long) r.get(3));
                     figures((Long) r.get(0), (Long) r.get(1));
