@@ -156,8 +156,11 @@ public final class ChaosRun {
             Path configFile = work.resolve("sluice-chaos.yaml");
             Files.writeString(configFile, yaml(kafka.bootstrapServers(), redis.uri(), snuba.url(), pacing));
             SluiceConfig cfg = new ConfigLoader().load(configFile, Map.of(), Map.of());
-            try (Admin admin = KafkaClients.admin(cfg.kafka())) {
+            Admin admin = KafkaClients.admin(cfg.kafka());
+            try {
                 KafkaClients.ensureTopics(admin, cfg.kafka(), Duration.ofSeconds(30));
+            } finally {
+                admin.close(Duration.ofSeconds(10));
             }
             out.printf("servers up: Kafka %s, Redis %s, Snuba simulator %s; config %s%n", kafka.bootstrapServers(),
                     redis.uri(), snuba.url(), configFile);

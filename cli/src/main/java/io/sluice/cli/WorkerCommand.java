@@ -52,9 +52,13 @@ public final class WorkerCommand implements Callable<Integer> {
         SlotGate gate = Gates.open(cfg, workerId, registry);
         Worker worker;
         try {
-            try (Admin admin = KafkaClients.admin(cfg.kafka())) {
+            Admin admin = KafkaClients.admin(cfg.kafka());
+            try {
                 // Bounded by kafka.common default.api.timeout.ms (30 s unset): an unreachable broker fails, never hangs.
                 KafkaClients.ensureTopics(admin, cfg.kafka(), KafkaClients.startupTimeout(cfg.kafka()));
+            } finally {
+                // Admin.close() without a timeout waits for every pending call, forever against a silent broker.
+                admin.close(KafkaClients.startupTimeout(cfg.kafka()));
             }
             worker = new Worker(workerId, cfg, gate, registry);
         } catch (RuntimeException e) {

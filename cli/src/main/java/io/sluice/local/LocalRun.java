@@ -100,8 +100,11 @@ public final class LocalRun {
             overrides.put("worker.retry.max-attempts", "20");
             overrides.put("worker.shutdown-grace", "5s");
             SluiceConfig cfg = new ConfigLoader().load(null, Map.of(), overrides);
-            try (Admin admin = KafkaClients.admin(cfg.kafka())) {
+            Admin admin = KafkaClients.admin(cfg.kafka());
+            try {
                 KafkaClients.ensureTopics(admin, cfg.kafka(), Duration.ofSeconds(30));
+            } finally {
+                admin.close(Duration.ofSeconds(10));
             }
 
             List<Worker> workers = new ArrayList<>();

@@ -63,7 +63,8 @@ public final class KafkaBatchSink implements BatchSink {
                         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
                 new NewTopic(t.deadLetter(), t.partitions(), t.replicationFactor()));
         Duration timeout = settings.adminTimeout();
-        try (Admin admin = Admin.create(settings.admin(clientId + "-admin"))) {
+        Admin admin = Admin.create(settings.admin(clientId + "-admin"));
+        try {
             Map<String, KafkaFuture<Void>> results = admin.createTopics(topics,
                     new CreateTopicsOptions().timeoutMs((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))).values();
             for (Map.Entry<String, KafkaFuture<Void>> e : results.entrySet()) {
@@ -81,6 +82,9 @@ public final class KafkaBatchSink implements BatchSink {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw unavailable("interrupted while creating topics", e);
+        } finally {
+            // close() without a timeout waits for every pending call, forever against a silent broker
+            admin.close(timeout);
         }
     }
 
