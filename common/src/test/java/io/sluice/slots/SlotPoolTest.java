@@ -90,7 +90,7 @@ class SlotPoolTest {
                         }
                         int now = holders.incrementAndGet();
                         peak.accumulateAndGet(now, Math::max);
-                        Thread.sleep(ThreadLocalRandom.current().nextInt(1, 6));
+                        Thread.sleep(ThreadLocalRandom.current().nextInt(1, 6));   // the workload: a query holding its slot 1-5 ms, not a wait for a condition
                         holders.decrementAndGet();
                         pool.release(g.lease()).join();
                         grants.incrementAndGet();
