@@ -4,6 +4,7 @@ package io.sluice.local;
  * What {@code sluice local} prints at the end and writes with {@code --report}.
  *
  * @param utilization mean in-flight queries at the downstream over the busy span, divided by the pool limit
+ *                    (by the downstream's limit when the run had no slots)
  */
 public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProjected, long deadLetters,
                           int peakDownstreamInFlight, int peakOffered, int poolLimit, int downstreamLimit, long rateLimited,
@@ -28,7 +29,9 @@ public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProject
         sb.append(String.format("pauses              %d (times the pool refused a partition)%n", pauses));
         sb.append(String.format("elapsed             %.1f s (pacing %s)%n", elapsedSeconds, pacing));
         sb.append(String.format("throughput          %.1f orgs/s%n", throughputOrgsPerSecond));
-        sb.append(String.format("pool utilization    %.0f %% (mean in flight / pool limit while work was queued)%n", utilization * 100));
+        sb.append(slotsEnabled
+                ? String.format("pool utilization    %.0f %% (mean in flight at the downstream / pool limit, while busy)%n", utilization * 100)
+                : String.format("downstream use      %.0f %% (mean in flight / downstream limit, while busy)%n", utilization * 100));
         if (chart != null) {
             sb.append(String.format("chart               %s%n", chart));
         }
