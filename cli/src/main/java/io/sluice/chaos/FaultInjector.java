@@ -97,6 +97,10 @@ final class FaultInjector {
                     int code = joined.terminate(Duration.ofSeconds(30));
                     record("worker-leave", joined.name() + " SIGTERM, exited " + code + " after "
                             + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+                    if (code != 0) {
+                        // A SIGTERM is a graceful stop: drained, committed, leases released, exit 0.
+                        fleet.unexpectedExit(joined.name() + " exited " + code + " on SIGTERM, not 0 (log " + joined.log() + ")");
+                    }
                 }
             }
             case ORCHESTRATOR_KILL -> killOrchestrator();

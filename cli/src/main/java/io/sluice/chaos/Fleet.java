@@ -106,6 +106,10 @@ final class Fleet implements AutoCloseable {
         return workerSerial.get();
     }
 
+    void unexpectedExit(String what) {
+        unexpectedExits.add(what);
+    }
+
     List<String> unexpectedExits() {
         return List.copyOf(unexpectedExits);
     }

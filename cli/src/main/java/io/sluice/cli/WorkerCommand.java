@@ -73,8 +73,14 @@ public final class WorkerCommand implements Callable<Integer> {
             LOG.info("worker {} started: batches from {}, metrics on {}:{}", workerId, cfg.kafka().topics().batches(),
                     cfg.metrics().bind(), metrics.port());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                worker.close();
+                worker.close();   // stop fetching, grace period, release slots, commit
                 done.countDown();
+                // A JVM ended by SIGTERM exits 143 however cleanly it stopped, and System.exit from main
+                // blocks while hooks run; a drained, committed stop is a success, so say 0 (1 if the loop had failed).
+                LOG.info("worker {} stopped on signal", workerId);
+                System.out.flush();
+                System.err.flush();
+                Runtime.getRuntime().halt(worker.loop().failure() == null ? 0 : 1);
             }, "sluice-shutdown"));
             worker.start();
             // The poll loop can also end on its own (e.g. the broker refuses our credentials): then exit 1, don't idle.
