@@ -1,5 +1,7 @@
 package io.sluice.chaos;
 
+import io.sluice.kafka.TopicReader;
+
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.chaos.FaultPlan.Planned;

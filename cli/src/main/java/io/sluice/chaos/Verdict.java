@@ -1,5 +1,7 @@
 package io.sluice.chaos;
 
+import io.sluice.kafka.TopicReader;
+
 import io.sluice.config.SluiceConfig;
 import io.sluice.embedded.snuba.SyntheticData;
 import io.sluice.messages.Batch;

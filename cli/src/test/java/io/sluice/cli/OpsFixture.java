@@ -5,6 +5,7 @@ import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
 import io.sluice.embedded.SharedServers;
 import io.sluice.kafka.KafkaClients;
+import io.sluice.kafka.TopicReader;
 import io.sluice.messages.Batch;
 import io.sluice.messages.MessageCodec;
 import io.sluice.messages.Window;
@@ -13,7 +14,6 @@ import io.sluice.worker.gate.Gates;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -125,21 +125,7 @@ final class OpsFixture implements AutoCloseable {
 
     /** Every record of a topic from the beginning to its end offsets now, read outside any group. */
     List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
-        Map<String, Object> props = KafkaClients.consumerProps(config.kafka(), name + "-reader");
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        props.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props)) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(pi -> new TopicPartition(topic, pi.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            return out;
-        }
+        return new TopicReader(config.kafka()).readAll(topic, Duration.ofSeconds(30));
     }
 
     /** The group's committed offsets on a topic, by partition; partitions without one are absent. */

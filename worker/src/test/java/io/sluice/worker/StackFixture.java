@@ -4,9 +4,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
 import io.sluice.embedded.SharedServers;
-import io.sluice.embedded.snuba.SnubaSimulator;
 import io.sluice.embedded.snuba.SyntheticData;
 import io.sluice.kafka.KafkaClients;
+import io.sluice.kafka.TopicReader;
 import io.sluice.messages.Batch;
 import io.sluice.messages.MessageCodec;
 import io.sluice.messages.ProjectProjection;
@@ -14,13 +14,9 @@ import io.sluice.messages.ProjectionResult;
 import io.sluice.messages.Window;
 import io.sluice.worker.gate.Gates;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,7 +28,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -100,29 +95,7 @@ final class StackFixture implements AutoCloseable {
 
     /** Every record of a topic, read from the beginning until its end offsets. */
     List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
-        Map<String, String> props = new HashMap<>(Map.of("group.protocol", "classic"));
-        SluiceConfig.Kafka k = new SluiceConfig.Kafka(config.kafka().bootstrapServers(), config.kafka().topics(),
-                config.kafka().common(), Map.of(), props);
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(readerProps(k))) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(pi -> new TopicPartition(topic, pi.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            return out;
-        }
-    }
-
-    private static Map<String, Object> readerProps(SluiceConfig.Kafka k) {
-        Map<String, Object> p = KafkaClients.consumerProps(k, "reader");
-        p.remove("group.id");
-        p.remove("group.protocol");
-        return p;
+        return new TopicReader(config.kafka()).readAll(topic, Duration.ofSeconds(30));
     }
 
     Map<Long, List<ProjectionResult>> resultsByOrg() {
@@ -137,18 +110,7 @@ final class StackFixture implements AutoCloseable {
 
     /** True when the group's committed offsets reached the end of every batch partition. */
     boolean committedToEnd() throws Exception {
-        try (Admin admin = KafkaClients.admin(config.kafka())) {
-            String topic = config.kafka().topics().batches();
-            Map<TopicPartition, OffsetAndMetadata> committed = admin
-                    .listConsumerGroupOffsets(config.kafka().consumer().get("group.id")).partitionsToOffsetAndMetadata().get();
-            Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
-            for (int p = 0; p < config.kafka().topics().partitions(); p++) {
-                specs.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            var ends = admin.listOffsets(specs).all().get();
-            return ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
-                    || (committed.get(e.getKey()) != null && committed.get(e.getKey()).offset() == e.getValue().offset()));
-        }
+        return TopicReader.allCommitted(new TopicReader(config.kafka()).committedVsEnd(config.kafka().consumer().get("group.id")));
     }
 
     /**

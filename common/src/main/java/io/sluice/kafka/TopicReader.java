@@ -1,7 +1,6 @@
-package io.sluice.chaos;
+package io.sluice.kafka;
 
 import io.sluice.config.SluiceConfig;
-import io.sluice.kafka.KafkaClients;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -16,17 +15,20 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-/** Reads whole topics and the workers' committed offsets, with no consumer group of its own. */
-final class TopicReader {
+/**
+ * Reads whole topics and a group's committed offsets, with no consumer group of its own: what
+ * verifications (tests, chaos runs) need to see of the output topics.
+ */
+public final class TopicReader {
     private final SluiceConfig.Kafka kafka;
 
-    TopicReader(SluiceConfig.Kafka kafka) {
+    public TopicReader(SluiceConfig.Kafka kafka) {
         this.kafka = kafka;
     }
 
     /** Every record of {@code topic} from the beginning to the end offsets taken at the start, in partition order. */
-    List<ConsumerRecord<byte[], byte[]>> readAll(String topic, Duration timeout) {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(readerProps("chaos-reader"))) {
+    public List<ConsumerRecord<byte[], byte[]>> readAll(String topic, Duration timeout) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(readerProps("sluice-reader"))) {
             List<TopicPartition> parts = c.partitionsFor(topic).stream()
                     .map(pi -> new TopicPartition(topic, pi.partition())).toList();
             c.assign(parts);
@@ -44,7 +46,8 @@ final class TopicReader {
         }
     }
 
-    Map<String, Object> readerProps(String clientId) {
+    /** Consumer settings from the config, minus everything that would make it join a group. */
+    public Map<String, Object> readerProps(String clientId) {
         Map<String, Object> p = KafkaClients.consumerProps(kafka, clientId);
         p.remove("group.id");
         p.remove("group.protocol");
@@ -53,7 +56,7 @@ final class TopicReader {
     }
 
     /** Per partition of the batch topic: "committed/end"; a partition is done when they are equal (or empty). */
-    Map<Integer, long[]> committedVsEnd(String group) throws Exception {
+    public Map<Integer, long[]> committedVsEnd(String group) throws Exception {
         String topic = kafka.topics().batches();
         try (Admin admin = KafkaClients.admin(kafka)) {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
@@ -71,7 +74,7 @@ final class TopicReader {
         }
     }
 
-    static boolean allCommitted(Map<Integer, long[]> committedVsEnd) {
+    public static boolean allCommitted(Map<Integer, long[]> committedVsEnd) {
         return committedVsEnd.values().stream().allMatch(ce -> ce[0] == ce[1]);
     }
 }
