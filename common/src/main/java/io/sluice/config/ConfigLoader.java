@@ -284,7 +284,18 @@ public final class ConfigLoader {
         SluiceConfig.Snuba snuba = new SluiceConfig.Snuba(v.httpUrl("snuba.url"), v.text("snuba.dataset"),
                 v.text("snuba.referrer"), v.positive("snuba.timeout"));
         SluiceConfig.Orchestrator orchestrator = new SluiceConfig.Orchestrator(
-                v.intIn("orchestrator.batch-size", 1, 1_000), v.nonNegative("orchestrator.pacing"));
+                v.intIn("orchestrator.batch-size", 1, 1_000), v.nonNegative("orchestrator.pacing"),
+                v.nonNegative("orchestrator.finish-within"), v.longIn("orchestrator.max-backlog", 0, Long.MAX_VALUE),
+                v.positive("orchestrator.query-time"), v.positive("orchestrator.lease-ttl"));
+        if (orchestrator.maxBacklog() > 0 && orchestrator.maxBacklog() < orchestrator.batchSize()) {
+            throw new ConfigException("orchestrator.max-backlog", "orchestrator.max-backlog (" + orchestrator.maxBacklog()
+                    + ") must be 0 (no bound) or at least orchestrator.batch-size (" + orchestrator.batchSize()
+                    + "), or no batch could ever be published");
+        }
+        if (orchestrator.leaseTtl().compareTo(Duration.ofSeconds(3)) < 0) {
+            throw new ConfigException("orchestrator.lease-ttl", "orchestrator.lease-ttl (" + Durations.format(orchestrator.leaseTtl())
+                    + ") must be at least 3s: it is renewed every third of itself");
+        }
         SluiceConfig.Retry retry = new SluiceConfig.Retry(v.intIn("worker.retry.max-attempts", 1, 1_000),
                 v.positive("worker.retry.initial-backoff"), v.positive("worker.retry.max-backoff"));
         if (retry.maxBackoff().compareTo(retry.initialBackoff()) < 0) {

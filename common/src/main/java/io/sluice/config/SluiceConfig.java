@@ -49,7 +49,16 @@ public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, O
     public record Snuba(URI url, String dataset, String referrer, Duration timeout) {
     }
 
-    public record Orchestrator(int batchSize, Duration pacing) {
+    /**
+     * {@code finishWithin} and {@code maxBacklog} are zero when unbounded; {@code queryTime} is the
+     * expected downstream time per org; {@code leaseTtl} bounds how long a crashed orchestrator
+     * keeps its run.
+     */
+    public record Orchestrator(int batchSize, Duration pacing, Duration finishWithin, long maxBacklog,
+                               Duration queryTime, Duration leaseTtl) {
+        public Orchestrator(int batchSize, Duration pacing) {
+            this(batchSize, pacing, Duration.ZERO, 0, Duration.ofSeconds(1), Duration.ofSeconds(30));
+        }
     }
 
     public record Retry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {

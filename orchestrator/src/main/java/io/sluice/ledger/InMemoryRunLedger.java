@@ -1,13 +1,22 @@
 package io.sluice.ledger;
 
-import java.time.Instant;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A {@link RunLedger} in a map, for tests and one-process runs ({@code sluice local}); not durable. */
+/**
+ * A {@link RunLedger} in maps, for tests and one-process runs; not durable. Leases never expire
+ * by time here (one process): {@link #expire} drops one, as a crashed holder's would.
+ */
 public final class InMemoryRunLedger implements RunLedger {
     private final Map<String, RunRecord> runs = new ConcurrentHashMap<>();
+    private final Map<String, long[]> plans = new ConcurrentHashMap<>();
+    private final Map<String, RunLease> leases = new ConcurrentHashMap<>();
+    private final Map<String, Long> fences = new ConcurrentHashMap<>();
 
     @Override
     public Optional<RunRecord> find(String runId) {
@@ -15,18 +24,65 @@ public final class InMemoryRunLedger implements RunLedger {
     }
 
     @Override
-    public void start(RunRecord record) {
+    public Optional<long[]> plan(String runId) {
+        return Optional.ofNullable(plans.get(runId)).map(long[]::clone);
+    }
+
+    @Override
+    public synchronized RunLease claim(String runId, String holder, Duration ttl) {
+        RunLease cur = leases.get(runId);
+        if (cur != null) {
+            throw new RunHeldException(runId, new RunLease.Holder(cur.holder(), cur.token(), cur.ttl()));
+        }
+        RunLease lease = new RunLease(runId, fences.merge(runId, 1L, Long::sum), holder, ttl);
+        leases.put(runId, lease);
+        return lease;
+    }
+
+    /** Drops a run's lease, as if its holder had crashed and the lease expired. */
+    public void expire(String runId) {
+        leases.remove(runId);
+    }
+
+    @Override
+    public boolean renew(RunLease lease) {
+        return lease.equals(leases.get(lease.runId()));
+    }
+
+    @Override
+    public void release(RunLease lease) {
+        leases.remove(lease.runId(), lease);
+    }
+
+    @Override
+    public Optional<RunLease.Holder> holder(String runId) {
+        return Optional.ofNullable(leases.get(runId)).map(l -> new RunLease.Holder(l.holder(), l.token(), l.ttl()));
+    }
+
+    @Override
+    public synchronized void start(RunLease lease, RunRecord record, long[] planIds) {
+        check(lease);
+        runs.put(record.runId(), record);
+        plans.put(record.runId(), planIds.clone());
+    }
+
+    @Override
+    public synchronized void update(RunLease lease, RunRecord record) {
+        check(lease);
         runs.put(record.runId(), record);
     }
 
-    @Override
-    public void recordAck(String runId, long seq, Instant at) {
-        runs.computeIfPresent(runId, (k, r) -> r.withProgress(seq, at));
+    private void check(RunLease lease) {
+        if (!renew(lease)) {
+            throw new LeaseLostException(lease);
+        }
     }
 
     @Override
-    public void setStatus(String runId, RunStatus status, Instant at) {
-        runs.computeIfPresent(runId, (k, r) -> r.withStatus(status, at));
+    public List<String> recentRuns(int max) {
+        List<RunRecord> all = new ArrayList<>(runs.values());
+        all.sort(Comparator.comparing(RunRecord::startedAt).reversed());
+        return all.stream().limit(max).map(RunRecord::runId).toList();
     }
 
     @Override

@@ -4,17 +4,18 @@ import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.sluice.batches.BatchPlan;
-import io.sluice.batches.BatchPlanner;
 import io.sluice.config.ConfigException;
 import io.sluice.config.SluiceConfig;
 import io.sluice.ledger.RedisRunLedger;
 import io.sluice.ledger.RunIds;
 import io.sluice.ledger.RunLedger;
+import io.sluice.ledger.RunHeldException;
+import io.sluice.ledger.RunLease;
 import io.sluice.ledger.RunRecord;
 import io.sluice.ledger.RunStatus;
-import io.sluice.messages.Window;
-import io.sluice.orgs.OrgList;
+import io.sluice.orgs.OrgSample;
 import io.sluice.orgs.OrgSource;
+import io.sluice.orgs.OrgSourceException;
 import io.sluice.pacing.Pacer;
 import io.sluice.pacing.Sleeper;
 import org.slf4j.Logger;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -44,6 +45,9 @@ public final class OrchestratorRun {
     private final boolean force;
     private final Function<SluiceConfig, RunLedger> ledgerFactory;
     private final Function<String, BatchSink> sinkFactory;
+    private final Function<String, Backlog.Probe> probeFactory;
+    private final OrgSample sample;
+    private final String holder;
     private final Clock clock;
     private final Sleeper sleeper;
     private final OrchestratorMetrics metrics;
@@ -60,6 +64,10 @@ public final class OrchestratorRun {
         this.ledgerFactory = b.ledgerFactory != null ? b.ledgerFactory
                 : c -> new RedisRunLedger(c.redis().uri(), c.redis().timeout());
         this.sinkFactory = b.sinkFactory != null ? b.sinkFactory : id -> new KafkaBatchSink(config.kafka(), id);
+        this.probeFactory = b.probeFactory != null ? b.probeFactory
+                : id -> new KafkaBacklogProbe(config, "sluice-orchestrator-" + id + "-backlog");
+        this.sample = b.sample;
+        this.holder = b.holder != null ? b.holder : RunHolders.describeThisProcess();
         this.metrics = new OrchestratorMetrics(b.registry);
         this.progress = b.progress != null ? b.progress : ProgressReporter.auto(clock);
     }
@@ -81,102 +89,98 @@ public final class OrchestratorRun {
     public RunResult run() {
         Instant startedAt = Instant.ofEpochMilli(clock.wallTime());
         String runId = RunIds.resolve(givenRunId, startedAt);
-        OrgList orgs;
         try (orgSource) {
-            orgs = OrgList.read(orgSource);
-        } catch (ConfigException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            LOG.error("run {}: reading orgs from {} failed: {}", runId, orgSource.describe(), e.getMessage());
-            return new RunResult(RunResult.Outcome.FAILED, runId, 0, 0, -1, 0, e.getMessage());
-        }
-        LOG.info("run {}: read {} org ids from {}, dropped {} duplicates, {} orgs to process",
-                runId, orgs.read(), orgSource.describe(), orgs.dropped(), orgs.size());
-
-        RunLedger ledger;
-        try {
-            ledger = ledgerFactory.apply(config);
-        } catch (RuntimeException e) {
-            String msg = "cannot open the run ledger at redis.uri " + config.redis().redactedUri() + ": " + e.getMessage();
-            LOG.error("run {}: {}", runId, msg);
-            return new RunResult(RunResult.Outcome.FAILED, runId, 0, 0, -1, orgs.size(), msg);
-        }
-        try (ledger) {
-            return run(runId, orgs, ledger, startedAt);
+            RunLedger ledger;
+            try {
+                ledger = ledgerFactory.apply(config);
+            } catch (RuntimeException e) {
+                String msg = "cannot open the run ledger at redis.uri " + config.redis().redactedUri() + ": " + e.getMessage();
+                LOG.error("run {}: {}", runId, msg);
+                return new RunResult(RunResult.Outcome.INTERRUPTED, runId, 0, 0, -1, 0, msg);
+            }
+            try (ledger) {
+                return claimAndRun(runId, ledger, startedAt);
+            }
         }
     }
 
-    private RunResult run(String runId, OrgList orgs, RunLedger ledger, Instant startedAt) {
-        BatchPlanner planner = new BatchPlanner(config.orchestrator().batchSize(), config.projection().historyDays());
-        BatchPlan plan;
-        RunRecord record;
+    private RunResult claimAndRun(String runId, RunLedger ledger, Instant startedAt) {
+        RunLease lease;
         try {
-            Optional<RunRecord> existing = ledger.find(runId);
-            if (existing.isPresent() && (existing.get().status() != RunStatus.FINISHED || !force)) {
-                RunRecord r = existing.get();
-                if (r.status() == RunStatus.FINISHED) {
-                    throw new ConfigException(RunIds.FLAG, "run " + runId + " already finished (all " + r.total()
-                            + " batches acknowledged, at " + r.updatedAt() + "); pass --force to run it again from the start, or use another --run-id");
-                }
-                plan = planner.plan(runId, orgs, r.window());
-                if (!plan.fingerprint().equals(r.fingerprint())) {
-                    throw new ConfigException(RunIds.FLAG, "run " + runId + " was started with a different plan (org list, "
-                            + "orchestrator.batch-size or window " + r.window().start() + ".." + r.window().end()
-                            + " differ: fingerprint " + abbrev(plan.fingerprint()) + " vs stored " + abbrev(r.fingerprint())
-                            + "); resume it with the same orgs and batch size, or start a new run with another --run-id");
-                }
-                record = r.withStatus(RunStatus.RUNNING, startedAt);
-                ledger.setStatus(runId, RunStatus.RUNNING, startedAt);
-                LOG.info("run {}: resuming after batch {} of {} (window {}..{})", runId, r.lastAckedSeq(), r.total(),
-                        r.window().start(), r.window().end());
-            } else {
-                Window window = planner.windowAt(startedAt);
-                plan = planner.plan(runId, orgs, window);
-                record = new RunRecord(runId, plan.fingerprint(), plan.batchCount(), window, -1, RunStatus.RUNNING, startedAt);
-                ledger.start(record);
-                LOG.info("run {}: {}{} batches of up to {} orgs, window {}..{}, pacing {}", runId,
-                        existing.isPresent() ? "forced rerun of a finished run: " : "", plan.batchCount(),
-                        plan.batchSize(), window.start(), window.end(), config.orchestrator().pacing());
-            }
-        } catch (ConfigException e) {
-            throw e;
+            lease = ledger.claim(runId, holder, config.orchestrator().leaseTtl());
+        } catch (RunHeldException e) {
+            LOG.error("{}", e.getMessage());
+            return new RunResult(RunResult.Outcome.HELD, runId, 0, 0, -1, 0, e.getMessage());
         } catch (RuntimeException e) {
             String msg = "run ledger at " + config.redis().redactedUri() + " failed: " + e.getMessage();
             LOG.error("run {}: {}", runId, msg);
-            return new RunResult(RunResult.Outcome.FAILED, runId, 0, 0, -1, orgs.size(), msg);
+            return new RunResult(RunResult.Outcome.INTERRUPTED, runId, 0, 0, -1, 0, msg);
         }
-        return publish(plan, record, ledger);
+        LOG.info("run {}: holding the run lease as {} (token {})", runId, holder, lease.token());
+        try (LeaseKeeper keeper = new LeaseKeeper(ledger, lease, sleeper::wake)) {
+            RunPlanning.Planned planned;
+            try {
+                planned = new RunPlanning(config, ledger, lease, force).plan(orgSource, sample, startedAt);
+            } catch (ConfigException e) {
+                throw e;
+            } catch (OrgSourceException e) {
+                LOG.error("run {}: reading orgs from {} failed: {}", runId, orgSource.describe(), e.getMessage());
+                return new RunResult(RunResult.Outcome.FAILED, runId, 0, 0, -1, 0, e.getMessage());
+            } catch (RuntimeException e) {
+                String msg = "run ledger at " + config.redis().redactedUri() + " failed: " + e.getMessage();
+                LOG.error("run {}: {}", runId, msg);
+                return new RunResult(RunResult.Outcome.INTERRUPTED, runId, 0, 0, -1, 0, msg);
+            }
+            return publish(planned, ledger, keeper);
+        }
     }
 
-    private RunResult publish(BatchPlan plan, RunRecord record, RunLedger ledger) {
+    private RunResult publish(RunPlanning.Planned planned, RunLedger ledger, LeaseKeeper keeper) {
+        BatchPlan plan = planned.plan();
+        RunRecord record = planned.record();
+        RunLease lease = keeper.lease();
         String runId = plan.runId();
         long total = plan.batchCount();
         long lastAcked = record.lastAckedSeq();
         long sentNow = 0;
         long firstNanos = clock.monotonicTime();
         metrics.progress(lastAcked + 1, total);
-        Pacer pacer = new Pacer(config.orchestrator().pacing(), clock, sleeper);
-        RunStatus endStatus = RunStatus.FAILED;
+        Duration pacing = planned.pace().pacing();
+        Pacer pacer = new Pacer(pacing, clock, sleeper);
+        RunResult.Outcome end = RunResult.Outcome.INTERRUPTED;
         String error = null;
-        try (BatchSink sink = sinkFactory.apply(runId)) {
+        BooleanSupplier stop = () -> stopRequested || !keeper.held();
+        try (BatchSink sink = sinkFactory.apply(runId);
+             Backlog.Probe probe = config.orchestrator().maxBacklog() > 0 ? probeFactory.apply(runId) : Backlog.Probe.NONE) {
+            Backlog backlog = new Backlog(config.orchestrator().maxBacklog(), probe, sleeper);
+            metrics.backlog(backlog::lastMeasured);
             sink.open();
             for (long seq = lastAcked + 1; seq < total; seq++) {
-                if (stopRequested || !pacer.awaitTurn(this::stopRequested)) {
+                int size = (int) (plan.orgsThrough(seq) - plan.orgsThrough(seq - 1));
+                if (stop.getAsBoolean() || !pacer.awaitTurn(stop) || !backlog.awaitRoom(size, stop)) {
                     break;
                 }
                 if (sentNow == 0) {
                     firstNanos = clock.monotonicTime();
                 }
                 sink.send(plan.batch(seq, Instant.ofEpochMilli(clock.wallTime())));
-                ledger.recordAck(runId, seq, Instant.ofEpochMilli(clock.wallTime()));
+                backlog.published(size);
+                record = record.withProgress(seq, Instant.ofEpochMilli(clock.wallTime()));
+                ledger.update(lease, record);
                 lastAcked = seq;
                 sentNow++;
                 metrics.published(lastAcked + 1, total);
-                progress.update(snapshot(plan, lastAcked, sentNow, firstNanos));
+                progress.update(snapshot(plan, lastAcked, sentNow, firstNanos, pacing));
             }
-            endStatus = lastAcked + 1 == total ? RunStatus.FINISHED : RunStatus.STOPPED;
+            if (lastAcked + 1 == total) {
+                end = RunResult.Outcome.FINISHED;
+            } else if (!keeper.held()) {
+                error = "lost the run lease; another orchestrator may have taken the run over";
+            } else {
+                end = RunResult.Outcome.STOPPED;
+            }
         } catch (ConfigException e) {
-            recordStatus(ledger, runId, RunStatus.FAILED);
+            recordStatus(ledger, lease, record, RunStatus.FAILED);
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -184,47 +188,40 @@ public final class OrchestratorRun {
         } catch (RuntimeException e) {
             error = e.getMessage();
         }
-        progress.done(snapshot(plan, lastAcked, sentNow, firstNanos));
-        recordStatus(ledger, runId, endStatus);
-        return switch (endStatus) {
-            case FINISHED -> {
-                LOG.info("run {}: finished, {} batches acknowledged ({} by this process)", runId, total, sentNow);
-                yield new RunResult(RunResult.Outcome.FINISHED, runId, total, sentNow, lastAcked, plan.orgs().size(), null);
-            }
-            case STOPPED -> {
-                LOG.info("run {}: stopped on request after batch {} of {}; rerun with --run-id {} to resume",
-                        runId, lastAcked, total, runId);
-                yield new RunResult(RunResult.Outcome.STOPPED, runId, total, sentNow, lastAcked, plan.orgs().size(), null);
-            }
-            default -> {
-                LOG.error("run {}: failed after batch {} of {} (progress kept; rerun with --run-id {} to resume): {}",
-                        runId, lastAcked, total, runId, error);
-                yield new RunResult(RunResult.Outcome.FAILED, runId, total, sentNow, lastAcked, plan.orgs().size(), error);
-            }
-        };
+        progress.done(snapshot(plan, lastAcked, sentNow, firstNanos, pacing));
+        recordStatus(ledger, lease, record, switch (end) {
+            case FINISHED -> RunStatus.FINISHED;
+            case STOPPED -> RunStatus.STOPPED;
+            default -> RunStatus.FAILED;
+        });
+        RunResult result = new RunResult(end, runId, total, sentNow, lastAcked, plan.orgs().size(), error);
+        switch (end) {
+            case FINISHED -> LOG.info("run {}: finished, {} batches acknowledged ({} by this process)", runId, total, sentNow);
+            case STOPPED -> LOG.info("run {}: stopped on request after batch {} of {}; exit {}: rerun with --run-id {} to resume",
+                    runId, lastAcked, total, result.exitCode(), runId);
+            default -> LOG.error("run {}: interrupted after batch {} of {} (plan and progress kept; exit {}: rerun with --run-id {} to resume): {}",
+                    runId, lastAcked, total, result.exitCode(), runId, error);
+        }
+        return result;
     }
 
-    private void recordStatus(RunLedger ledger, String runId, RunStatus status) {
+    private void recordStatus(RunLedger ledger, RunLease lease, RunRecord record, RunStatus status) {
         try {
-            ledger.setStatus(runId, status, Instant.ofEpochMilli(clock.wallTime()));
+            ledger.update(lease, record.withStatus(status, Instant.ofEpochMilli(clock.wallTime())));
         } catch (RuntimeException e) {
-            LOG.warn("run {}: could not record status {} in the run ledger: {}", runId, status, e.getMessage());
+            LOG.warn("run {}: could not record status {} in the run ledger: {}", record.runId(), status, e.getMessage());
         }
     }
 
-    private Progress snapshot(BatchPlan plan, long lastAcked, long sentNow, long firstNanos) {
+    private Progress snapshot(BatchPlan plan, long lastAcked, long sentNow, long firstNanos, Duration pacing) {
         Duration elapsed = Duration.ofNanos(Math.max(0, clock.monotonicTime() - firstNanos));
         long remaining = plan.batchCount() - (lastAcked + 1);
-        Duration perBatch = sentNow == 0 ? config.orchestrator().pacing() : elapsed.dividedBy(sentNow);
-        if (perBatch.compareTo(config.orchestrator().pacing()) < 0) {
-            perBatch = config.orchestrator().pacing();
+        Duration perBatch = sentNow == 0 ? pacing : elapsed.dividedBy(sentNow);
+        if (perBatch.compareTo(pacing) < 0) {
+            perBatch = pacing;
         }
         return new Progress(plan.runId(), lastAcked + 1, plan.batchCount(), plan.orgsThrough(lastAcked), plan.orgs().size(),
                 elapsed, perBatch.multipliedBy(remaining));
-    }
-
-    private static String abbrev(String fingerprint) {
-        return fingerprint == null ? "none" : fingerprint.substring(0, Math.min(12, fingerprint.length()));
     }
 
     /** Wires a run; everything but the config and the org source has a production default. */
@@ -235,6 +232,9 @@ public final class OrchestratorRun {
         private boolean force;
         private Function<SluiceConfig, RunLedger> ledgerFactory;
         private Function<String, BatchSink> sinkFactory;
+        private Function<String, Backlog.Probe> probeFactory;
+        private OrgSample sample = OrgSample.ALL;
+        private String holder;
         private Clock clock = Clock.SYSTEM;
         private Sleeper sleeper;
         private MeterRegistry registry = Metrics.globalRegistry;
@@ -266,6 +266,24 @@ public final class OrchestratorRun {
         /** Where batches go, by run id (closed by the run); default: {@link KafkaBatchSink}. */
         public Builder sink(Function<String, BatchSink> factory) {
             this.sinkFactory = factory;
+            return this;
+        }
+
+        /** How the backlog is measured (closed by the run); default: the worker group's lag on the batches topic. */
+        Builder backlogProbe(Function<String, Backlog.Probe> factory) {
+            this.probeFactory = factory;
+            return this;
+        }
+
+        /** A stable subset of the source's orgs (canary runs); default: all. */
+        public Builder sample(OrgSample sample) {
+            this.sample = sample;
+            return this;
+        }
+
+        /** This publisher's name in the run lease; default: host, pid and a random suffix. */
+        public Builder holder(String holder) {
+            this.holder = holder;
             return this;
         }
 

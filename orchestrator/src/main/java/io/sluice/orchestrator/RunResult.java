@@ -7,17 +7,30 @@ package io.sluice.orchestrator;
 public record RunResult(Outcome outcome, String runId, long batchesTotal, long publishedNow, long lastAckedSeq,
                         long orgsTotal, String error) {
 
+    /** Exit codes of {@code sluice orchestrator run} (DESIGN section 11); the CronJob's podFailurePolicy uses them. */
+    public static final int EXIT_FINISHED = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_RESUMABLE = 3;
+
     public enum Outcome {
-        /** Every batch acknowledged. */
+        /** Every batch acknowledged. Exit 0. */
         FINISHED,
-        /** Stopped on request after the batch in flight was acknowledged; rerun with the same id to resume. */
+        /** Stopped on request (SIGTERM) after the batch in flight was acknowledged. Exit 3: rerun to resume. */
         STOPPED,
-        /** A runtime failure (broker, ledger, org source); progress up to {@code lastAckedSeq} is kept. */
+        /** Cut short by the broker, Redis, or a lost run lease; progress and plan kept. Exit 3: rerun to resume. */
+        INTERRUPTED,
+        /** Another live orchestrator holds the run. Exit 1. */
+        HELD,
+        /** Anything else, e.g. the org source could not be read. Exit 1. */
         FAILED
     }
 
-    /** 0 for finished or stopped, 1 for failed (bad usage never gets here: it throws ConfigException, exit 2). */
     public int exitCode() {
-        return outcome == Outcome.FAILED ? 1 : 0;
+        return switch (outcome) {
+            case FINISHED -> EXIT_FINISHED;
+            case STOPPED, INTERRUPTED -> EXIT_RESUMABLE;
+            case HELD, FAILED -> EXIT_FAILED;
+        };
     }
 }

@@ -22,13 +22,17 @@ class RedisRunLedgerTest {
         Instant t = Instant.parse("2026-11-28T12:00:00Z");
         try (RedisRunLedger ledger = new RedisRunLedger(uri, Duration.ofSeconds(2), prefix)) {
             assertThat(ledger.find("r-1")).isEmpty();
-            ledger.start(new RunRecord("r-1", "abc", 41, w, -1, RunStatus.RUNNING, t));
-            ledger.recordAck("r-1", 0, t.plusSeconds(2));
-            ledger.recordAck("r-1", 1, t.plusSeconds(4));
-            ledger.setStatus("r-1", RunStatus.STOPPED, t.plusSeconds(5));
+            RunLease lease = ledger.claim("r-1", "test", Duration.ofSeconds(30));
+            RunRecord r = new RunRecord("r-1", "abc", 41, w, -1, RunStatus.RUNNING, t);
+            ledger.start(lease, r, new long[]{1, 2, 3});
+            ledger.update(lease, r.withProgress(0, t.plusSeconds(2)));
+            ledger.update(lease, r.withProgress(1, t.plusSeconds(4)));
+            ledger.update(lease, r.withProgress(1, t.plusSeconds(4)).withStatus(RunStatus.STOPPED, t.plusSeconds(5)));
         }
         try (RedisRunLedger reopened = new RedisRunLedger(uri, Duration.ofSeconds(2), prefix)) {
-            assertThat(reopened.find("r-1")).contains(new RunRecord("r-1", "abc", 41, w, 1, RunStatus.STOPPED, t.plusSeconds(5)));
+            assertThat(reopened.find("r-1")).contains(new RunRecord("r-1", "abc", 41, w, 1, RunStatus.STOPPED, t.plusSeconds(5),
+                    -1, t, null, null));
+            assertThat(reopened.plan("r-1")).get().isEqualTo(new long[]{1, 2, 3});
         }
         RedisClient client = RedisClient.create(uri);
         try (StatefulRedisConnection<String, String> c = client.connect()) {
@@ -49,11 +53,14 @@ class RedisRunLedgerTest {
         RedisClient client = RedisClient.create(uri);
         try (StatefulRedisConnection<String, String> c = client.connect();
              RedisRunLedger ledger = new RedisRunLedger(uri, Duration.ofSeconds(2), prefix)) {
-            ledger.start(new RunRecord("r-2", "abc", 41, w, -1, RunStatus.RUNNING, t));
-            ledger.recordAck("r-2", 0, t.plusSeconds(2));
-            c.sync().del(prefix + "{r-2}");   // what a restart without persistence does
-            ledger.recordAck("r-2", 1, t.plusSeconds(4));
-            assertThat(ledger.find("r-2")).contains(new RunRecord("r-2", "abc", 41, w, 1, RunStatus.RUNNING, t.plusSeconds(4)));
+            RunLease lease = ledger.claim("r-2", "test", Duration.ofSeconds(30));
+            RunRecord r = new RunRecord("r-2", "abc", 41, w, -1, RunStatus.RUNNING, t);
+            ledger.start(lease, r, new long[]{1});
+            ledger.update(lease, r.withProgress(0, t.plusSeconds(2)));
+            c.sync().del(prefix + "{r-2}");   // what a restart without persistence does to a hash
+            ledger.update(lease, r.withProgress(1, t.plusSeconds(4)));
+            assertThat(ledger.find("r-2")).contains(new RunRecord("r-2", "abc", 41, w, 1, RunStatus.RUNNING, t.plusSeconds(4),
+                    -1, t, null, null));
 
             c.sync().hset(prefix + "{r-3}", Map.of("lastAckedSeq", "7", "updatedAt", t.toString()));
             assertThat(ledger.find("r-3")).isEmpty();

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.config.ConfigException;
 import io.sluice.config.SluiceConfig;
 import io.sluice.ledger.InMemoryRunLedger;
+import io.sluice.ledger.RunLease;
 import io.sluice.ledger.RunLedger;
 import io.sluice.ledger.RunRecord;
 import io.sluice.ledger.RunStatus;
@@ -41,6 +42,7 @@ class OrchestratorRunTest {
                 .runId(runId).force(force)
                 .ledger(c -> new NonClosingLedger(ledger))
                 .sink(id -> to)
+                .backlogProbe(id -> Backlog.Probe.NONE)
                 .clock(clock).sleeper(new MockSleeper(clock)).registry(registry)
                 .progress(ProgressReporter.none())
                 .build();
@@ -83,7 +85,7 @@ class OrchestratorRunTest {
         RunResult stopped = first.run();
 
         assertThat(stopped.outcome()).isEqualTo(RunResult.Outcome.STOPPED);
-        assertThat(stopped.exitCode()).isZero();
+        assertThat(stopped.exitCode()).isEqualTo(RunResult.EXIT_RESUMABLE);
         assertThat(stopped.lastAckedSeq()).isEqualTo(9);   // the batch in flight was acknowledged and recorded
         assertThat(ledger.find("r-stop").orElseThrow().status()).isEqualTo(RunStatus.STOPPED);
 
@@ -99,13 +101,13 @@ class OrchestratorRunTest {
     }
 
     @Test
-    void aFailedSendFailsTheRunWithProgressKeptAndTheRerunPublishesExactlyTheRest() {
+    void aFailedSendInterruptsTheRunResumablyWithProgressKeptAndTheRerunPublishesExactlyTheRest() {
         sink.onSend.put(5L, b -> {
             throw new KafkaUnavailableException("broker gone", null);
         });
         RunResult failed = run("r-fail", 1, 300).run();
-        assertThat(failed.outcome()).isEqualTo(RunResult.Outcome.FAILED);
-        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(failed.outcome()).isEqualTo(RunResult.Outcome.INTERRUPTED);
+        assertThat(failed.exitCode()).isEqualTo(RunResult.EXIT_RESUMABLE);
         assertThat(failed.error()).contains("broker gone");
         assertThat(failed.lastAckedSeq()).isEqualTo(4);
         assertThat(ledger.find("r-fail").orElseThrow()).satisfies(rec -> {
@@ -119,11 +121,14 @@ class OrchestratorRunTest {
     }
 
     @Test
-    void resumingWithADifferentOrgListIsRefused() {
+    void resumingWithADifferentBatchSizeIsRefused() {
         OrchestratorRun first = run("r-fp", 1, 1_000);
         sink.onSend.put(2L, b -> first.requestStop());
         first.run();
-        assertThatThrownBy(() -> run("r-fp", 1, 999).run())
+        SluiceConfig other = TestConfigs.config("orchestrator.pacing", "2s", "orchestrator.batch-size", "10");
+        assertThatThrownBy(() -> OrchestratorRun.builder(other, new RangeOrgSource(1, 1_000)).runId("r-fp")
+                .ledger(c -> new NonClosingLedger(ledger)).sink(id -> sink).backlogProbe(id -> Backlog.Probe.NONE)
+                .clock(clock).sleeper(new MockSleeper(clock)).registry(registry).progress(ProgressReporter.none()).build().run())
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("r-fp").hasMessageContaining("different plan")
                 .extracting(e -> ((ConfigException) e).key()).isEqualTo("--run-id");
@@ -147,7 +152,7 @@ class OrchestratorRunTest {
         MockClock at = new MockClock();
         at.add(Instant.parse("2026-11-28T12:00:34Z").toEpochMilli() - at.wallTime(), TimeUnit.MILLISECONDS);
         RunResult r = OrchestratorRun.builder(config, new RangeOrgSource(1, 3))
-                .ledger(c -> new NonClosingLedger(ledger)).sink(id -> sink)
+                .ledger(c -> new NonClosingLedger(ledger)).sink(id -> sink).backlogProbe(id -> Backlog.Probe.NONE)
                 .clock(at).sleeper(new MockSleeper(at)).registry(registry).progress(ProgressReporter.none())
                 .build().run();
         assertThat(r.runId()).isEqualTo("r-20261128T1200Z");
@@ -178,31 +183,174 @@ class OrchestratorRunTest {
                     throw new IllegalStateException("connection refused");
                 })
                 .sink(id -> sink).clock(clock).registry(registry).progress(ProgressReporter.none()).build().run();
-        assertThat(r.outcome()).isEqualTo(RunResult.Outcome.FAILED);
+        assertThat(r.outcome()).isEqualTo(RunResult.Outcome.INTERRUPTED);
+        assertThat(r.exitCode()).isEqualTo(RunResult.EXIT_RESUMABLE);
         assertThat(r.error()).contains("connection refused").contains("redis.uri");
         assertThat(sink.sent).isEmpty();
     }
 
+    @Test
+    void aResumePublishesTheFrozenPlanWhateverTheSourceSaysNow() {
+        OrchestratorRun first = run("r-frozen", 1, 1_000);
+        sink.onSend.put(3L, b -> first.requestStop());
+        first.run();
+        RecordingSink second = new RecordingSink(clock);
+        // The source changed: orgs 1..1000 became 5..1200. The resume must not notice.
+        RunResult resumed = run("r-frozen", 5, 1_200, false, second).run();
+        assertThat(resumed.outcome()).isEqualTo(RunResult.Outcome.FINISHED);
+        List<Long> orgs = new ArrayList<>();
+        sink.sent.forEach(x -> orgs.addAll(x.batch().orgIds()));
+        second.sent.forEach(x -> orgs.addAll(x.batch().orgIds()));
+        assertThat(orgs).containsExactlyElementsOf(LongStream.rangeClosed(1, 1_000).boxed().toList());
+    }
+
+    @Test
+    void aSecondPublisherIsRefusedNamingTheHolderAndTakesOverOnceTheLeaseIsGone() {
+        RunLease held = ledger.claim("r-held", "pod-a/pid 7", Duration.ofSeconds(30));
+        RunResult refused = run("r-held", 1, 100).run();
+        assertThat(refused.outcome()).isEqualTo(RunResult.Outcome.HELD);
+        assertThat(refused.exitCode()).isEqualTo(RunResult.EXIT_FAILED);
+        assertThat(refused.error()).contains("pod-a/pid 7");
+        assertThat(sink.sent).isEmpty();
+
+        ledger.expire("r-held");   // the holder was SIGKILLed and its lease ran out
+        RunResult took = run("r-held", 1, 100).run();
+        assertThat(took.outcome()).isEqualTo(RunResult.Outcome.FINISHED);
+        assertThat(ledger.find("r-held")).isPresent();
+        assertThat(ledger.renew(held)).isFalse();
+    }
+
+    @Test
+    void aPublisherThatLostItsLeaseWritesNothingMoreAndExitsResumably() {
+        OrchestratorRun first = run("r-lost", 1, 1_000);
+        sink.onSend.put(4L, b -> {
+            ledger.expire("r-lost");                               // lease gone (expired during a stall) ...
+            ledger.claim("r-lost", "pod-b", Duration.ofSeconds(30)); // ... and another orchestrator took over
+        });
+        RunResult r = first.run();
+        assertThat(r.outcome()).isEqualTo(RunResult.Outcome.INTERRUPTED);
+        assertThat(r.exitCode()).isEqualTo(RunResult.EXIT_RESUMABLE);
+        assertThat(sink.seqs()).containsExactly(0L, 1L, 2L, 3L, 4L);   // batch 4 was sent, its ack record refused
+        assertThat(ledger.find("r-lost").orElseThrow().lastAckedSeq()).isEqualTo(3);
+    }
+
+    @Test
+    void finishWithinShortensThePacingToFitAndRefusesARunNoPoolCouldFinish() {
+        // 1,000 orgs = 40 batches at 2 s = 80 s; finish within 40 s -> 1 s pacing.
+        SluiceConfig tight = TestConfigs.config("orchestrator.pacing", "2s", "orchestrator.finish-within", "40s",
+                "slots.limit", "50", "orchestrator.query-time", "1s");
+        long t0 = clock.monotonicTime();
+        RunResult r = OrchestratorRun.builder(tight, new RangeOrgSource(1, 1_000)).runId("r-fit")
+                .ledger(c -> new NonClosingLedger(ledger)).sink(id -> sink).backlogProbe(id -> Backlog.Probe.NONE)
+                .clock(clock).sleeper(new MockSleeper(clock)).registry(registry).progress(ProgressReporter.none()).build().run();
+        assertThat(r.outcome()).isEqualTo(RunResult.Outcome.FINISHED);
+        assertThat(sink.sent.getLast().atNanos() - t0).isEqualTo(39 * S);
+        assertThat(ledger.find("r-fit").orElseThrow().pacing()).isEqualTo(Duration.ofSeconds(1));
+
+        // 1,000 orgs x 1 s / 5 slots = 200 s > 40 s: refused at plan time with the arithmetic, nothing sent.
+        SluiceConfig impossible = TestConfigs.config("orchestrator.finish-within", "40s", "slots.limit", "5",
+                "orchestrator.query-time", "1s");
+        RecordingSink none = new RecordingSink(clock);
+        assertThatThrownBy(() -> OrchestratorRun.builder(impossible, new RangeOrgSource(1, 1_000)).runId("r-nofit")
+                .ledger(c -> new NonClosingLedger(ledger)).sink(id -> none).backlogProbe(id -> Backlog.Probe.NONE)
+                .clock(clock).sleeper(new MockSleeper(clock)).registry(registry).progress(ProgressReporter.none()).build().run())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("1,000 orgs × 1s query time / pool limit 5 = 3m20s")
+                .extracting(e -> ((ConfigException) e).key()).isEqualTo("orchestrator.finish-within");
+        assertThat(none.sent).isEmpty();
+    }
+
+    @Test
+    void maxBacklogHoldsPublishingWhileWorkersLagAndNeverLetsTheBacklogPassIt() {
+        // Workers drain 10 orgs per second of mock time; publishing at 0 pacing would flood them.
+        SluiceConfig bounded = TestConfigs.config("orchestrator.pacing", "0ms", "orchestrator.max-backlog", "100");
+        long t0 = clock.monotonicTime();
+        long[] published = {0};
+        List<Long> seen = new ArrayList<>();
+        java.util.function.LongSupplier unfinished = () -> Math.max(0, published[0] - (clock.monotonicTime() - t0) / S * 10);
+        Backlog.Probe probe = new Backlog.Probe() {
+            @Override
+            public java.util.OptionalLong unfinishedOrgs() {
+                seen.add(unfinished.getAsLong());
+                return java.util.OptionalLong.of(unfinished.getAsLong());
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        RecordingSink counting = new RecordingSink(clock);
+        RunResult r = OrchestratorRun.builder(bounded, new RangeOrgSource(1, 1_000)).runId("r-backlog")
+                .ledger(c -> new NonClosingLedger(ledger)).sink(id -> new BatchSink() {
+                    @Override
+                    public void open() {
+                    }
+
+                    @Override
+                    public void send(io.sluice.messages.Batch batch) {
+                        published[0] += batch.orgIds().size();
+                        assertThat(unfinished.getAsLong()).isLessThanOrEqualTo(100);
+                        counting.send(batch);
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                }).backlogProbe(id -> probe)
+                .clock(clock).sleeper(new MockSleeper(clock)).registry(registry).progress(ProgressReporter.none()).build().run();
+        assertThat(r.outcome()).isEqualTo(RunResult.Outcome.FINISHED);
+        assertThat(counting.sent).hasSize(40);
+        assertThat(seen).isNotEmpty().allSatisfy(x -> assertThat(x).isLessThanOrEqualTo(100));
+        // 1,000 orgs at 10/s with 100 allowed ahead: about 90 s, not 0.
+        assertThat((clock.monotonicTime() - t0) / S).isBetween(85L, 95L);
+        assertThat(registry.get(OrchestratorMetrics.BACKLOG).gauge().value()).isLessThanOrEqualTo(100);
+    }
+
     /** Lets a test inspect the ledger after the run closed "its" ledger. */
-    private record NonClosingLedger(RunLedger delegate) implements RunLedger {
+    record NonClosingLedger(RunLedger delegate) implements RunLedger {
         @Override
         public java.util.Optional<RunRecord> find(String runId) {
             return delegate.find(runId);
         }
 
         @Override
-        public void start(RunRecord record) {
-            delegate.start(record);
+        public java.util.Optional<long[]> plan(String runId) {
+            return delegate.plan(runId);
         }
 
         @Override
-        public void recordAck(String runId, long seq, Instant at) {
-            delegate.recordAck(runId, seq, at);
+        public RunLease claim(String runId, String holder, Duration ttl) {
+            return delegate.claim(runId, holder, ttl);
         }
 
         @Override
-        public void setStatus(String runId, RunStatus status, Instant at) {
-            delegate.setStatus(runId, status, at);
+        public boolean renew(RunLease lease) {
+            return delegate.renew(lease);
+        }
+
+        @Override
+        public void release(RunLease lease) {
+            delegate.release(lease);
+        }
+
+        @Override
+        public java.util.Optional<RunLease.Holder> holder(String runId) {
+            return delegate.holder(runId);
+        }
+
+        @Override
+        public void start(RunLease lease, RunRecord record, long[] planIds) {
+            delegate.start(lease, record, planIds);
+        }
+
+        @Override
+        public void update(RunLease lease, RunRecord record) {
+            delegate.update(lease, record);
+        }
+
+        @Override
+        public List<String> recentRuns(int max) {
+            return delegate.recentRuns(max);
         }
 
         @Override
