@@ -56,6 +56,12 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--report", description = "Also write the final report as JSON to this file.")
     Path report;
 
+    @Option(names = "--finish-within", description = "orchestrator.finish-within for the run: the pacing shortens to fit, e.g. 2m (default: the config default, 20h).")
+    String finishWithin;
+
+    @Option(names = "--max-backlog", defaultValue = "-1", description = "orchestrator.max-backlog: hold publishing while this many orgs are published but unfinished (default: the config default, 10000; 0 = off).")
+    long maxBacklog;
+
     @Option(names = "--timeout", defaultValue = "10m", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
     String timeout;
 
@@ -76,7 +82,8 @@ public final class LocalCommand implements Callable<Integer> {
         Duration pace = pacing == null ? null : duration("--pacing", "0".equals(pacing.trim()) ? "0ms" : pacing);
         Duration give = duration("--timeout", timeout);
         LocalRun run = new LocalRun(new LocalRun.Options(orgs, workers, limit, downstreamLimit, Duration.ofMillis(latencyMs),
-                pace, batchSize, maxInFlight, !noSlots, chart, report, give), System.out, System.console() != null);
+                pace, batchSize, maxInFlight, !noSlots, chart, report, give,
+                finishWithin == null ? null : duration("--finish-within", finishWithin), maxBacklog), System.out, System.console() != null);
         LocalReport r = run.run();
         if (!r.allProjected()) {
             System.err.printf("error: %d of %d orgs were not projected (%d dead-lettered)%n", r.orgsTotal() - r.orgsProjected(),

@@ -11,6 +11,7 @@ import io.sluice.orchestrator.OrchestratorRun;
 import io.sluice.orchestrator.RunResult;
 import io.sluice.orgs.FileOrgSource;
 import io.sluice.orgs.JdbcOrgSource;
+import io.sluice.orgs.OrgSample;
 import io.sluice.orgs.OrgSource;
 import io.sluice.orgs.RangeOrgSource;
 import picocli.CommandLine;
@@ -30,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** {@code sluice orchestrator run}: plan a run's batches and publish them paced, resumable by run id. */
 @Command(name = "orchestrator", mixinStandardHelpOptions = true,
         description = "Publishes paced batches of organization ids to the batches topic.",
-        subcommands = {OrchestratorCommand.Run.class})
+        subcommands = {OrchestratorCommand.Run.class, OrchestratorStatus.class})
 public final class OrchestratorCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -43,7 +44,9 @@ public final class OrchestratorCommand implements Runnable {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"One run: read the orgs, cut them into batches, publish them paced.",
                     "Rerun with the same --run-id after a crash or SIGTERM to resume after the last acknowledged batch.",
-                    "Exit codes: 0 finished or stopped, 1 runtime failure (progress kept), 2 bad usage or configuration."})
+                    "Exit codes: 0 finished; 3 stopped (SIGTERM) or interrupted (broker, Redis, lost run lease) before the last",
+                    "batch: rerun with the same --run-id to resume the frozen plan; 2 bad usage or configuration (including a run",
+                    "that cannot finish within orchestrator.finish-within); 1 any other failure, e.g. another orchestrator holds the run."})
     static final class Run implements Callable<Integer> {
         @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML config file")
         Path config;
@@ -51,8 +54,11 @@ public final class OrchestratorCommand implements Runnable {
         @Option(names = "--run-id", paramLabel = "ID", description = "Run id to start or resume (default: r-yyyyMMdd'T'HHmm'Z' of the start time)")
         String runId;
 
-        @Option(names = "--force", description = "Run a finished run again from the start")
+        @Option(names = "--force", description = "Run a finished run again from the start (reads the org source again)")
         boolean force;
+
+        @Option(names = OrgSample.FLAG, paramLabel = "P%", description = "Canary: a stable hash-based subset of the orgs, e.g. 10%% (10%% is inside 50%%)")
+        String sample;
 
         @ArgGroup(exclusive = true, multiplicity = "1")
         Orgs orgs;
@@ -85,7 +91,8 @@ public final class OrchestratorCommand implements Runnable {
             MetricsServer metrics;
             try {
                 SluiceConfig cfg = new ConfigLoader().load(config, System.getenv(), Map.of());
-                run = OrchestratorRun.builder(cfg, source()).runId(runId).force(force).registry(registry).build();
+                OrgSample subset = sample == null ? OrgSample.ALL : OrgSample.parse(sample);
+                run = OrchestratorRun.builder(cfg, source()).runId(runId).force(force).sample(subset).registry(registry).build();
                 metrics = serveMetrics(cfg, registry);
             } catch (ConfigException e) {
                 return usage(e);
@@ -98,7 +105,7 @@ public final class OrchestratorCommand implements Runnable {
                     // Let the batch in flight be acknowledged and recorded before the JVM exits.
                     if (done.await(60, TimeUnit.SECONDS)) {
                         // A JVM ended by SIGTERM exits 143 and System.exit from main blocks during
-                        // shutdown; a stopped run is a success, so end with the run's own code.
+                        // shutdown; end with the run's own code (3: stopped, resumable).
                         System.out.flush();
                         System.err.flush();
                         Runtime.getRuntime().halt(exitCode.get());

@@ -44,4 +44,29 @@ final class Chart {
         }
         BitmapEncoder.saveBitmap(chart, png.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
     }
+
+    /** The PNG of the backlog (orgs published but not finished) over time against orchestrator.max-backlog. */
+    static void writeBacklog(Path png, List<InFlightSampler.Sample> samples, long maxBacklog) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(1000).height(400)
+                .title("sluice local: backlog (orgs published, not yet finished)")
+                .xAxisTitle("seconds").yAxisTitle("orgs").build();
+        chart.getStyler().setMarkerSize(0);
+        double[] x = samples.stream().mapToDouble(InFlightSampler.Sample::seconds).toArray();
+        double[] y = samples.stream().mapToDouble(InFlightSampler.Sample::inFlight).toArray();
+        if (x.length == 0) {
+            x = new double[]{0};
+            y = new double[]{0};
+        }
+        chart.addSeries("backlog", x, y).setMarker(SeriesMarkers.NONE);
+        if (maxBacklog > 0) {
+            chart.addSeries("max-backlog (" + maxBacklog + ")", new double[]{0, x[x.length - 1]},
+                    new double[]{maxBacklog, maxBacklog}).setMarker(SeriesMarkers.NONE);
+        }
+        Path parent = png.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        BitmapEncoder.saveBitmap(chart, png.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+    }
 }

@@ -9,7 +9,8 @@ package io.sluice.local;
 public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProjected, long deadLetters,
                           int peakDownstreamInFlight, int peakOffered, int poolLimit, int downstreamLimit, long rateLimited,
                           long serverErrors, long pauses, double elapsedSeconds, double throughputOrgsPerSecond,
-                          double utilization, String pacing, String chart) {
+                          double utilization, String pacing, String chart, int backlogPeak, long maxBacklog,
+                          String backlogChart) {
 
     public boolean allProjected() {
         return orgsProjected == orgsTotal;
@@ -32,8 +33,13 @@ public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProject
         sb.append(slotsEnabled
                 ? String.format("pool utilization    %.0f %% (mean in flight at the downstream / pool limit, while busy)%n", utilization * 100)
                 : String.format("downstream use      %.0f %% (mean in flight / downstream limit, while busy)%n", utilization * 100));
+        sb.append(String.format("backlog peak        %d orgs published but unfinished (orchestrator.max-backlog %s)%s%n", backlogPeak,
+                maxBacklog > 0 ? Long.toString(maxBacklog) : "off", maxBacklog > 0 && backlogPeak > maxBacklog ? "   <-- over the bound" : ""));
         if (chart != null) {
             sb.append(String.format("chart               %s%n", chart));
+        }
+        if (backlogChart != null) {
+            sb.append(String.format("backlog chart       %s%n", backlogChart));
         }
         return sb.toString();
     }

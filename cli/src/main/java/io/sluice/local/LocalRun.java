@@ -12,6 +12,7 @@ import io.sluice.embedded.snuba.SimulatorStats;
 import io.sluice.embedded.snuba.SnubaSimulator;
 import io.sluice.kafka.KafkaClients;
 import io.sluice.messages.MessageCodec;
+import io.sluice.orchestrator.OrchestratorMetrics;
 import io.sluice.orchestrator.OrchestratorRun;
 import io.sluice.orchestrator.ProgressReporter;
 import io.sluice.orchestrator.RunResult;
@@ -47,8 +48,15 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class LocalRun {
     /** @param pacing null: spread the batches over about a minute */
+    /** @param finishWithin null: the config default; @param maxBacklog negative: the config default */
     public record Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
-                          int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout) {
+                          int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout,
+                          Duration finishWithin, long maxBacklog) {
+        public Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
+                       int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout) {
+            this(orgs, workers, limit, downstreamLimit, latencyMedian, pacing, batchSize, maxInFlight, slots, chart, report,
+                    timeout, null, -1);
+        }
     }
 
     private static final Duration TARGET_PUBLISH_SPAN = Duration.ofSeconds(55);
@@ -99,6 +107,14 @@ public final class LocalRun {
             overrides.put("worker.retry.max-backoff", "5s");
             overrides.put("worker.retry.max-attempts", "20");
             overrides.put("worker.shutdown-grace", "5s");
+            if (o.finishWithin() != null) {
+                overrides.put("orchestrator.finish-within", Durations.format(o.finishWithin()));
+                overrides.put("orchestrator.query-time", Durations.format(o.latencyMedian().isZero()
+                        ? Duration.ofMillis(1) : o.latencyMedian()));
+            }
+            if (o.maxBacklog() >= 0) {
+                overrides.put("orchestrator.max-backlog", Long.toString(o.maxBacklog()));
+            }
             SluiceConfig cfg = new ConfigLoader().load(null, Map.of(), overrides);
             Admin admin = KafkaClients.admin(cfg.kafka());
             try {
@@ -117,8 +133,13 @@ public final class LocalRun {
                     workers.add(new Worker(id, cfg, Gates.open(cfg, id, registry), registry).start());
                 }
                 out.printf("%d workers started in %.1f s%n", o.workers(), (System.nanoTime() - t0) / 1e9);
+                SimpleMeterRegistry orchestratorMeters = new SimpleMeterRegistry();
                 OrchestratorRun orchestrator = OrchestratorRun.builder(cfg, new RangeOrgSource(1, o.orgs()))
-                        .runId(runId).registry(new SimpleMeterRegistry()).progress(ProgressReporter.none()).build();
+                        .runId(runId).registry(orchestratorMeters).progress(ProgressReporter.none()).build();
+                // The backlog as the run sees it: orgs published minus orgs finished.
+                InFlightSampler backlog = new InFlightSampler(() -> (int) Math.max(0, Math.min(o.orgs(),
+                        (long) orchestratorMeters.counter(OrchestratorMetrics.BATCHES_PUBLISHED).count() * o.batchSize())
+                        - tally.finished()), 200);
                 AtomicReference<RunResult> published = new AtomicReference<>();
                 Thread publisher = Thread.ofPlatform().name("sluice-local-orchestrator")
                         .start(() -> published.set(orchestrator.run()));
@@ -129,8 +150,8 @@ public final class LocalRun {
                 long lastLine = 0;
                 while (tally.finished() < o.orgs() && System.nanoTime() < deadline) {
                     RunResult r = published.get();
-                    if (r != null && r.outcome() == RunResult.Outcome.FAILED) {
-                        throw new IllegalStateException("the orchestrator run failed: " + r.error());
+                    if (r != null && r.outcome() != RunResult.Outcome.FINISHED) {
+                        throw new IllegalStateException("the orchestrator run ended " + r.outcome() + ": " + r.error());
                     }
                     long now = System.nanoTime();
                     if (terminal || now - lastLine > TimeUnit.SECONDS.toNanos(5)) {
@@ -144,17 +165,21 @@ public final class LocalRun {
                 out.println();
                 orchestrator.requestStop();
                 publisher.join(TimeUnit.SECONDS.toMillis(30));
+                backlog.close();
                 workers.forEach(Worker::close);
 
                 SimulatorStats stats = sim.stats();
                 long pauses = workers.stream().mapToLong(w -> w.loop().pauses()).sum();
                 Path chart = o.chart();
                 Chart.write(chart, sampler.samples(), o.limit(), o.downstreamLimit(), o.slots());
+                Path backlogChart = chart.resolveSibling(chart.getFileName().toString().replaceFirst("(\\.png)?$", "-backlog.png"));
+                Chart.writeBacklog(backlogChart, backlog.samples(), cfg.orchestrator().maxBacklog());
+                int backlogPeak = backlog.samples().stream().mapToInt(InFlightSampler.Sample::inFlight).max().orElse(0);
                 double utilization = o.slots() ? sampler.meanWhileBusy() / o.limit() : sampler.meanWhileBusy() / o.downstreamLimit();
                 LocalReport report = new LocalReport(o.slots(), o.orgs(), tally.projected(), tally.deadLettered(),
                         stats.maxPeakInFlight(), offered.samples().stream().mapToInt(InFlightSampler.Sample::inFlight).max().orElse(0), o.limit(), o.downstreamLimit(), stats.rateLimited(), stats.serverErrors(),
                         pauses, elapsed, tally.projected() / Math.max(elapsed, 1e-9), utilization, Durations.format(pacing),
-                        chart.toString());
+                        chart.toString(), backlogPeak, cfg.orchestrator().maxBacklog(), backlogChart.toString());
                 out.print(report.render());
                 if (o.report() != null) {
                     Path parent = o.report().toAbsolutePath().getParent();

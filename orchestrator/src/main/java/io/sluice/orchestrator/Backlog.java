@@ -19,7 +19,7 @@ final class Backlog {
     static final Duration RECHECK = Duration.ofMillis(500);
 
     /** The orgs published to the batches topic and not yet finished by the workers; empty when unknown. */
-    interface Probe extends AutoCloseable {
+    public interface Probe extends AutoCloseable {
         OptionalLong unfinishedOrgs();
 
         @Override

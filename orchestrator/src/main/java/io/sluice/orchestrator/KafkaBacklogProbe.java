@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * this run's and any other's, and a batch only leaves it when all of its orgs are finished, so it
  * errs on the high side: the bound holds.
  */
-final class KafkaBacklogProbe implements Backlog.Probe {
+public final class KafkaBacklogProbe implements Backlog.Probe {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBacklogProbe.class);
     private final Admin admin;
     private final String topic;
@@ -29,7 +29,7 @@ final class KafkaBacklogProbe implements Backlog.Probe {
     private final int batchSize;
     private final long timeoutMs;
 
-    KafkaBacklogProbe(SluiceConfig config, String clientId) {
+    public KafkaBacklogProbe(SluiceConfig config, String clientId) {
         KafkaSettings settings = new KafkaSettings(config.kafka());
         this.admin = Admin.create(settings.admin(clientId));
         this.topic = config.kafka().topics().batches();

@@ -1,0 +1,121 @@
+package io.sluice.cli;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sluice.config.ConfigException;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.SluiceConfig;
+import io.sluice.ledger.RedisRunLedger;
+import io.sluice.ledger.RunLease;
+import io.sluice.ledger.RunRecord;
+import io.sluice.ledger.RunStatus;
+import io.sluice.messages.MessageCodec;
+import io.sluice.orchestrator.KafkaBacklogProbe;
+import io.sluice.pacing.PaceDecision;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+
+/** {@code sluice orchestrator status}: one run's progress, backlog, pacing, ETA and holder. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"A run's progress: batches and orgs published, the workers' backlog, the pacing in force,",
+                "the ETA against finish-within, and which orchestrator holds it.",
+                "Exit codes: 0 shown, 1 Redis unreachable or no such run, 2 bad usage or configuration."})
+final class OrchestratorStatus implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (default: built-in defaults)")
+    Path config;
+
+    @Option(names = "--run-id", paramLabel = "ID", description = "The run (default: the most recently started)")
+    String runId;
+
+    @Option(names = "--json", description = "Print one JSON object instead of a table")
+    boolean json;
+
+    @Option(names = "--no-backlog", description = "Do not ask Kafka for the worker group's backlog")
+    boolean noBacklog;
+
+    @Override
+    public Integer call() throws Exception {
+        java.io.PrintWriter stdout = spec.commandLine().getOut();
+        java.io.PrintWriter stderr = spec.commandLine().getErr();
+        SluiceConfig cfg;
+        try {
+            cfg = new ConfigLoader().load(config, System.getenv(), Map.of());
+        } catch (ConfigException e) {
+            stderr.println("error: " + e.getMessage());
+            return 2;
+        }
+        try (RedisRunLedger ledger = new RedisRunLedger(cfg.redis().uri(), cfg.redis().timeout())) {
+            String id = runId;
+            if (id == null) {
+                List<String> recent = ledger.recentRuns(1);
+                if (recent.isEmpty()) {
+                    stderr.println("error: no runs in the ledger at " + cfg.redis().redactedUri());
+                    return 1;
+                }
+                id = recent.getFirst();
+            }
+            RunRecord r = ledger.find(id).orElse(null);
+            if (r == null) {
+                stderr.println("error: no run " + id + " in the ledger at " + cfg.redis().redactedUri()
+                        + "; recent runs: " + ledger.recentRuns(10));
+                return 1;
+            }
+            Map<String, Object> out = describe(cfg, r, ledger.holder(id).orElse(null), Instant.now());
+            if (json) {
+                stdout.println(MessageCodec.mapper().writeValueAsString(out));
+            } else {
+                out.forEach((k, v) -> stdout.printf("%-16s %s%n", k, v == null ? "-" : v));
+            }
+            stdout.flush();
+            return 0;
+        } catch (RuntimeException e) {
+            stderr.println("error: Redis at " + cfg.redis().redactedUri() + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private Map<String, Object> describe(SluiceConfig cfg, RunRecord r, RunLease.Holder holder, Instant now) {
+        int batchSize = cfg.orchestrator().batchSize();
+        long published = r.lastAckedSeq() + 1;
+        long orgsPublished = r.orgs() < 0 ? published * batchSize : Math.min(r.orgs(), published * batchSize);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("runId", r.runId());
+        m.put("status", r.status() == RunStatus.RUNNING && holder == null ? "RUNNING (no live holder: crashed or being retried)" : r.status());
+        m.put("holder", holder == null ? null : holder.name() + " (token " + holder.token() + ", lease "
+                + PaceDecision.fmt(holder.remaining()) + " left)");
+        m.put("batches", published + " / " + r.total());
+        m.put("orgs", orgsPublished + " / " + (r.orgs() < 0 ? "?" : r.orgs()) + " published");
+        if (!noBacklog) {
+            try (KafkaBacklogProbe probe = new KafkaBacklogProbe(cfg, "sluice-orchestrator-status")) {
+                OptionalLong b = probe.unfinishedOrgs();
+                m.put("backlog", b.isPresent() ? b.getAsLong() + " orgs unfinished (group "
+                        + cfg.kafka().consumer().getOrDefault("group.id", "sluice-workers") + "; max-backlog "
+                        + (cfg.orchestrator().maxBacklog() > 0 ? cfg.orchestrator().maxBacklog() : "off") + ")" : "unknown");
+                m.put("finished", b.isPresent() ? Math.max(0, orgsPublished - b.getAsLong()) + " orgs (approx.)" : null);
+            }
+        }
+        m.put("window", r.window().start() + ".." + r.window().end());
+        m.put("pacing", r.pacing() == null ? null : PaceDecision.fmt(r.pacing()));
+        m.put("startedAt", r.startedAt() == null ? null : r.startedAt().toString());
+        m.put("updatedAt", r.updatedAt() == null ? null : r.updatedAt().toString());
+        m.put("finishBy", r.finishBy() == null ? null : r.finishBy().toString());
+        if (r.pacing() != null && r.status() != RunStatus.FINISHED) {
+            Duration eta = r.pacing().multipliedBy(r.remainingBatches());
+            Instant at = now.plus(eta);
+            m.put("eta", PaceDecision.fmt(eta) + " at the pacing in force (" + at + ")"
+                    + (r.finishBy() == null ? "" : at.isAfter(r.finishBy()) ? ", LATE against finishBy" : ", within finishBy"));
+        }
+        return m;
+    }
+}
