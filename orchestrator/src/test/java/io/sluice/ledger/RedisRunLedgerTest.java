@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class RedisRunLedgerTest {
     private final String uri = SharedServers.redis().uri();
@@ -64,6 +66,45 @@ class RedisRunLedgerTest {
 
             c.sync().hset(prefix + "{r-3}", Map.of("lastAckedSeq", "7", "updatedAt", t.toString()));
             assertThat(ledger.find("r-3")).isEmpty();
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
+    void onePublisherPerRunAndEveryWriteChecksTheLease() {
+        Window w = new Window(Instant.parse("2026-11-21T00:00:00Z"), Instant.parse("2026-11-28T00:00:00Z"));
+        Instant t = Instant.parse("2026-11-28T12:00:00Z");
+        RedisClient client = RedisClient.create(uri);
+        try (StatefulRedisConnection<String, String> c = client.connect();
+             RedisRunLedger a = new RedisRunLedger(uri, Duration.ofSeconds(2), prefix);
+             RedisRunLedger b = new RedisRunLedger(uri, Duration.ofSeconds(2), prefix)) {
+            RunLease first = a.claim("r-4", "pod-a/pid 1", Duration.ofMillis(800));
+            RunRecord r = new RunRecord("r-4", "abc", 41, w, -1, RunStatus.RUNNING, t);
+            a.start(first, r, new long[]{1, 2});
+            assertThatThrownBy(() -> b.claim("r-4", "pod-b/pid 2", Duration.ofSeconds(30)))
+                    .isInstanceOf(RunHeldException.class).hasMessageContaining("pod-a/pid 1");
+            assertThat(b.holder("r-4")).get().extracting(RunLease.Holder::name).isEqualTo("pod-a/pid 1");
+
+            // pod-a stalls past its ttl; pod-b takes the run with a higher token.
+            await().atMost(Duration.ofSeconds(5)).until(() -> b.holder("r-4").isEmpty());
+            RunLease second = b.claim("r-4", "pod-b/pid 2", Duration.ofSeconds(30));
+            assertThat(second.token()).isGreaterThan(first.token());
+            assertThat(a.renew(first)).isFalse();
+            assertThatThrownBy(() -> a.update(first, r.withProgress(7, t))).isInstanceOf(LeaseLostException.class);
+            assertThat(a.find("r-4").orElseThrow().lastAckedSeq()).isEqualTo(-1);   // the stale write changed nothing
+            b.update(second, r.withProgress(0, t));
+            assertThat(b.find("r-4").orElseThrow().lastAckedSeq()).isZero();
+
+            // A token reused after Redis lost the counter still cannot pass for another holder's lease.
+            c.sync().del(prefix + "{r-5}:fence");
+            RunLease x = a.claim("r-5", "pod-x", Duration.ofSeconds(30));
+            c.sync().del(prefix + "{r-5}:owner", prefix + "{r-5}:fence");
+            RunLease y = b.claim("r-5", "pod-y", Duration.ofSeconds(30));
+            assertThat(y.token()).isEqualTo(x.token());
+            assertThat(a.renew(x)).isFalse();
+            b.release(y);
+            assertThat(b.holder("r-5")).isEmpty();
         } finally {
             client.shutdown();
         }

@@ -165,8 +165,8 @@ class KafkaRunTest {
         RunResult failed = run(unreachable, runId, 1, 500).build().run();
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-        assertThat(failed.outcome()).isEqualTo(RunResult.Outcome.FAILED);
-        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(failed.outcome()).isEqualTo(RunResult.Outcome.INTERRUPTED);
+        assertThat(failed.exitCode()).isEqualTo(RunResult.EXIT_RESUMABLE);
         assertThat(failed.error()).contains("Kafka at 127.0.0.1:" + deadPort).contains("topic");
         assertThat(took).isLessThan(Duration.ofSeconds(20));
         try (RedisRunLedger ledger = new RedisRunLedger(redisUri, Duration.ofSeconds(2), ledgerPrefix)) {

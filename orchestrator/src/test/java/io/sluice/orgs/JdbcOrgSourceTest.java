@@ -117,4 +117,73 @@ class JdbcOrgSourceTest {
             return result;
         };
     }
+
+    /**
+     * Issue 11: a retried Job re-reads --orgs-jdbc; orgs activated or deactivated since the first
+     * attempt must not change what the run publishes. Real PostgreSQL, Redis and Kafka.
+     */
+    @Test
+    void aResumeAfterTheSourceChangedPublishesTheFrozenPlanOfTheFirstAttempt() throws Exception {
+        try (Connection c = DriverManager.getConnection(pg.url(), "sluice", "")) {
+            c.createStatement().execute("CREATE TABLE orgs_frozen (id bigint PRIMARY KEY, status text NOT NULL)");
+            c.createStatement().execute("INSERT INTO orgs_frozen SELECT g, 'active' FROM generate_series(1, 500) g");
+        }
+        String query = "SELECT id FROM orgs_frozen WHERE status = 'active' ORDER BY id";
+        String batches = io.sluice.embedded.SharedServers.uniqueName("frozen-batches");
+        io.sluice.config.SluiceConfig cfg = new io.sluice.config.ConfigLoader().load(null, Map.of(), Map.of(
+                "kafka.bootstrap-servers", io.sluice.embedded.SharedServers.kafka().bootstrapServers(),
+                "kafka.topics.batches", batches, "kafka.topics.results", batches + "-results",
+                "kafka.topics.dead-letter", batches + "-dlt", "kafka.topics.partitions", "2",
+                "redis.uri", io.sluice.embedded.SharedServers.redis().uri(), "orchestrator.pacing", "0ms",
+                "orchestrator.max-backlog", "0"));
+        String runId = io.sluice.embedded.SharedServers.uniqueName("r-frozen");
+        io.sluice.orchestrator.OrchestratorRun[] first = new io.sluice.orchestrator.OrchestratorRun[1];
+        first[0] = io.sluice.orchestrator.OrchestratorRun.builder(cfg,
+                        JdbcOrgSource.open(pg.url(), query, Map.of(JdbcOrgSource.USER_ENV, "sluice")))
+                .runId(runId).registry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .progress(io.sluice.orchestrator.ProgressReporter.none())
+                .sink(id -> new StopAfter(new io.sluice.orchestrator.KafkaBatchSink(cfg.kafka(), id), 5, () -> first[0].requestStop()))
+                .build();
+        assertThat(first[0].run().outcome()).isEqualTo(io.sluice.orchestrator.RunResult.Outcome.STOPPED);
+
+        // Between the attempts: 100 orgs deactivated, 100 new ones activated.
+        try (Connection c = DriverManager.getConnection(pg.url(), "sluice", "")) {
+            c.createStatement().execute("UPDATE orgs_frozen SET status = 'inactive' WHERE id <= 100");
+            c.createStatement().execute("INSERT INTO orgs_frozen SELECT g, 'active' FROM generate_series(501, 600) g");
+        }
+        io.sluice.orchestrator.RunResult resumed = io.sluice.orchestrator.OrchestratorRun.builder(cfg,
+                        JdbcOrgSource.open(pg.url(), query, Map.of(JdbcOrgSource.USER_ENV, "sluice")))
+                .runId(runId).registry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                .progress(io.sluice.orchestrator.ProgressReporter.none()).build().run();
+        assertThat(resumed.outcome()).isEqualTo(io.sluice.orchestrator.RunResult.Outcome.FINISHED);
+
+        List<Long> published = new ArrayList<>();
+        for (var r : new io.sluice.kafka.TopicReader(cfg.kafka()).readAll(batches, java.time.Duration.ofSeconds(20))) {
+            published.addAll(io.sluice.messages.MessageCodec.decodeBatch(r.value()).orgIds());
+        }
+        Collections.sort(published);
+        assertThat(published).containsExactlyElementsOf(LongStream.rangeClosed(1, 500).boxed().toList());
+    }
+
+    /** Asks the run to stop once batch {@code seq} is sent (a SIGTERM mid-run). */
+    private record StopAfter(io.sluice.orchestrator.BatchSink delegate, long seq, Runnable stop)
+            implements io.sluice.orchestrator.BatchSink {
+        @Override
+        public void open() {
+            delegate.open();
+        }
+
+        @Override
+        public void send(io.sluice.messages.Batch batch) {
+            delegate.send(batch);
+            if (batch.seq() == seq) {
+                stop.run();
+            }
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
 }
