@@ -127,12 +127,42 @@ class DeployManifestsTest {
         CronJob cj = STRICT.treeToValue(DeployFiles.yaml(K8S.resolve("base/orchestrator-cronjob.yaml")), CronJob.class);
         assertThat(cj.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
         String script = String.join(" ", cj.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
-        assertThat(script).contains("--run-id \"r-$(date -u +%Y%m%d)T1200Z\"").contains("orchestrator run");
+        assertThat(script).contains("--run-id \"r-$(date -u +%Y%m%d)T0100Z\"").contains("orchestrator run");
         // The run id stamps the schedule's hour, and retries must stay inside the day the id names.
-        assertThat(cj.getSpec().getSchedule()).isEqualTo("0 12 * * *");
+        assertThat(cj.getSpec().getSchedule()).isEqualTo("0 1 * * *");
         long deadline = cj.getSpec().getJobTemplate().getSpec().getActiveDeadlineSeconds();
         long startingDeadline = cj.getSpec().getStartingDeadlineSeconds();
-        assertThat(Duration.ofHours(12).plusSeconds(startingDeadline + deadline)).isLessThanOrEqualTo(Duration.ofHours(24));
+        assertThat(Duration.ofHours(1).plusSeconds(startingDeadline + deadline)).isLessThanOrEqualTo(Duration.ofHours(24));
+        // finish-within must end before the Job's deadline, or the deadline kills a run that was on time.
+        SluiceConfig cfg = new ConfigLoader().load(K8S.resolve("base/sluice.yaml"), Map.of(), Map.of());
+        assertThat(cfg.orchestrator().finishWithin()).isPositive().isLessThan(Duration.ofSeconds(deadline));
+    }
+
+    /** The Job's podFailurePolicy against the exit codes the orchestrator really returns (RunResult). */
+    @Test
+    void orchestratorExitCodesDriveTheJob() throws Exception {
+        CronJob cj = STRICT.treeToValue(DeployFiles.yaml(K8S.resolve("base/orchestrator-cronjob.yaml")), CronJob.class);
+        var job = cj.getSpec().getJobTemplate().getSpec();
+        assertThat(job.getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");   // podFailurePolicy needs it
+        assertThat(job.getBackoffLimit()).isGreaterThanOrEqualTo(3);
+        var rules = job.getPodFailurePolicy().getRules();
+        java.util.function.IntFunction<String> actionFor = code -> rules.stream()
+                .filter(r -> r.getOnExitCodes() != null && r.getOnExitCodes().getOperator().equals("In")
+                        && r.getOnExitCodes().getValues().contains(code))
+                .map(r -> r.getAction()).findFirst().orElse("Count");
+        assertThat(actionFor.apply(io.sluice.orchestrator.RunResult.EXIT_USAGE)).isEqualTo("FailJob");
+        assertThat(actionFor.apply(io.sluice.orchestrator.RunResult.EXIT_RESUMABLE)).isEqualTo("Count");
+        assertThat(actionFor.apply(io.sluice.orchestrator.RunResult.EXIT_FAILED)).isEqualTo("Count");
+        assertThat(rules).anySatisfy(r -> {
+            assertThat(r.getAction()).isEqualTo("Ignore");
+            assertThat(r.getOnPodConditions()).extracting(c -> c.getType()).contains("DisruptionTarget");
+        });
+        // Every exit-code rule names the orchestrator container, which exists.
+        String container = job.getTemplate().getSpec().getContainers().get(0).getName();
+        assertThat(rules).filteredOn(r -> r.getOnExitCodes() != null)
+                .allSatisfy(r -> assertThat(r.getOnExitCodes().getContainerName()).isEqualTo(container));
+        // SIGTERM waits for the batch in flight, then exits 3: the grace period must cover it.
+        assertThat(job.getTemplate().getSpec().getTerminationGracePeriodSeconds()).isGreaterThanOrEqualTo(35L);
     }
 
     @Test
