@@ -17,6 +17,7 @@ import java.util.function.BooleanSupplier;
 final class Backlog {
     private static final Logger LOG = LoggerFactory.getLogger(Backlog.class);
     static final Duration RECHECK = Duration.ofMillis(500);
+    private static final Duration LOG_EVERY = Duration.ofSeconds(30);
 
     /** The orgs published to the batches topic and not yet finished by the workers; empty when unknown. */
     public interface Probe extends AutoCloseable {
@@ -43,6 +44,7 @@ final class Backlog {
     private long estimate = -1;
     private volatile long lastMeasured = -1;
     private long holds;
+    private long lastLogNanos = Long.MIN_VALUE;
 
     Backlog(long max, Probe probe, Sleeper sleeper) {
         this.max = max;
@@ -55,7 +57,7 @@ final class Backlog {
         if (max <= 0) {
             return !stop.getAsBoolean();
         }
-        boolean logged = false;
+        boolean counted = false;
         while (estimate < 0 || estimate + next > max) {
             if (stop.getAsBoolean()) {
                 return false;
@@ -66,11 +68,16 @@ final class Backlog {
             if (estimate + next <= max) {
                 break;
             }
-            if (!logged) {
+            if (!counted) {
                 holds++;
-                LOG.info("holding: {} published orgs are unfinished, {} more would pass orchestrator.max-backlog {}",
-                        m.isPresent() ? Long.toString(m.getAsLong()) : "an unknown number of", next, max);
-                logged = true;
+                counted = true;
+                long now = System.nanoTime();
+                if (lastLogNanos == Long.MIN_VALUE || now - lastLogNanos > LOG_EVERY.toNanos()) {
+                    lastLogNanos = now;
+                    LOG.info("holding: {} published orgs are unfinished, {} more would pass orchestrator.max-backlog {}"
+                                    + " ({} holds so far; logged at most every {})",
+                            m.isPresent() ? Long.toString(m.getAsLong()) : "an unknown number of", next, max, holds, LOG_EVERY);
+                }
             }
             sleeper.sleep(RECHECK.toNanos());
         }
