@@ -346,6 +346,7 @@ public final class ChaosRun {
                 orchestrator:
                   batch-size: %d
                   pacing: %s
+                  lease-ttl: 5s
                 worker:
                   max-in-flight: %d
                   shutdown-grace: 3s
