@@ -70,6 +70,9 @@ class BadConfigMatrixTest {
                 Arguments.of("slots:\n  lease-ttl: 0s\n", "slots.lease-ttl", "must be longer than 0"),
                 Arguments.of("snuba:\n  timeout: 0ms\n", "snuba.timeout", "must be longer than 0"),
                 Arguments.of("orchestrator:\n  pacing: soon\n", "orchestrator.pacing", "is not a duration"),
+                Arguments.of("orchestrator:\n  max-backlog: 10\n", "orchestrator.max-backlog", "at least orchestrator.batch-size (25)"),
+                Arguments.of("orchestrator:\n  lease-ttl: 1s\n", "orchestrator.lease-ttl", "at least 3s"),
+                Arguments.of("orchestrator:\n  finish-within: tomorrow\n", "orchestrator.finish-within", "is not a duration"),
                 Arguments.of("worker:\n  retry:\n    initial-backoff: 5s\n    max-backoff: 1s\n", "worker.retry.max-backoff", "must not be shorter than worker.retry.initial-backoff"),
                 Arguments.of("slots:\n  lease-ttl: 5s\n  renew-every: 5s\n", "slots.renew-every", "must be shorter than slots.lease-ttl"),
                 // addresses

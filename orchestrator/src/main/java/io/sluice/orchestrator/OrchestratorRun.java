@@ -13,6 +13,7 @@ import io.sluice.ledger.RunHeldException;
 import io.sluice.ledger.RunLease;
 import io.sluice.ledger.RunRecord;
 import io.sluice.ledger.RunStatus;
+import io.sluice.orgs.OrgList;
 import io.sluice.orgs.OrgSample;
 import io.sluice.orgs.OrgSource;
 import io.sluice.orgs.OrgSourceException;
@@ -90,6 +91,8 @@ public final class OrchestratorRun {
         Instant startedAt = Instant.ofEpochMilli(clock.wallTime());
         String runId = RunIds.resolve(givenRunId, startedAt);
         try (orgSource) {
+            // Bad input in a cheap local source exits 2 before anything connects.
+            OrgList preRead = orgSource.readEagerly() ? RunPlanning.read(orgSource, runId) : null;
             RunLedger ledger;
             try {
                 ledger = ledgerFactory.apply(config);
@@ -99,12 +102,12 @@ public final class OrchestratorRun {
                 return new RunResult(RunResult.Outcome.INTERRUPTED, runId, 0, 0, -1, 0, msg);
             }
             try (ledger) {
-                return claimAndRun(runId, ledger, startedAt);
+                return claimAndRun(runId, ledger, startedAt, preRead);
             }
         }
     }
 
-    private RunResult claimAndRun(String runId, RunLedger ledger, Instant startedAt) {
+    private RunResult claimAndRun(String runId, RunLedger ledger, Instant startedAt, OrgList preRead) {
         RunLease lease;
         try {
             lease = ledger.claim(runId, holder, config.orchestrator().leaseTtl());
@@ -120,7 +123,7 @@ public final class OrchestratorRun {
         try (LeaseKeeper keeper = new LeaseKeeper(ledger, lease, sleeper::wake)) {
             RunPlanning.Planned planned;
             try {
-                planned = new RunPlanning(config, ledger, lease, force).plan(orgSource, sample, startedAt);
+                planned = new RunPlanning(config, ledger, lease, force).plan(orgSource, preRead, sample, startedAt);
             } catch (ConfigException e) {
                 throw e;
             } catch (OrgSourceException e) {

@@ -45,7 +45,8 @@ final class RunPlanning {
         this.force = force;
     }
 
-    Planned plan(OrgSource source, OrgSample sample, Instant now) {
+    /** @param preRead the source's orgs when already read (a cheap local source), else null */
+    Planned plan(OrgSource source, OrgList preRead, OrgSample sample, Instant now) {
         String runId = lease.runId();
         BatchPlanner planner = new BatchPlanner(config.orchestrator().batchSize(), config.projection().historyDays());
         Optional<RunRecord> existing = ledger.find(runId);
@@ -63,7 +64,7 @@ final class RunPlanning {
                 LOG.info("run {}: resuming the frozen plan of its first attempt ({} orgs); the org source is not read", runId, orgs.size());
             } else {
                 // A record from before plans were frozen: the source must still give the same plan.
-                orgs = sample.apply(read(source, runId));
+                orgs = sample.apply(preRead != null ? preRead : read(source, runId));
             }
             BatchPlan plan = planner.plan(runId, orgs, r.window());
             if (!plan.fingerprint().equals(r.fingerprint())) {
@@ -86,7 +87,7 @@ final class RunPlanning {
                     r.window().start(), r.window().end(), pace.note());
             return new Planned(plan, record, pace, true);
         }
-        OrgList orgs = sample.apply(read(source, runId));
+        OrgList orgs = sample.apply(preRead != null ? preRead : read(source, runId));
         if (sample != OrgSample.ALL) {
             LOG.info("run {}: sample {} keeps {} orgs", runId, sample, orgs.size());
         }
@@ -108,7 +109,7 @@ final class RunPlanning {
                 config.orchestrator().queryTime(), mayRefuse);
     }
 
-    private static OrgList read(OrgSource source, String runId) {
+    static OrgList read(OrgSource source, String runId) {
         OrgList orgs = OrgList.read(source);
         LOG.info("run {}: read {} org ids from {}, dropped {} duplicates, {} orgs to process",
                 runId, orgs.read(), source.describe(), orgs.dropped(), orgs.size());

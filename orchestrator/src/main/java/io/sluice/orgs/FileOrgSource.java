@@ -107,6 +107,11 @@ public final class FileOrgSource implements OrgSource {
     }
 
     @Override
+    public boolean readEagerly() {
+        return true;
+    }
+
+    @Override
     public String describe() {
         return "orgs-file " + file;
     }

@@ -15,6 +15,15 @@ public interface OrgSource extends AutoCloseable {
     /** Names the source in logs and errors, e.g. {@code orgs-file /etc/orgs.txt}; never holds secrets. */
     String describe();
 
+    /**
+     * True for a source that is cheap and local (a range, a file): the run reads it before
+     * connecting to anything, so its bad input exits 2 first. A remote source (a database) is read
+     * only when a new plan is made, never on a resume.
+     */
+    default boolean readEagerly() {
+        return false;
+    }
+
     @Override
     void close();
 }

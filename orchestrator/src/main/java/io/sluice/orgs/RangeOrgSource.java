@@ -64,6 +64,11 @@ public final class RangeOrgSource implements OrgSource {
     }
 
     @Override
+    public boolean readEagerly() {
+        return true;
+    }
+
+    @Override
     public String describe() {
         return "orgs-range " + first + ".." + last;
     }
