@@ -12,6 +12,8 @@ import io.sluice.embedded.snuba.SimulatorStats;
 import io.sluice.embedded.snuba.SnubaSimulator;
 import io.sluice.kafka.KafkaClients;
 import io.sluice.messages.MessageCodec;
+import io.sluice.ledger.RedisRunLedger;
+import io.sluice.ledger.RunRecord;
 import io.sluice.orchestrator.OrchestratorMetrics;
 import io.sluice.orchestrator.OrchestratorRun;
 import io.sluice.orchestrator.ProgressReporter;
@@ -169,6 +171,14 @@ public final class LocalRun {
                 workers.forEach(Worker::close);
 
                 SimulatorStats stats = sim.stats();
+                String pacingNote = Durations.format(pacing);
+                try (RedisRunLedger ledger = new RedisRunLedger(redis.uri(), Duration.ofSeconds(2))) {
+                    Duration inForce = ledger.find(runId).map(RunRecord::pacing).orElse(null);
+                    if (inForce != null && !inForce.equals(pacing)) {
+                        pacingNote = Durations.format(inForce) + " in force (configured " + Durations.format(pacing)
+                                + ", shortened to fit finish-within)";
+                    }
+                }
                 long pauses = workers.stream().mapToLong(w -> w.loop().pauses()).sum();
                 Path chart = o.chart();
                 Chart.write(chart, sampler.samples(), o.limit(), o.downstreamLimit(), o.slots());
@@ -178,7 +188,7 @@ public final class LocalRun {
                 double utilization = o.slots() ? sampler.meanWhileBusy() / o.limit() : sampler.meanWhileBusy() / o.downstreamLimit();
                 LocalReport report = new LocalReport(o.slots(), o.orgs(), tally.projected(), tally.deadLettered(),
                         stats.maxPeakInFlight(), offered.samples().stream().mapToInt(InFlightSampler.Sample::inFlight).max().orElse(0), o.limit(), o.downstreamLimit(), stats.rateLimited(), stats.serverErrors(),
-                        pauses, elapsed, tally.projected() / Math.max(elapsed, 1e-9), utilization, Durations.format(pacing),
+                        pauses, elapsed, tally.projected() / Math.max(elapsed, 1e-9), utilization, pacingNote,
                         chart.toString(), backlogPeak, cfg.orchestrator().maxBacklog(), backlogChart.toString());
                 out.print(report.render());
                 if (o.report() != null) {
