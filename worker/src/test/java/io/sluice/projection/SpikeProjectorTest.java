@@ -164,6 +164,22 @@ class SpikeProjectorTest {
     }
 
     @Test
+    void rowsOfProjectsInterleavedOrRepeatedLandInTheirOwnBuckets() {
+        // Snuba groups rows by project, but nothing relies on it: alternate two projects and come back to the first.
+        List<HourlyTotal> rows = List.of(row(1, 0, 0, 10), row(2, 0, 0, 5), row(1, 0, 0, 7), row(2, 0, 1, 3), row(1, 0, 1, 1));
+
+        List<ProjectProjection> out = projector(1, 1, 0).project(days(1), HourlyRows.of(rows));
+
+        long[] one = new long[24];
+        one[0] = 17;   // 10 + 7 summed into one hour
+        one[1] = 1;
+        long[] two = new long[24];
+        two[0] = 5;
+        two[1] = 3;
+        assertThat(out).containsExactly(new ProjectProjection(1, one, one), new ProjectProjection(2, two, two));
+    }
+
+    @Test
     void hourOfDayIsTheUtcHourEvenWhenTheWindowStartsMidDay() {
         Window w = new Window(Instant.parse("2026-11-26T12:00:00Z"), Instant.parse("2026-11-28T12:00:00Z"));
         List<HourlyTotal> rows = List.of(
