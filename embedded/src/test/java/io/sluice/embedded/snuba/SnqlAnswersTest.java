@@ -22,7 +22,7 @@ class SnqlAnswersTest {
             .withZone(ZoneOffset.UTC);
 
     /** The former SnqlHandler.rows, verbatim but for the map literal order, which was Map.of's (unspecified) before. */
-    private static byte[] reference(SyntheticData data, SnqlQuery query) throws Exception {
+    static byte[] referenceBody(SyntheticData data, SnqlQuery query) throws Exception {
         List<Map<String, Object>> rows = new ArrayList<>();
         long bucketHours = query.granularity().toHours();
         for (long project : data.projects(query.orgId())) {
@@ -76,7 +76,7 @@ class SnqlAnswersTest {
             for (long org = 1; org <= 60; org++) {
                 SnqlQuery q = query(org, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 3600);
                 assertThat(new String(SnqlAnswers.write(data, q))).as("seed %d org %d", seed, org)
-                        .isEqualTo(new String(reference(data, q)));
+                        .isEqualTo(new String(referenceBody(data, q)));
             }
         }
     }
@@ -98,7 +98,7 @@ class SnqlAnswersTest {
                 long org = 1 + r.nextInt(500);
                 SnqlQuery q = query(org, w[0], w[1], g);
                 assertThat(new String(SnqlAnswers.write(data, q))).as("%s..%s by %d, org %d", w[0], w[1], g, org)
-                        .isEqualTo(new String(reference(data, q)));
+                        .isEqualTo(new String(referenceBody(data, q)));
             }
         }
     }
