@@ -107,6 +107,7 @@ public final class HourlyRows {
         private long[] epochSecond;
         private long[] total;
         private int size;
+        private boolean built;
 
         private Builder(int expectedRows) {
             int capacity = Math.max(8, expectedRows);
@@ -116,6 +117,9 @@ public final class HourlyRows {
         }
 
         public Builder add(long project, long second, long rowTotal) {
+            if (built) {
+                throw new IllegalStateException("rows already built; they are immutable");
+            }
             if (rowTotal < 0) {
                 throw new IllegalArgumentException(negativeTotal(project, second, rowTotal));
             }
@@ -137,6 +141,7 @@ public final class HourlyRows {
         }
 
         public HourlyRows build() {
+            built = true;
             return size == 0 ? EMPTY : new HourlyRows(projectId, epochSecond, total, size);
         }
     }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.function.Supplier;
 
@@ -205,11 +204,6 @@ final class SnubaResponses {
                 case NEGATIVE -> HourlyRows.negativeTotal(d.projectId, d.second, d.total);
             };
         }
-    }
-
-    /** Snuba writes {@code +00:00}; a {@code Z} or no offset at all is read as UTC too. */
-    static Instant parseTime(String s) {
-        return SnubaTimes.parseTime(s);
     }
 
     /** The refused row as compact JSON, for the error message only: the body is known to be valid JSON by then. */

@@ -120,6 +120,17 @@ class SnubaResponsesTest {
     }
 
     @Test
+    void builtRowsAreImmutableAndANegativeTotalIsRefusedByTheBuilderToo() {
+        HourlyRows.Builder b = HourlyRows.builder(1).add(1, T0, 2).add(1, T0 + 3_600, 3);   // grows past its capacity
+        HourlyRows r = b.build();
+        assertThat(r).isEqualTo(HourlyRows.of(r.toList())).hasSameHashCodeAs(HourlyRows.of(r.toList()));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.add(1, T0, 1)).isInstanceOf(IllegalStateException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HourlyRows.builder(4).add(7, T0, -1))
+                .hasMessageContaining("total for project 7 at 2026-11-21T00:00:00Z is -1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> r.total(2)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
     void otherStatusesAreReadAsBefore() {
         byte[] rateLimited = "{\"error\":{\"type\":\"rate-limited\",\"message\":\"slow down\"}}".getBytes(StandardCharsets.UTF_8);
         assertThat(SnubaResponses.outcome(429, rateLimited, Duration.ZERO)).isEqualTo(new SnubaOutcome.RateLimited("slow down"));
