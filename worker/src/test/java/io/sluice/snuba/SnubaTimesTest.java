@@ -43,15 +43,12 @@ class SnubaTimesTest {
                 } catch (DateTimeParseException e) {
                     expected = null;   // e.g. 2023-02-30 or 2026-04-31: the fast path must not invent an answer
                 }
-                if (expected == null) {
-                    assertThat(f).as(s).isEqualTo(SnubaTimes.NOT_FAST);
-                } else {
-                    assertThat(f).as(s).isEqualTo(expected);
-                    fastCount++;
+                long want = expected == null ? SnubaTimes.NOT_FAST : expected;
+                if (f != want || (expected != null && SnubaTimes.epochSecond(s) != want)) {
+                    assertThat(f).as(s).isEqualTo(want);
+                    assertThat(SnubaTimes.epochSecond(s)).as(s).isEqualTo(want);
                 }
-                if (expected != null) {
-                    assertThat(SnubaTimes.epochSecond(s)).as(s).isEqualTo(expected);
-                }
+                fastCount += expected == null ? 0 : 1;
             }
         }
         assertThat(fastCount).isGreaterThan(100_000);
@@ -63,7 +60,9 @@ class SnubaTimesTest {
         long to = Instant.parse("2101-01-05T00:00:00Z").getEpochSecond();
         for (long t = from; t < to; t += 3_600) {
             String s = Instant.ofEpochSecond(t).atOffset(ZoneOffset.UTC).toLocalDateTime() + ":00+00:00";   // HH:mm + :ss
-            assertThat(fast(s)).as(s).isEqualTo(t);
+            if (fast(s) != t) {   // a plain check: AssertJ per hour would make this test slow
+                assertThat(fast(s)).as(s).isEqualTo(t);
+            }
         }
         assertThat(fast("2000-02-29T00:00:00Z")).isEqualTo(Instant.parse("2000-02-29T00:00:00Z").getEpochSecond());
         assertThat(fast("0000-01-01T00:00:00Z")).isEqualTo(slow("0000-01-01T00:00:00Z"));
