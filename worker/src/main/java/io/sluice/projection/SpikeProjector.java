@@ -2,16 +2,16 @@ package io.sluice.projection;
 
 import io.sluice.messages.ProjectProjection;
 import io.sluice.messages.Window;
-import io.sluice.snuba.HourlyTotal;
+import io.sluice.snuba.HourlyRows;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
+
 
 /**
  * Turns a week (or {@code historyDays}) of hourly totals into next-day projections, per DESIGN section 6.
@@ -33,7 +33,7 @@ import java.util.TreeMap;
  */
 public final class SpikeProjector {
     private static final int HOURS = ProjectProjection.HOURS;
-    private static final Duration HOUR = Duration.ofHours(1);
+    private static final long HOUR_SECONDS = 3_600;
 
     private final ProjectionSettings settings;
 
@@ -42,19 +42,39 @@ public final class SpikeProjector {
     }
 
     /** Projects in ascending id; an empty list when no row falls inside the window. */
-    public List<ProjectProjection> project(Window window, List<HourlyTotal> rows) {
+    public List<ProjectProjection> project(Window window, HourlyRows rows) {
         checkWindow(window);
         int days = settings.historyDays();
-        Map<Long, long[]> buckets = new TreeMap<>();   // projectId -> [day * 24 + hourOfDay]
-        for (HourlyTotal row : rows) {
-            int bucket = bucketOf(window, row.hour());
-            if (bucket >= 0) {
-                long[] totals = buckets.computeIfAbsent(row.projectId(), id -> new long[days * HOURS]);
-                totals[bucket] = saturatedAdd(totals[bucket], row.total());
+        long start = window.start().getEpochSecond();
+        long end = window.end().getEpochSecond();   // whole seconds: checkWindow makes the span whole hours
+        long startHourOfDay = Math.floorMod(Math.floorDiv(start, HOUR_SECONDS), HOURS);
+        Map<Long, long[]> buckets = new HashMap<>();   // projectId -> [day * 24 + hourOfDay]
+        long lastId = 0;
+        long[] last = null;   // rows come grouped by project, so the map is asked once per project, not per row
+        for (int i = 0, n = rows.size(); i < n; i++) {
+            long t = rows.epochSecond(i);
+            if (t < start || t >= end) {
+                continue;
             }
+            long hoursIn = (t - start) / HOUR_SECONDS;
+            int bucket = (int) (hoursIn / HOURS * HOURS + (startHourOfDay + hoursIn) % HOURS);   // day, t's UTC hour
+            long id = rows.projectId(i);
+            if (last == null || id != lastId) {
+                last = buckets.computeIfAbsent(id, x -> new long[days * HOURS]);
+                lastId = id;
+            }
+            last[bucket] = saturatedAdd(last[bucket], rows.total(i));
         }
-        List<ProjectProjection> out = new ArrayList<>(buckets.size());
-        buckets.forEach((projectId, totals) -> out.add(projection(projectId, totals, days)));
+        long[] ids = new long[buckets.size()];
+        int k = 0;
+        for (Long id : buckets.keySet()) {
+            ids[k++] = id;
+        }
+        Arrays.sort(ids);
+        List<ProjectProjection> out = new ArrayList<>(ids.length);
+        for (long id : ids) {
+            out.add(projection(id, buckets.get(id), days));
+        }
         return out;
     }
 
@@ -72,7 +92,7 @@ public final class SpikeProjector {
         return new ProjectProjection(projectId, hourly, threshold);
     }
 
-    /** Sorts {@code values} in place. Values are non-negative (see {@link HourlyTotal}). */
+    /** Sorts {@code values} in place. Values are non-negative (see {@link HourlyRows}). */
     static long median(long[] values) {
         Arrays.sort(values);
         int n = values.length;
@@ -83,16 +103,6 @@ public final class SpikeProjector {
         long b = values[n / 2];
         // floor((a + b + 1) / 2) without forming a + b, which overflows for large totals.
         return a / 2 + b / 2 + (a % 2 + b % 2 + 1) / 2;
-    }
-
-    private int bucketOf(Window window, Instant t) {
-        if (t.isBefore(window.start()) || !t.isBefore(window.end())) {
-            return -1;
-        }
-        long hoursIn = Duration.between(window.start(), t).dividedBy(HOUR);
-        long day = hoursIn / HOURS;
-        long hourOfDay = Math.floorMod(Math.floorDiv(window.start().getEpochSecond(), 3600) + hoursIn, HOURS);   // t's UTC hour
-        return (int) (day * HOURS + hourOfDay);
     }
 
     private void checkWindow(Window window) {

@@ -1,7 +1,7 @@
 package io.sluice.snuba;
 
 import java.time.Duration;
-import java.util.List;
+import java.util.Objects;
 
 /**
  * What one query came to. A value rather than an exception, because the worker decides per kind:
@@ -16,9 +16,9 @@ public sealed interface SnubaOutcome {
     }
 
     /** A 200 with a well-formed {@code data} array. */
-    record Ok(List<HourlyTotal> rows, Duration latency) implements SnubaOutcome {
+    record Ok(HourlyRows rows, Duration latency) implements SnubaOutcome {
         public Ok {
-            rows = List.copyOf(rows);
+            Objects.requireNonNull(rows, "rows");
         }
     }
 

@@ -100,7 +100,7 @@ class SnubaClientTest {
         SnubaOutcome outcome = query();
 
         assertThat(outcome).isInstanceOf(SnubaOutcome.Ok.class);
-        assertThat(((SnubaOutcome.Ok) outcome).rows()).containsExactly(
+        assertThat(((SnubaOutcome.Ok) outcome).rows().toList()).containsExactly(
                 new HourlyTotal(5, Instant.parse("2026-11-21T00:00:00Z"), 1234),
                 new HourlyTotal(5, Instant.parse("2026-11-21T01:00:00Z"), 0),
                 new HourlyTotal(6, Instant.parse("2026-11-21T02:00:00Z"), 9_007_199_254_740_993L),

@@ -3,15 +3,8 @@ package io.sluice.embedded.snuba;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -21,15 +14,8 @@ import java.util.function.Supplier;
 
 /** The {@code POST /{dataset}/snql} path: validate, admit, hold, answer (DESIGN section 5). */
 final class SnqlHandler {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'+00:00'")
-            .withZone(ZoneOffset.UTC);
-    private static final List<Map<String, String>> META = List.of(
-            Map.of("name", "project_id", "type", "UInt64"),
-            Map.of("name", "time", "type", "DateTime"),
-            Map.of("name", "total", "type", "UInt64"));
-
     private final ObjectMapper json;
-    private final SyntheticData data;
+    private final SnqlAnswers answers;
     private final ConcurrencyGate gate;
     private final RequestCounters counters;
     private final Random random;
@@ -42,7 +28,7 @@ final class SnqlHandler {
                 LatencyModel latency, Duration maxStall, Supplier<Faults> faults,
                 Supplier<CompletableFuture<Void>> unstalled) {
         this.json = json;
-        this.data = data;
+        this.answers = new SnqlAnswers(data, SnqlAnswers.DEFAULT_MAX_ENTRIES, SnqlAnswers.DEFAULT_MAX_BYTES);
         this.gate = gate;
         this.counters = counters;
         this.random = random;
@@ -52,7 +38,7 @@ final class SnqlHandler {
         this.unstalled = unstalled;
     }
 
-    /** An answer: HTTP status and JSON body. */
+    /** An answer: HTTP status and JSON body, either serialized already ({@code byte[]}) or a value for Jackson. */
     record Answer(int status, Object body) {}
 
     Answer handle(String referrerHeader, byte[] body) throws InterruptedException {
@@ -105,7 +91,7 @@ final class SnqlHandler {
                 return serverError("simulated ClickHouse error");
             }
             counters.ok(query.orgId());
-            return new Answer(200, Map.of("data", rows(query), "meta", META));
+            return new Answer(200, answers.body(query));
         } finally {
             gate.exit(referrer); // before the answer is written: a client that got it may send its next query at once
         }
@@ -121,37 +107,6 @@ final class SnqlHandler {
         } catch (TimeoutException | ExecutionException e) {
             // A stall is bounded: the query goes on as if un-stalled.
         }
-    }
-
-    private List<Map<String, Object>> rows(SnqlQuery query) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        long bucketHours = query.granularity().toHours();
-        for (long project : data.projects(query.orgId())) {
-            for (Instant bucket = query.start(); bucket.isBefore(query.end());
-                 bucket = bucket.plus(bucketHours, ChronoUnit.HOURS)) {
-                long sum = 0;
-                boolean any = false;
-                for (int h = 0; h < bucketHours; h++) {
-                    Instant hour = bucket.plus(h, ChronoUnit.HOURS);
-                    if (!hour.isBefore(query.end())) {
-                        break;
-                    }
-                    OptionalLong v = data.total(query.orgId(), project, hour);
-                    if (v.isPresent()) {
-                        sum += v.getAsLong();
-                        any = true;
-                    }
-                }
-                if (any) {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put("project_id", project);
-                    row.put("time", TIME.format(bucket));
-                    row.put("total", sum);
-                    rows.add(row);
-                }
-            }
-        }
-        return rows;
     }
 
     private Answer invalid(String message) {

@@ -2,7 +2,6 @@ package io.sluice.embedded.snuba;
 
 import java.time.DayOfWeek;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +24,16 @@ public final class SyntheticData {
     private static final SyntheticData DEFAULT = new SyntheticData(DEFAULT_SEED);
     private static final long PROJECTS_SALT = 0x70726f6a65637473L;
     private static final long BASE_SALT = 0x62617365L;
+    private static final int SATURDAY = DayOfWeek.SATURDAY.ordinal();
+    private static final int SUNDAY = DayOfWeek.SUNDAY.ordinal();
+    /** The daily curve by UTC hour: ×1.6 at 15:00, ×0.4 at 03:00. StrictMath, so the same doubles on every JVM. */
+    private static final double[] DAILY = new double[24];
+
+    static {
+        for (int hourOfDay = 0; hourOfDay < 24; hourOfDay++) {
+            DAILY[hourOfDay] = 1.0 + 0.6 * StrictMath.sin(2 * StrictMath.PI * (hourOfDay - 9) / 24.0);
+        }
+    }
 
     private final long seed;
 
@@ -62,20 +71,30 @@ public final class SyntheticData {
      * Any project id gives an answer; only {@link #projects(long)} ids appear in query results.
      */
     public OptionalLong total(long orgId, long projectId, Instant hour) {
-        Instant start = hour.truncatedTo(ChronoUnit.HOURS);
-        long epochHour = start.getEpochSecond() / 3600;
+        long v = totalOrMissing(orgId, projectId, Math.floorDiv(hour.getEpochSecond(), 3600));
+        return v == MISSING ? OptionalLong.empty() : OptionalLong.of(v);
+    }
+
+    /** What {@link #totalOrMissing} answers for a bucket without a row; totals themselves are never negative. */
+    public static final long MISSING = -1;
+
+    /**
+     * {@link #total} for the UTC hour {@code epochHour} (epoch second / 3600, floored), as a primitive:
+     * {@link #MISSING} when the bucket has no row. The one definition of the data; {@link #total} delegates here.
+     */
+    public long totalOrMissing(long orgId, long projectId, long epochHour) {
         long h = mix(seed ^ orgId, projectId, epochHour);
         if (Long.remainderUnsigned(h, 100) < 2) {
-            return OptionalLong.empty();
+            return MISSING;
         }
         long base = 20 + Long.remainderUnsigned(mix(seed, BASE_SALT ^ orgId, projectId), 5_000);
-        int hourOfDay = start.atOffset(ZoneOffset.UTC).getHour();
-        DayOfWeek day = start.atOffset(ZoneOffset.UTC).getDayOfWeek();
-        double daily = 1.0 + 0.6 * StrictMath.sin(2 * StrictMath.PI * (hourOfDay - 9) / 24.0);
-        double weekly = day == DayOfWeek.SATURDAY || day == DayOfWeek.SUNDAY ? 0.6 : 1.0;
+        int hourOfDay = (int) Math.floorMod(epochHour, 24);
+        int dayOfWeek = (int) Math.floorMod(Math.floorDiv(epochHour, 24) + 3, 7);   // 1970-01-01 was a Thursday; Monday = 0
+        double daily = DAILY[hourOfDay];
+        double weekly = dayOfWeek == SATURDAY || dayOfWeek == SUNDAY ? 0.6 : 1.0;
         double noise = 0.85 + 0.3 * unit(h >>> 11);
         double spike = Long.remainderUnsigned(h >>> 7, 200) == 0 ? 3 + Long.remainderUnsigned(h >>> 40, 5) : 1;
-        return OptionalLong.of(StrictMath.round(base * daily * weekly * noise * spike));
+        return StrictMath.round(base * daily * weekly * noise * spike);
     }
 
     /** {@link #total} for each hour in {@code [start, end)}, in order; {@code null} where a bucket is missing. */

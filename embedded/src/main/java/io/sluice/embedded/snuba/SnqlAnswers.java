@@ -1,0 +1,230 @@
+package io.sluice.embedded.snuba;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The body of a 200 answer, written straight into bytes from {@link SyntheticData} (no Jackson tree, no map or
+ * string per row), and kept in a small LRU per (org, window, granularity) bounded in entries and bytes.
+ *
+ * <p>The bytes are what Jackson wrote for the maps the simulator used to build: {@code data} first, then
+ * {@code meta}; each row {@code {"project_id":N,"time":"yyyy-MM-ddTHH:mm:ss+00:00","total":N}}; one row per
+ * project and bucket that has any hour with data, projects ascending, buckets in time order.
+ */
+final class SnqlAnswers {
+    static final int DEFAULT_MAX_ENTRIES = 2_048;
+    static final long DEFAULT_MAX_BYTES = 32L << 20;
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'+00:00'")
+            .withZone(ZoneOffset.UTC);
+    private static final byte[] OPEN = ascii("{\"data\":[");
+    private static final byte[] PROJECT = ascii("{\"project_id\":");
+    private static final byte[] TIME_KEY = ascii(",\"time\":\"");
+    private static final byte[] TOTAL_KEY = ascii("+00:00\",\"total\":");
+    private static final byte[] CLOSE = ascii("],\"meta\":[{\"name\":\"project_id\",\"type\":\"UInt64\"},"
+            + "{\"name\":\"time\",\"type\":\"DateTime\"},{\"name\":\"total\",\"type\":\"UInt64\"}]}");
+    private static final int ROW_BYTES = 72;
+
+    private final SyntheticData data;
+    private final int maxEntries;
+    private final long maxBytes;
+    private final Map<Key, byte[]> cache = new LinkedHashMap<>(64, 0.75f, true);
+    private long cachedBytes;
+
+    SnqlAnswers(SyntheticData data, int maxEntries, long maxBytes) {
+        this.data = data;
+        this.maxEntries = maxEntries;
+        this.maxBytes = maxBytes;
+    }
+
+    private record Key(long org, long startSecond, int startNano, long endSecond, int endNano, long granularitySeconds) {
+        static Key of(SnqlQuery q) {
+            return new Key(q.orgId(), q.start().getEpochSecond(), q.start().getNano(), q.end().getEpochSecond(),
+                    q.end().getNano(), q.granularity().toSeconds());
+        }
+    }
+
+    /** The answer's body; the same array for a repeated query while it is cached. Callers must not change it. */
+    byte[] body(SnqlQuery query) {
+        Key key = Key.of(query);
+        synchronized (cache) {
+            byte[] hit = cache.get(key);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        byte[] body = write(data, query);
+        synchronized (cache) {
+            if (body.length <= maxBytes && cache.put(key, body) == null) {
+                cachedBytes += body.length;
+            }
+            var eldest = cache.entrySet().iterator();
+            while ((cache.size() > maxEntries || cachedBytes > maxBytes) && eldest.hasNext()) {
+                cachedBytes -= eldest.next().getValue().length;
+                eldest.remove();
+            }
+        }
+        return body;
+    }
+
+    int cachedEntries() {
+        synchronized (cache) {
+            return cache.size();
+        }
+    }
+
+    long cachedBytes() {
+        synchronized (cache) {
+            return cachedBytes;
+        }
+    }
+
+    /** Computes and serializes the answer to {@code query}; no cache. */
+    static byte[] write(SyntheticData data, SnqlQuery query) {
+        long org = query.orgId();
+        long start = query.start().getEpochSecond();
+        int startNano = query.start().getNano();   // buckets are start + k × granularity, so they share it
+        long end = query.end().getEpochSecond();
+        int endNano = query.end().getNano();
+        long bucketHours = query.granularity().toHours();
+        List<Long> projects = data.projects(org);
+        long buckets = Math.max(0, (end - start) / 3_600 / bucketHours + 1);
+        Out out = new Out((int) Math.min(1 << 24, 256 + projects.size() * buckets * ROW_BYTES));
+        out.put(OPEN);
+        boolean first = true;
+        for (long project : projects) {
+            for (long bucket = start; before(bucket, startNano, end, endNano); bucket += bucketHours * 3_600) {
+                long sum = 0;
+                boolean any = false;
+                for (int h = 0; h < bucketHours; h++) {
+                    long hour = bucket + h * 3_600L;
+                    if (!before(hour, startNano, end, endNano)) {
+                        break;
+                    }
+                    long v = data.totalOrMissing(org, project, Math.floorDiv(hour, 3_600));
+                    if (v != SyntheticData.MISSING) {
+                        sum += v;
+                        any = true;
+                    }
+                }
+                if (any) {
+                    if (!first) {
+                        out.put((byte) ',');
+                    }
+                    first = false;
+                    out.put(PROJECT);
+                    out.decimal(project);
+                    out.put(TIME_KEY);
+                    out.time(bucket);
+                    out.put(TOTAL_KEY);
+                    out.decimal(sum);
+                    out.put((byte) '}');
+                }
+            }
+        }
+        out.put(CLOSE);
+        return out.bytes();
+    }
+
+    /** Whether the instant (second, nano) is before (endSecond, endNano). */
+    private static boolean before(long second, int nano, long endSecond, int endNano) {
+        return second < endSecond || (second == endSecond && nano < endNano);
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A growable byte buffer that writes numbers and times without making strings. */
+    private static final class Out {
+        private byte[] buf;
+        private int size;
+
+        Out(int capacity) {
+            buf = new byte[Math.max(64, capacity)];
+        }
+
+        void ensure(int more) {
+            if (size + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+            }
+        }
+
+        void put(byte b) {
+            ensure(1);
+            buf[size++] = b;
+        }
+
+        void put(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, size, b.length);
+            size += b.length;
+        }
+
+        void decimal(long v) {
+            if (v < 0) {
+                put(ascii(Long.toString(v)));   // not produced by the data; kept exact anyway
+                return;
+            }
+            ensure(20);
+            int digits = 1;
+            for (long x = v / 10; x > 0; x /= 10) {
+                digits++;
+            }
+            for (int i = size + digits - 1; i >= size; i--) {
+                buf[i] = (byte) ('0' + v % 10);
+                v /= 10;
+            }
+            size += digits;
+        }
+
+        /** {@code yyyy-MM-ddTHH:mm:ss} of the epoch second, UTC (the caller writes the offset). */
+        void time(long second) {
+            long day = Math.floorDiv(second, 86_400);
+            int secondOfDay = (int) Math.floorMod(second, 86_400);
+            // civil-from-days (proleptic Gregorian), as LocalDate.ofEpochDay does
+            long z = day + 719_468;
+            long era = Math.floorDiv(z, 146_097);
+            long dayOfEra = z - era * 146_097;
+            long yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
+            long dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+            long mp = (5 * dayOfYear + 2) / 153;
+            int dayOfMonth = (int) (dayOfYear - (153 * mp + 2) / 5 + 1);
+            int month = (int) (mp < 10 ? mp + 3 : mp - 9);
+            long year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+            if (year < 1_000 || year > 9_999) {   // yyyy pads and signs such years its own way: let it
+                String s = TIME.format(Instant.ofEpochSecond(second));
+                put(ascii(s.substring(0, s.length() - "+00:00".length())));
+                return;
+            }
+            ensure(19);
+            two((int) (year / 100));
+            two((int) (year % 100));
+            buf[size++] = '-';
+            two(month);
+            buf[size++] = '-';
+            two(dayOfMonth);
+            buf[size++] = 'T';
+            two(secondOfDay / 3_600);
+            buf[size++] = ':';
+            two(secondOfDay / 60 % 60);
+            buf[size++] = ':';
+            two(secondOfDay % 60);
+        }
+
+        private void two(int v) {
+            buf[size++] = (byte) ('0' + v / 10);
+            buf[size++] = (byte) ('0' + v % 10);
+        }
+
+        byte[] bytes() {
+            return Arrays.copyOf(buf, size);
+        }
+    }
+}
