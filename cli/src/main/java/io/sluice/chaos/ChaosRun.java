@@ -332,6 +332,12 @@ public final class ChaosRun {
                     replication-factor: 1
                   consumer:
                     group.id: chaos-workers
+                  # The per-org publish lock lives max.block.ms + delivery.timeout.ms + 15 s (45 s here, 195 s with
+                  # Kafka's defaults): a SIGKILLed worker's lock must lapse well within this run's deadline.
+                  producer:
+                    max.block.ms: 10000
+                    request.timeout.ms: 15000
+                    delivery.timeout.ms: 20000
                 redis:
                   uri: %s
                   timeout: 1s

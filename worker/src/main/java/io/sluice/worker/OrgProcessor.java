@@ -13,7 +13,7 @@ import io.sluice.snuba.SnubaClient;
 import io.sluice.snuba.SnubaOutcome;
 import io.sluice.worker.gate.SlotGate.Permit;
 import io.sluice.worker.sink.DeadLetterSink;
-import io.sluice.worker.sink.ResultSink;
+import io.sluice.worker.sink.ResultGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +37,7 @@ final class OrgProcessor {
 
     private final SnubaClient snuba;
     private final SpikeProjector projector;
-    private final ResultSink results;
+    private final ResultGuard results;
     private final DeadLetterSink deadLetters;
     private final Backoff backoff;
     private final int maxAttempts;
@@ -46,9 +46,10 @@ final class OrgProcessor {
     private final Counter retried;
     private final Counter projected;
     private final Counter deadLettered;
+    private final Counter superseded;
     private final Set<CompletableFuture<SnubaOutcome>> queries = ConcurrentHashMap.newKeySet();
 
-    OrgProcessor(SnubaClient snuba, SpikeProjector projector, ResultSink results, DeadLetterSink deadLetters,
+    OrgProcessor(SnubaClient snuba, SpikeProjector projector, ResultGuard results, DeadLetterSink deadLetters,
                  Backoff backoff, int maxAttempts, InstantSource clock, RandomGenerator random, MeterRegistry registry) {
         this.snuba = snuba;
         this.projector = projector;
@@ -61,6 +62,31 @@ final class OrgProcessor {
         this.projected = Counter.builder("sluice.worker.orgs").tag("outcome", "projected").register(registry);
         this.retried = Counter.builder("sluice.worker.orgs").tag("outcome", "retried").register(registry);
         this.deadLettered = Counter.builder("sluice.worker.orgs").tag("outcome", "dead_lettered").register(registry);
+        this.superseded = Counter.builder("sluice.worker.orgs").tag("outcome", "superseded").register(registry);
+    }
+
+    /**
+     * Before an org asks for a slot: null when it should run; {@code Finished("superseded")} when its
+     * org already has a result for a newer window (not queried at all); a retry when the watermarks
+     * could not be read (fail closed: nothing runs unchecked). Never completes exceptionally.
+     */
+    CompletableFuture<OrgOutcome> admit(OrgTask task) {
+        CompletableFuture<java.util.OptionalLong> newer;
+        try {
+            newer = results.supersededBy(task.partition() + "@" + task.offset(), task.batch(), task.orgId());
+        } catch (RuntimeException e) {
+            newer = CompletableFuture.failedFuture(e);
+        }
+        return newer.handle((wm, e) -> {
+            if (e != null) {
+                return retry(task, false, "watermarks unreadable: " + rootMessage(e));
+            }
+            if (wm.isPresent()) {
+                superseded.increment();
+                return new OrgOutcome.Finished("superseded");
+            }
+            return null;
+        });
     }
 
     CompletableFuture<OrgOutcome> process(OrgTask task, Permit permit) {
@@ -96,9 +122,18 @@ final class OrgProcessor {
                 List<ProjectProjection> projects = projector.project(task.batch().window(), ok.rows());
                 ProjectionResult result = new ProjectionResult(1, task.batch().runId(), task.orgId(),
                         task.batch().window(), projects, clock.instant());
-                yield results.publish(result).thenApply(x -> {
-                    projected.increment();
-                    return new OrgOutcome.Finished("projected");
+                yield results.publish(result).thenApply(p -> switch (p) {
+                    case ResultGuard.Published x -> {
+                        projected.increment();
+                        yield new OrgOutcome.Finished("projected");
+                    }
+                    case ResultGuard.Superseded x -> {
+                        LOG.debug("org {}: result for window ending {} not published, a newer one was", task.orgId(),
+                                task.batch().window().end());
+                        superseded.increment();
+                        yield new OrgOutcome.Finished("superseded");
+                    }
+                    case ResultGuard.Busy b -> retry(task, false, "another worker is publishing this org");
                 });
             }
             case SnubaOutcome.RateLimited r -> CompletableFuture.completedFuture(retry(task, false, "429 " + r.message()));

@@ -69,6 +69,15 @@ final class PartitionWork {
         return !ready.isEmpty() || !delayed.isEmpty() || waitingForSlot > 0;
     }
 
+    /** Adds this partition to {@code pause} or {@code resume} when {@code paused} differs from what the consumer was last told. */
+    void want(boolean paused, java.util.List<TopicPartition> pause, java.util.List<TopicPartition> resume) {
+        // Only changes reach the consumer (each call is a round trip to its background thread in KIP-848 mode).
+        if (appliedPause == null || appliedPause != paused) {
+            (paused ? pause : resume).add(partition);
+            appliedPause = paused;
+        }
+    }
+
     /** Waiting on the pool or on a back-off: what {@code sluice.worker.partitions.paused} counts. */
     boolean blockedByGate(long nowNanos) {
         return waitingForSlot > 0 || (!delayed.isEmpty() && ready.isEmpty() && delayed.peek().notBeforeNanos() > nowNanos);

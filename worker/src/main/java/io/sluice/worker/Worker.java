@@ -11,7 +11,9 @@ import io.sluice.snuba.SnubaClient;
 import io.sluice.snuba.SnubaSettings;
 import io.sluice.worker.gate.SlotGate;
 import io.sluice.worker.sink.DeadLetterSink;
+import io.sluice.worker.sink.ResultGuard;
 import io.sluice.worker.sink.ResultSink;
+import io.sluice.worker.sink.Watermarks;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
@@ -32,6 +34,7 @@ public final class Worker implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final SnubaClient snuba;
     private final SlotGate gate;
+    private final ResultGuard guard;
     private final WorkerLoop loop;
     private final Thread thread;
     private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
@@ -61,8 +64,13 @@ public final class Worker implements AutoCloseable {
             throw e;
         }
         this.snuba = new SnubaClient(new SnubaSettings(s.url(), s.dataset(), s.referrer(), s.timeout()), registry);
-        OrgProcessor processor = new OrgProcessor(snuba, projector,
-                new ResultSink(producer, config.kafka().topics().results()),
+        // Results never regress: per-org watermarks and publish locks in Redis (connected on first use).
+        Duration lockTtl = ResultGuard.lockTtl(KafkaClients.producerProps(config.kafka(), "sluice-" + id));
+        this.guard = new ResultGuard(new ResultSink(producer, config.kafka().topics().results()),
+                new Watermarks(config.redis().uri(), config.redis().timeout(), config.kafka().topics().results()),
+                lockTtl, System::nanoTime);
+        LOG.debug("worker {}: result watermarks on Redis, publish lock TTL {}", id, lockTtl);
+        OrgProcessor processor = new OrgProcessor(snuba, projector, guard,
                 new DeadLetterSink(producer, config.kafka().topics().deadLetter()),
                 Backoff.exponentialWithFullJitter(r.initialBackoff(), r.maxBackoff()), r.maxAttempts(),
                 InstantSource.system(), new SplittableRandom(), registry);
@@ -126,6 +134,7 @@ public final class Worker implements AutoCloseable {
         producerMetrics.close();
         producer.close(Duration.ZERO);
         snuba.close();
+        guard.close();
     }
 
     private void closeClients() {
@@ -133,6 +142,7 @@ public final class Worker implements AutoCloseable {
         producerMetrics.close();
         producer.close(Duration.ofSeconds(10));
         snuba.close();
+        guard.close();
         gate.close();
     }
 }

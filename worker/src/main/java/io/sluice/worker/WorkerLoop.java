@@ -257,10 +257,18 @@ public final class WorkerLoop implements Runnable {
                 inFlight++;
                 w.inFlight++;
                 inFlightGauge.set(inFlight);
-                askSlot(w, task, Duration.ZERO);
+                admit(w, task);
                 progress = true;
             }
         }
+    }
+
+    /** Orgs whose result would be older than their org's latest never ask for a slot (ResultGuard). */
+    private void admit(PartitionWork w, OrgTask task) {
+        processor.admit(task).thenAccept(early -> post(() -> {
+            if (early == null && w.active && !stopping) askSlot(w, task, Duration.ZERO);
+            else orgDone(w, task, early);
+        }));
     }
 
     private void askSlot(PartitionWork w, OrgTask task, Duration maxWait) {
@@ -368,20 +376,12 @@ public final class WorkerLoop implements Runnable {
         int blocked = 0;
         for (PartitionWork w : table.values()) {
             // A partition whose fetched work is not all dispatched fetches nothing more: the work is kept, never skipped.
-            want(w, gateDown || stopping || w.hasPendingWork(), pause, resume);
+            w.want(gateDown || stopping || w.hasPendingWork(), pause, resume);
             if (gateDown || w.blockedByGate(now)) blocked++;
         }
         pausedByGate.set(blocked);
         if (!pause.isEmpty()) consumer.pause(pause);
         if (!resume.isEmpty()) consumer.resume(resume);
-    }
-
-    private static void want(PartitionWork w, boolean paused, List<TopicPartition> pause, List<TopicPartition> resume) {
-        // Only changes reach the consumer (each call is a round trip to its background thread in KIP-848 mode).
-        if (w.appliedPause == null || w.appliedPause != paused) {
-            (paused ? pause : resume).add(w.partition);
-            w.appliedPause = paused;
-        }
     }
 
     private Duration pollWait(long now) {

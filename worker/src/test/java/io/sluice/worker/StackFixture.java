@@ -76,10 +76,15 @@ final class StackFixture implements AutoCloseable {
 
     /** Publishes the orgs as batches of {@code batchSize}, keyed runId:seq, as the orchestrator does. */
     void publish(String runId, List<Long> orgs, int batchSize) {
+        publish(runId, orgs, batchSize, WINDOW);
+    }
+
+    /** As {@link #publish(String, List, int)} for another window (what a replay of an older run carries). */
+    void publish(String runId, List<Long> orgs, int batchSize, Window window) {
         try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config.kafka(), name + "-test-producer")) {
             for (int seq = 0; seq * batchSize < orgs.size(); seq++) {
                 List<Long> chunk = orgs.subList(seq * batchSize, Math.min(orgs.size(), (seq + 1) * batchSize));
-                Batch b = new Batch(1, Batch.JOB_SPIKE_PROJECTION, runId, seq, chunk, WINDOW, Instant.now());
+                Batch b = new Batch(1, Batch.JOB_SPIKE_PROJECTION, runId, seq, chunk, window, Instant.now());
                 p.send(new ProducerRecord<>(config.kafka().topics().batches(), utf8(b.key()), MessageCodec.encode(b)));
             }
             p.flush();

@@ -1,0 +1,208 @@
+package io.sluice.worker.sink;
+
+import io.sluice.embedded.FreePorts;
+import io.sluice.embedded.SharedServers;
+import io.sluice.messages.Batch;
+import io.sluice.messages.MessageCodec;
+import io.sluice.messages.ProjectionResult;
+import io.sluice.messages.Window;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The publish protocol against a real Redis (the shared one), with the broker replaced by
+ * {@link MockProducer} so a test decides when a send is acknowledged: two publishers of one org
+ * with different windows, at the same time.
+ */
+class ResultGuardTest {
+    static final Window TODAY = new Window(Instant.parse("2026-11-21T00:00:00Z"), Instant.parse("2026-11-28T00:00:00Z"));
+    static final Window LAST_WEEK = new Window(TODAY.start().minus(7, ChronoUnit.DAYS), TODAY.end().minus(7, ChronoUnit.DAYS));
+
+    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final String topic = SharedServers.uniqueName("wm");
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : closing) c.close();
+    }
+
+    private static MockProducer<byte[], byte[]> manualAcks() {
+        return new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** One worker's guard: its own Redis connection and instance tokens, publishing through {@code producer}. */
+    private ResultGuard guard(MockProducer<byte[], byte[]> producer, Duration lockTtl) {
+        Watermarks w = new Watermarks(SharedServers.redis().uri(), Duration.ofSeconds(2), topic);
+        // Connected before the test's clock starts (a first connect on a loaded machine may take a while; it is retried).
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> w.read(List.of(0L)).get().length == 1);
+        ResultGuard g = new ResultGuard(new ResultSink(producer, topic), w, lockTtl, System::nanoTime);
+        closing.add(g);
+        return g;
+    }
+
+    /** The answer, which must come within seconds: a publish waiting on an ack that never comes fails the test. */
+    private static <T> T answer(CompletableFuture<T> f) {
+        return f.orTimeout(30, TimeUnit.SECONDS).join();
+    }
+
+    private static ProjectionResult result(long org, Window w) {
+        return new ProjectionResult(1, "r", org, w, List.of(), Instant.now());
+    }
+
+    private static Instant windowEnd(ProducerRecord<byte[], byte[]> r) {
+        try {
+            return MessageCodec.decodeResult(r.value()).window().end();
+        } catch (io.sluice.messages.PoisonRecordException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void anOlderWindowWaitsWhileANewerOneIsInFlightAndIsThenSuperseded() {
+        MockProducer<byte[], byte[]> daily = manualAcks();
+        MockProducer<byte[], byte[]> backfill = manualAcks();
+        ResultGuard dailyWorker = guard(daily, Duration.ofSeconds(30));
+        ResultGuard backfillWorker = guard(backfill, Duration.ofSeconds(30));
+
+        CompletableFuture<ResultGuard.Publication> today = dailyWorker.publish(result(1, TODAY));
+        await().atMost(Duration.ofSeconds(30)).until(() -> daily.history().size() == 1);   // sent, not acknowledged
+        assertThat(answer(backfillWorker.publish(result(1, LAST_WEEK)))).isInstanceOf(ResultGuard.Busy.class);
+
+        assertThat(daily.completeNext()).isTrue();
+        assertThat(answer(today)).isInstanceOf(ResultGuard.Published.class);
+        assertThat(answer(backfillWorker.publish(result(1, LAST_WEEK))))
+                .isEqualTo(new ResultGuard.Superseded(TODAY.end().toEpochMilli()));
+        assertThat(backfill.history()).as("the older window was never sent").isEmpty();
+    }
+
+    @Test
+    void aNewerWindowWaitsForAnOlderOneInFlightAndThenBecomesTheLatest() {
+        MockProducer<byte[], byte[]> backfill = manualAcks();
+        MockProducer<byte[], byte[]> daily = manualAcks();
+        ResultGuard backfillWorker = guard(backfill, Duration.ofSeconds(30));
+        ResultGuard dailyWorker = guard(daily, Duration.ofSeconds(30));
+
+        CompletableFuture<ResultGuard.Publication> lastWeek = backfillWorker.publish(result(2, LAST_WEEK));
+        await().atMost(Duration.ofSeconds(30)).until(() -> backfill.history().size() == 1);
+        assertThat(answer(dailyWorker.publish(result(2, TODAY)))).isInstanceOf(ResultGuard.Busy.class);
+
+        assertThat(backfill.completeNext()).isTrue();
+        assertThat(answer(lastWeek)).isInstanceOf(ResultGuard.Published.class);
+        CompletableFuture<ResultGuard.Publication> today = dailyWorker.publish(result(2, TODAY));
+        await().atMost(Duration.ofSeconds(30)).until(() -> daily.history().size() == 1);
+        assertThat(daily.completeNext()).isTrue();
+        assertThat(answer(today)).isInstanceOf(ResultGuard.Published.class);
+    }
+
+    @Test
+    void theSameWindowMayBePublishedAgain() {
+        MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        ResultGuard a = guard(p, Duration.ofSeconds(30));
+        ResultGuard b = guard(p, Duration.ofSeconds(30));
+        assertThat(answer(a.publish(result(3, TODAY)))).isInstanceOf(ResultGuard.Published.class);
+        assertThat(answer(b.publish(result(3, TODAY)))).as("a redelivery is an upsert").isInstanceOf(ResultGuard.Published.class);
+        assertThat(p.history()).hasSize(2);
+    }
+
+    @Test
+    void afterAFailedSendTheLockIsKeptUntilItLapsesOnItsOwn() {
+        MockProducer<byte[], byte[]> failing = manualAcks();
+        MockProducer<byte[], byte[]> next = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        ResultGuard a = guard(failing, Duration.ofSeconds(3));
+        ResultGuard b = guard(next, Duration.ofSeconds(3));
+
+        CompletableFuture<ResultGuard.Publication> failed = a.publish(result(4, TODAY));
+        await().atMost(Duration.ofSeconds(30)).until(() -> failing.history().size() == 1);
+        failing.errorNext(new org.apache.kafka.common.errors.TimeoutException("delivery timed out"));
+        assertThatThrownBy(failed::join).hasRootCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+        // The failed record might still land until the producer's own bounds pass: the lock stays.
+        assertThat(answer(b.publish(result(4, LAST_WEEK)))).isInstanceOf(ResultGuard.Busy.class);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                .until(() -> answer(b.publish(result(4, LAST_WEEK))) instanceof ResultGuard.Published);
+    }
+
+    @Test
+    void concurrentPublishersOfOneOrgNeverPublishAnOlderWindowAfterANewerOne() throws Exception {
+        MockProducer<byte[], byte[]> broker = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        List<ResultGuard> workers = List.of(guard(broker, Duration.ofSeconds(30)), guard(broker, Duration.ofSeconds(30)),
+                guard(broker, Duration.ofSeconds(30)), guard(broker, Duration.ofSeconds(30)));
+        List<Window> windows = new ArrayList<>();
+        for (int d = 0; d < 40; d++) {
+            windows.add(new Window(TODAY.start().minus(d, ChronoUnit.DAYS), TODAY.end().minus(d, ChronoUnit.DAYS)));
+        }
+        Collections.shuffle(windows, new java.util.Random(42));
+        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < windows.size(); i++) {
+                ResultGuard g = workers.get(i % workers.size());
+                Window w = windows.get(i);
+                done.add(pool.submit(() -> {
+                    while (answer(g.publish(result(5, w))) instanceof ResultGuard.Busy) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));   // back-off between tries
+                    }
+                }));
+            }
+            for (Future<?> f : done) f.get(60, TimeUnit.SECONDS);
+        }
+        List<Instant> published = broker.history().stream().map(ResultGuardTest::windowEnd).toList();
+        assertThat(published).as("window ends in the order they reached the topic").isSorted();
+        assertThat(published.getLast()).isEqualTo(TODAY.end());
+    }
+
+    @Test
+    void oneRoundTripPerBatchTellsWhichOrgsAreSuperseded() {
+        MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        ResultGuard g = guard(p, Duration.ofSeconds(30));
+        for (long org = 10; org <= 12; org++) {
+            assertThat(answer(g.publish(result(org, TODAY)))).isInstanceOf(ResultGuard.Published.class);
+        }
+        Batch replay = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r-old", 0, List.of(10L, 11L, 12L, 13L), LAST_WEEK, Instant.now());
+        assertThat(g.supersededBy("p0@1", replay, 10).join()).hasValue(TODAY.end().toEpochMilli());
+        assertThat(g.supersededBy("p0@1", replay, 12).join()).hasValue(TODAY.end().toEpochMilli());
+        assertThat(g.supersededBy("p0@1", replay, 13).join()).as("no result yet").isEmpty();
+        Batch today = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r-new", 0, List.of(10L, 13L), TODAY, Instant.now());
+        assertThat(g.supersededBy("p0@2", today, 10).join()).as("same window").isEqualTo(OptionalLong.empty());
+    }
+
+    @Test
+    void withRedisUnreachableNothingIsPublishedAndEveryCallFails() {
+        MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        Watermarks nowhere = new Watermarks("redis://127.0.0.1:" + FreePorts.pick(), Duration.ofMillis(500), topic);
+        ResultGuard g = new ResultGuard(new ResultSink(p, topic), nowhere, Duration.ofSeconds(30), System::nanoTime);
+        closing.add(g);
+        Batch b = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r", 0, List.of(20L), TODAY, Instant.now());
+        assertThatThrownBy(() -> g.supersededBy("p0@3", b, 20).join()).isNotNull();
+        assertThatThrownBy(() -> answer(g.publish(result(20, TODAY)))).isNotNull();
+        assertThat(p.history()).as("fail closed: nothing published unchecked").isEmpty();
+    }
+
+    @Test
+    void theLockOutlivesEverythingTheProducerMayStillDeliver() {
+        assertThat(ResultGuard.lockTtl(Map.of())).as("defaults: 60 s max.block.ms + 120 s delivery.timeout.ms + margin")
+                .isEqualTo(Duration.ofSeconds(195));
+        assertThat(ResultGuard.lockTtl(Map.of("max.block.ms", "1000", "delivery.timeout.ms", "30000")))
+                .isEqualTo(Duration.ofSeconds(46));
+    }
+}
