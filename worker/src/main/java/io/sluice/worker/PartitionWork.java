@@ -30,7 +30,10 @@ final class PartitionWork {
     int inFlight;
     /** What was last applied to the consumer; null after an assignment, so it is applied afresh. */
     Boolean appliedPause;
+    /** The highest offset the broker confirmed as committed for this partition (by this process). */
     long lastCommitted = -1;
+    /** An async commit of this offset is on its way; −1 when none. */
+    long commitInFlight = -1;
 
     PartitionWork(TopicPartition partition, long epoch) {
         this.partition = partition;

@@ -438,6 +438,7 @@ public final class WorkerLoop implements Runnable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            drainEvents();   // finished orgs already reported must count in the last commit of these partitions
             List<PartitionWork> gone = drop(partitions);
             committer.commitSync(gone);
         }
