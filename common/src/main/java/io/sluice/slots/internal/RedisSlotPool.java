@@ -60,11 +60,8 @@ public final class RedisSlotPool implements SlotPool {
     private final String[] renewKeys;
     private final String channelPrefix;
     private final String ttlMs;
-    private final String initialLimit;
-    /** What scripts get as the initial limit once this client has seen the pool: it fences an emptied pool. */
-    private final String fencingLimit;
-    /** True once any script answered: from then on, a pool without its limit key means Redis lost its data. */
-    private volatile boolean knowsPool;
+    /** What this client knows of the pool's identity; every script call carries it (fencing). */
+    private final PoolState state;
     private final HolderClock clock;
     private final SlotMetrics metrics;
     private final ClientResources resources;
@@ -99,12 +96,11 @@ public final class RedisSlotPool implements SlotPool {
         this.config = config;
         this.clientId = Long.toString(UUID.randomUUID().getMostSignificantBits() & Long.MAX_VALUE, 36);
         String prefix = "sluice:{" + config.pool() + "}:";
-        this.keys = new String[] {prefix + "limit", prefix + "leases", prefix + "queue", prefix + "clients"};
-        this.renewKeys = new String[] {keys[0], keys[1]};
+        this.keys = new String[] {prefix + "leases", prefix + "queue", prefix + "clients"};
+        this.renewKeys = new String[] {keys[0]};
         this.channelPrefix = prefix + "grants:";
         this.ttlMs = Long.toString(config.leaseTtl().toMillis());
-        this.initialLimit = Integer.toString(config.limit());
-        this.fencingLimit = config.limit() + ":" + config.leaseTtl().toMillis();
+        this.state = new PoolState(config);
         this.clock = new HolderClock(nanoTime);
         this.metrics = new SlotMetrics(registry, config.pool(), held);
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1,
@@ -140,6 +136,7 @@ public final class RedisSlotPool implements SlotPool {
             pubsub.sync().subscribe(channelPrefix + clientId);
             this.scripts = new SlotScripts(redis);
             scripts.loadAll().get(setup.toMillis(), TimeUnit.MILLISECONDS);
+            PoolState.checkEviction(redis, config.pool(), setup);
             heartbeat().get(setup.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             shutdownQuietly();
@@ -158,13 +155,11 @@ public final class RedisSlotPool implements SlotPool {
     }
 
     private String limitArg() {
-        return knowsPool ? fencingLimit : initialLimit;
+        return state.caller();
     }
 
     private CompletableFuture<List<Object>> runScript(SlotScripts.Script script, String[] keys, String... args) {
-        CompletableFuture<List<Object>> reply = scripts.run(script, keys, args);
-        reply.thenRun(() -> knowsPool = true);
-        return reply;
+        return scripts.run(script, keys, args);
     }
 
     /** Connects to {@code uri} ({@code redis://}, {@code rediss://}, with credentials, as Lettuce parses it). */
@@ -204,7 +199,7 @@ public final class RedisSlotPool implements SlotPool {
             return CompletableFuture.completedFuture(new Acquisition.Failed(closedException()));
         }
         long n = sequence.incrementAndGet();
-        String base = LeaseIds.base(owner, clientId, n);
+        String base = LeaseIds.id(owner, clientId, n, clock.redisNowMs());
         if (maxWait.isZero()) {
             return tryOnce(owner, base, start);
         }
@@ -225,6 +220,7 @@ public final class RedisSlotPool implements SlotPool {
             if (error != null) {
                 outcome = new Acquisition.Failed(error);
                 metrics.error(clock.now() - start);
+                giveBack(base, null); // the script may have run and granted it: give back whatever it got
             } else if (r instanceof String leaseId) {
                 long expiryMs = nowMs + config.leaseTtl().toMillis();
                 outcome = new Acquisition.Granted(hold(owner, leaseId, expiryMs, clock.deadline(sent, nowMs, expiryMs)));
@@ -290,7 +286,7 @@ public final class RedisSlotPool implements SlotPool {
     /** The fallback timer's re-check of a queued ticket: keeps its place, or finds a missed grant. */
     private void recheck(Waiter w) {
         long sent = clock.now();
-        runScript(Script.ACQUIRE, keys, acquireArgs(w.base, w.ticket, true)).whenComplete((reply, error) -> {
+        runScript(Script.ACQUIRE, keys, acquireArgs(w.base, w.ticket)).whenComplete((reply, error) -> {
             if (error != null) {
                 w.future.complete(new Acquisition.Failed(SlotScripts.unwrap(error)));
                 return;
@@ -321,9 +317,9 @@ public final class RedisSlotPool implements SlotPool {
         }
     }
 
-    private String[] acquireArgs(String base, String ticket, boolean recheck) {
-        return new String[] {limitArg(), base, ttlMs, ticket, channelPrefix, "1", clientId,
-                Long.toString(config.ticketTtl().toMillis()), recheck ? "1" : "0"};
+    private String[] acquireArgs(String leaseId, String ticket) {
+        return new String[] {limitArg(), leaseId, ticket, channelPrefix, "1", clientId,
+                Long.toString(config.ticketTtl().toMillis())};
     }
 
     /** A grant published by another client's release (or set-limit, reap, heartbeat): {@code expiryMs|leaseId}. */
@@ -396,12 +392,16 @@ public final class RedisSlotPool implements SlotPool {
         }
         if (outcome instanceof Acquisition.Failed) {
             metrics.error(elapsed);
+            // A reply that timed out may still have been executed: give back whatever this request
+            // got, by its lease id, and withdraw its ticket (again once Redis answers).
+            giveBack(w.base, w.ticket);
+            return;
         } else if (outcome instanceof Acquisition.Refused) {
             metrics.refused(elapsed);
         }
         // Withdraw the ticket; should it have been served meanwhile, the grant message finds no
         // waiter and gives the slot back.
-        redis.zrem(keys[2], w.ticket);
+        redis.zrem(keys[1], w.ticket);
     }
 
     // ---- holding ----------------------------------------------------------------------------
@@ -431,7 +431,8 @@ public final class RedisSlotPool implements SlotPool {
                 return;
             }
             sent = clock.now();
-            reply = runScript(Script.RENEW, renewKeys, lease.id(), ttlMs, limitArg());
+            reply = runScript(Script.RENEW, renewKeys, lease.id(), ttlMs, limitArg(),
+                    Long.toString(lease.expiresAt().toEpochMilli()));
             if (lease.watchdog == null || lease.watchdog.isDone()) {
                 armWatchdog(lease);
             }
@@ -589,10 +590,11 @@ public final class RedisSlotPool implements SlotPool {
 
     @Override
     public PoolStatus status() {
-        List<Object> r = await("status", runScript(Script.STATUS, new String[] {keys[0], keys[1], keys[2]}, initialLimit));
+        List<Object> r = await("status", runScript(Script.STATUS, new String[] {keys[0], keys[1]}, limitArg()));
         long limit = (Long) r.get(0);
         long nowMs = (Long) r.get(1);
         long waiting = (Long) r.get(2);
+        state.learned((String) r.get(4), (Long) r.get(5), (Long) r.get(6), limit, nowMs);
         List<?> flat = (List<?>) r.get(3);
         List<PoolStatus.LeaseInfo> leases = new ArrayList<>(flat.size() / 2);
         for (int i = 0; i + 1 < flat.size(); i += 2) {
@@ -607,7 +609,8 @@ public final class RedisSlotPool implements SlotPool {
             }
         }
         figures(limit, leases.size());
-        return new PoolStatus(config.pool(), (int) limit, leases.size(), (int) waiting, leases);
+        return new PoolStatus(config.pool(), (int) limit, leases.size(), (int) waiting, leases, state.epoch(),
+                Duration.ofMillis(state.knownMaxTtl()), Duration.ofMillis(Math.max(0, state.fenceUntilMs() - nowMs)));
     }
 
     @Override
@@ -615,10 +618,10 @@ public final class RedisSlotPool implements SlotPool {
         if (limit < 1) {
             throw new IllegalArgumentException(SlotPoolConfig.LIMIT + " must be >= 1, was " + limit);
         }
-        List<Object> r = await("set-limit", runScript(Script.SET_LIMIT, keys, Integer.toString(limit), channelPrefix, "1"));
+        List<Object> r = await("set-limit", runScript(Script.SET_LIMIT, keys, Integer.toString(limit), channelPrefix, "1",
+                limitArg()));
         figures(limit, (Long) r.get(1));
-        long previous = (Long) r.get(0);
-        return previous < 0 ? config.limit() : (int) previous;
+        return (int) (long) (Long) r.get(0);
     }
 
     @Override
@@ -643,7 +646,9 @@ public final class RedisSlotPool implements SlotPool {
         return runScript(Script.HEARTBEAT, keys, clientId, Long.toString(config.ticketTtl().toMillis()), limitArg(),
                 channelPrefix, "1").thenAccept(r -> {
                     clock.observe(sent, (Long) r.get(3));
+                    state.learned((String) r.get(4), (Long) r.get(5), (Long) r.get(6), (Long) r.get(0), (Long) r.get(3));
                     figures((Long) r.get(0), (Long) r.get(1));
+                    retryGiveBacks();
                 });
     }
 
@@ -658,7 +663,37 @@ public final class RedisSlotPool implements SlotPool {
     }
 
     private void figures(long limit, long inUse) {
+        state.limit(limit);
         metrics.figures(limit, inUse);
+    }
+
+    /** Requests whose outcome is unknown (a failed or timed-out reply): lease id and ticket (or null). */
+    private final Map<String, String> giveBacks = new ConcurrentHashMap<>();
+
+    /**
+     * Gives back whatever request {@code leaseId} may have been granted, and withdraws its ticket.
+     * Retried after every heartbeat until Redis answers (the lease expires on its own anyway).
+     */
+    private void giveBack(String leaseId, String ticket) {
+        if (held.containsKey(leaseId) || closed.get()) {
+            return;
+        }
+        giveBacks.put(leaseId, ticket == null ? "" : ticket);
+        sendGiveBack(leaseId, ticket == null ? "" : ticket);
+    }
+
+    private void sendGiveBack(String leaseId, String ticket) {
+        CompletableFuture<?> withdrawn = ticket.isEmpty() ? CompletableFuture.completedFuture(0L)
+                : redis.zrem(keys[1], ticket).toCompletableFuture();
+        withdrawn.thenCompose(x -> releaseId(leaseId)).whenComplete((x, error) -> {
+            if (error == null) {
+                giveBacks.remove(leaseId, ticket);
+            }
+        });
+    }
+
+    private void retryGiveBacks() {
+        giveBacks.forEach(this::sendGiveBack);
     }
 
     // ---- closing ----------------------------------------------------------------------------
@@ -679,7 +714,7 @@ public final class RedisSlotPool implements SlotPool {
         }
         try {
             // Same connection, so this answers after every withdrawal and release sent above.
-            redis.zrem(keys[3], clientId).toCompletableFuture().exceptionally(e -> 0L)
+            redis.zrem(keys[2], clientId).toCompletableFuture().exceptionally(e -> 0L)
                     .get(config.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
             CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new))
                     .get(config.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
