@@ -96,7 +96,8 @@ class SlotsCommandTest {
             System.out.print(r.out());
 
             assertThat(r.exit()).as(r.toString()).isZero();
-            assertThat(r.out()).containsPattern("pool " + ops.name + ": reaped \\d+ expired leases?; in use 0 of 1");
+            // The admin client's own connect heartbeat must not have purged it first: reap finds exactly this one.
+            assertThat(r.out()).isEqualTo("pool " + ops.name + ": reaped 1 expired lease; in use 0 of 1\n");
             try (SlotPool next = Gates.pool(ops.config, "next", new SimpleMeterRegistry())) {
                 assertThat(next.acquireBlocking("next", Duration.ZERO).isGranted()).isTrue();
             }
