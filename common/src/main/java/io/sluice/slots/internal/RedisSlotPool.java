@@ -65,6 +65,7 @@ public final class RedisSlotPool implements SlotPool {
     private final HolderClock clock;
     private final SlotMetrics metrics;
     private final ClientResources resources;
+    private final LinkWatch watch;
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> connection;
     private final RedisAsyncCommands<String, String> redis;
@@ -108,7 +109,8 @@ public final class RedisSlotPool implements SlotPool {
         timers.setRemoveOnCancelPolicy(true);
         this.scheduler = timers;
 
-        this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
+        this.watch = new LinkWatch(config.pool(), config.commandTimeout(), nanoTime);
+        this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1).nettyCustomizer(watch)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
         // Connection set-up (handshake, subscribe, script load) may take longer than one command
@@ -121,7 +123,13 @@ public final class RedisSlotPool implements SlotPool {
                 // Fail fast while disconnected: callers fail closed rather than queue behind an outage.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(setup).keepAlive(true).build())
+                // Keepalive finds a dead peer on an idle link; LinkWatch on a busy one (no RST after node loss).
+                // TCP_USER_TIMEOUT would too, but Lettuce applies it only on native epoll/io_uring transports,
+                // which this build does not ship (it refuses the option on NIO).
+                .socketOptions(SocketOptions.builder().connectTimeout(setup)
+                        .keepAlive(SocketOptions.KeepAliveOptions.builder().enable().idle(Duration.ofSeconds(5))
+                                .interval(Duration.ofSeconds(1)).count(3).build())
+                        .build())
                 .build());
         try {
             this.connection = client.connect(StringCodec.UTF8);
@@ -134,7 +142,7 @@ public final class RedisSlotPool implements SlotPool {
                 }
             });
             pubsub.sync().subscribe(channelPrefix + clientId);
-            this.scripts = new SlotScripts(redis);
+            this.scripts = new SlotScripts(redis, watch);
             scripts.loadAll().get(setup.toMillis(), TimeUnit.MILLISECONDS);
             PoolState.checkEviction(redis, config.pool(), setup);
             heartbeat().get(setup.toMillis(), TimeUnit.MILLISECONDS);
