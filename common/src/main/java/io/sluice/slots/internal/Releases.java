@@ -77,11 +77,13 @@ final class Releases {
      * until Redis answers; the lease would expire on its own anyway.
      */
     void giveBack(String leaseId, String ticket) {
-        if (held.containsKey(leaseId) || ctx.closed.get()) {
+        if (held.containsKey(leaseId)) {
             return;
         }
         String t = ticket == null ? "" : ticket;
-        giveBacks.put(leaseId, t);
+        if (!ctx.closed.get()) {
+            giveBacks.put(leaseId, t); // retried after heartbeats; when closing, sent once before the connection goes
+        }
         sendGiveBack(leaseId, t);
     }
 
