@@ -71,7 +71,8 @@ final class OpsFixture implements AutoCloseable {
                 """.formatted(SharedServers.kafka().bootstrapServers(), name, name, name, PARTITIONS, name,
                 SharedServers.redis().uri(), snubaUrl)
                 // each fixture's pool is new: create it without the data-loss fence
-                + extraYaml.replace("  pool: %s\n", "  pool: %s\n  assume-new-pool: true\n").formatted(name);
+                + (extraYaml.contains("assume-new-pool") ? extraYaml
+                        : extraYaml.replace("  pool: %s\n", "  pool: %s\n  assume-new-pool: true\n")).formatted(name);
         try {
             configFile = Files.createTempFile(name, ".yaml");
             Files.writeString(configFile, yaml);

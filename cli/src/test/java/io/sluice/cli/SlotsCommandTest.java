@@ -83,6 +83,23 @@ class SlotsCommandTest {
     }
 
     @Test
+    void statusIsTheFirstCallerAfterRedisLostThePoolSoItFencesItAndSaysSo() throws Exception {
+        // No assume-new-pool: to this admin command an absent pool may be one that Redis lost.
+        try (OpsFixture ops = new OpsFixture("http://127.0.0.1:9",
+                "slots:\n  pool: %s\n  limit: 3\n  lease-ttl: 5s\n  renew-every: 1s\n  assume-new-pool: false\n")) {
+            Cli.Result table = Cli.run(new SlotsCommand(), ops.args("status"));
+            assertThat(table.exit()).as(table.toString()).isZero();
+            assertThat(table.out()).contains("FENCED   no new grants for");
+            Cli.Result json = Cli.run(new SlotsCommand(), ops.args("status", "--json"));
+            long fencedForMs = new ObjectMapper().readTree(json.out()).get("fencedForMs").asLong();
+            assertThat(fencedForMs).isBetween(1L, 5_000L);
+            try (SlotPool worker = Gates.pool(ops.config, "worker", new SimpleMeterRegistry())) {
+                assertThat(worker.acquireBlocking("too early", Duration.ZERO)).isInstanceOf(Acquisition.Refused.class);
+            }
+        }
+    }
+
+    @Test
     void reapReclaimsTheSlotOfACrashedHolder() {
         try (OpsFixture ops = new OpsFixture("http://127.0.0.1:9", "slots:\n  pool: %s\n  limit: 1\n  lease-ttl: 300ms\n  renew-every: 100ms\n")) {
             RedisSlotPool crashed = (RedisSlotPool) Gates.pool(ops.config, "crashed", new SimpleMeterRegistry());
