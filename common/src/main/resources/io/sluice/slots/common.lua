@@ -81,7 +81,12 @@ local function pool_state(leases, now_ms, now_us, caller)
     local new = next(st) == nil and c.fresh and c.epoch == ''
     local limit = tonumber(st.limit or '0')
     if limit == 0 then
-      limit = c.known_limit > 0 and c.known_limit or c.limit
+      limit = c.known_limit
+    end
+    if limit == 0 then
+      -- A pool upgraded from v1 kept its live limit in the key beside the leases (same hash tag).
+      local legacy = redis.call('GET', (string.gsub(leases, 'leases$', 'limit')))
+      limit = tonumber(legacy or c.limit)
     end
     local maxttl = math.max(tonumber(st.maxttl or '0'), c.ttl, c.known_ttl)
     if not new then

@@ -152,6 +152,15 @@ class SlotPoolFencingTest {
     }
 
     @Test
+    void aPoolUpgradedFromV1KeepsTheLiveLimitOfItsLimitKeyAndIsFencedOnce() {
+        raw().set("sluice:{p}:limit", "2");   // v1: the live limit an operator set, beside v1's leases
+        RedisSlotPool upgraded = stranger(5);
+        PoolStatus status = upgraded.status();
+        assertThat(status.limit()).as("v1's live limit, not the configured 5").isEqualTo(2);
+        assertThat(status.fenced()).as("v1 leases may still run: fenced once").isTrue();
+    }
+
+    @Test
     void aPoolThatIsKnownNewIsNotFencedButAnUnknownOneIs() {
         RedisSlotPool fresh = pools.open("p", 1, b -> b.leaseTtl(TTL));
         assertThat(fresh.status().fenced()).isFalse();
