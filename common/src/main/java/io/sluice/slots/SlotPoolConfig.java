@@ -7,7 +7,8 @@ import java.util.Objects;
  * Settings of one pool client, validated on construction with messages that name the key.
  *
  * @param pool           {@value #POOL}: the pool's name; every key is {@code sluice:{pool}:...}
- * @param limit          {@value #LIMIT}: the initial limit, stored in Redis only if none is there
+ * @param limit          {@value #LIMIT}: the initial limit, stored in Redis only when this client creates (or,
+ *                       knowing no live limit, rebuilds) the pool's state
  * @param leaseTtl       {@value #LEASE_TTL}: a crashed holder's slot returns within this
  * @param renewEvery     {@value #RENEW_EVERY}: how often held leases are renewed; below lease-ttl
  * @param ticketTtl      {@value #TICKET_TTL}: a dead client's queued tickets are skipped after this
