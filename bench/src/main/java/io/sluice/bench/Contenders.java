@@ -24,7 +24,7 @@ final class Contenders {
         private final RedisSlotPool pool;
 
         SluicePool(String uri, String name, int limit) {
-            pool = RedisSlotPool.connect(uri, SlotPoolConfig.builder(name).limit(limit).build(), new SimpleMeterRegistry());
+            pool = RedisSlotPool.connect(uri, SlotPoolConfig.builder(name).limit(limit).assumeNewPool(true).build(), new SimpleMeterRegistry());
         }
 
         @Override

@@ -92,8 +92,8 @@ public final class SlotsCommand implements Runnable {
 
     @Command(name = "reap", mixinStandardHelpOptions = true,
             description = {"Delete expired leases and dead clients now and hand the freed slots to waiters.",
-                    "Live clients (workers, and this command's own client as it connects) do this on every heartbeat,",
-                    "so the count can be 0 even when a slot came back; 'in use' shows the result."})
+                    "Expired leases never count against the limit; live clients purge those that expired over a minute ago",
+                    "on their heartbeats, so the count shows what expired since; 'in use' shows the result."})
     static final class Reap implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

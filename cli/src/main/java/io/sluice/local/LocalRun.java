@@ -102,6 +102,7 @@ public final class LocalRun {
             overrides.put("slots.limit", Integer.toString(o.limit()));
             overrides.put("slots.enabled", Boolean.toString(o.slots()));
             overrides.put("slots.pool", "sluice-local");
+            overrides.put("slots.assume-new-pool", "true"); // the embedded Redis started above has never held it
             overrides.put("orchestrator.batch-size", Integer.toString(o.batchSize()));
             overrides.put("orchestrator.pacing", Durations.format(pacing));
             overrides.put("worker.max-in-flight", Integer.toString(o.maxInFlight()));

@@ -69,7 +69,10 @@ final class OpsFixture implements AutoCloseable {
                     initial-backoff: 50ms
                     max-backoff: 500ms
                 """.formatted(SharedServers.kafka().bootstrapServers(), name, name, name, PARTITIONS, name,
-                SharedServers.redis().uri(), snubaUrl) + extraYaml.formatted(name);
+                SharedServers.redis().uri(), snubaUrl)
+                // each fixture's pool is new: create it without the data-loss fence
+                + (extraYaml.contains("assume-new-pool") ? extraYaml
+                        : extraYaml.replace("  pool: %s\n", "  pool: %s\n  assume-new-pool: true\n")).formatted(name);
         try {
             configFile = Files.createTempFile(name, ".yaml");
             Files.writeString(configFile, yaml);

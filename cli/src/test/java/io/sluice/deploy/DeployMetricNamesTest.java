@@ -66,6 +66,7 @@ class DeployMetricNamesTest {
             o.put("kafka.consumer.group.id", name + "-workers");
             o.put("redis.uri", SharedServers.redis().uri());
             o.put("slots.pool", name);
+            o.put("slots.assume-new-pool", "true");
             o.put("snuba.url", sim.url());
             o.put("worker.shutdown-grace", "5s");
             o.put("metrics.bind", "127.0.0.1");

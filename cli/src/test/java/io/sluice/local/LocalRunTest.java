@@ -33,6 +33,7 @@ class LocalRunTest {
     void aGatedRunProjectsEveryOrgUnderThePoolLimitAndWritesReportAndChart() throws Exception {
         Path chart = dir.resolve("chart.png");
         Path json = dir.resolve("report.json");
+        // Pool limit 10, downstream limit 100: the downstream would admit a breach, so its peak shows one.
         LocalReport r = run(new LocalRun.Options(200, 2, 10, 100, Duration.ofMillis(20), Duration.ZERO, 25, 16, true,
                 chart, json, Duration.ofMinutes(3)));
 

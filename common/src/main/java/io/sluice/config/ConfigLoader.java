@@ -275,7 +275,8 @@ public final class ConfigLoader {
                 v.map("kafka.common"), v.map("kafka.producer"), v.map("kafka.consumer"));
         SluiceConfig.Redis redis = new SluiceConfig.Redis(v.redisUri("redis.uri"), v.positive("redis.timeout"));
         SluiceConfig.Slots slots = new SluiceConfig.Slots(v.text("slots.pool"), v.intIn("slots.limit", 1, 1_000_000),
-                v.positive("slots.lease-ttl"), v.positive("slots.renew-every"), v.bool("slots.enabled"));
+                v.positive("slots.lease-ttl"), v.positive("slots.renew-every"), v.bool("slots.enabled"),
+                v.bool("slots.assume-new-pool"));
         if (slots.renewEvery().compareTo(slots.leaseTtl()) >= 0) {
             throw new ConfigException("slots.renew-every", "slots.renew-every (" + Durations.format(slots.renewEvery())
                     + ") must be shorter than slots.lease-ttl (" + Durations.format(slots.leaseTtl())

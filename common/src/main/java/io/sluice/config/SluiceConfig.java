@@ -43,7 +43,7 @@ public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, O
         }
     }
 
-    public record Slots(String pool, int limit, Duration leaseTtl, Duration renewEvery, boolean enabled) {
+    public record Slots(String pool, int limit, Duration leaseTtl, Duration renewEvery, boolean enabled, boolean assumeNewPool) {
     }
 
     public record Snuba(URI url, String dataset, String referrer, Duration timeout) {

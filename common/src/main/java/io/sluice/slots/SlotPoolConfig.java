@@ -7,15 +7,20 @@ import java.util.Objects;
  * Settings of one pool client, validated on construction with messages that name the key.
  *
  * @param pool           {@value #POOL}: the pool's name; every key is {@code sluice:{pool}:...}
- * @param limit          {@value #LIMIT}: the initial limit, stored in Redis only if none is there
+ * @param limit          {@value #LIMIT}: the initial limit, stored in Redis only when this client creates (or,
+ *                       knowing no live limit, rebuilds) the pool's state
  * @param leaseTtl       {@value #LEASE_TTL}: a crashed holder's slot returns within this
  * @param renewEvery     {@value #RENEW_EVERY}: how often held leases are renewed; below lease-ttl
  * @param ticketTtl      {@value #TICKET_TTL}: a dead client's queued tickets are skipped after this
  * @param fallbackWake   {@value #FALLBACK_WAKE}: a waiter re-checks its ticket this often in case a hand-off message was lost
  * @param commandTimeout {@value #COMMAND_TIMEOUT}: a Redis command that takes longer fails (closed)
+ * @param assumeNewPool  {@value #ASSUME_NEW_POOL}: when this client finds no pool at all (and never saw one),
+ *                       create it without the data-loss fence. Only for a Redis known never to have held
+ *                       this pool (tests, {@code sluice local}'s own Redis): after a real loss it would let
+ *                       new grants join queries that still run. Default false.
  */
 public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration renewEvery, Duration ticketTtl,
-                             Duration fallbackWake, Duration commandTimeout) {
+                             Duration fallbackWake, Duration commandTimeout, boolean assumeNewPool) {
 
     public static final String POOL = "slots.pool";
     public static final String LIMIT = "slots.limit";
@@ -24,6 +29,7 @@ public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration
     public static final String TICKET_TTL = "slots.ticket-ttl";
     public static final String FALLBACK_WAKE = "slots.fallback-wake";
     public static final String COMMAND_TIMEOUT = "slots.command-timeout";
+    public static final String ASSUME_NEW_POOL = "slots.assume-new-pool";
 
     private static final Duration MIN_TTL = Duration.ofMillis(100);
 
@@ -55,7 +61,7 @@ public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration
 
     public Builder toBuilder() {
         return new Builder(pool).limit(limit).leaseTtl(leaseTtl).renewEvery(renewEvery).ticketTtl(ticketTtl)
-                .fallbackWake(fallbackWake).commandTimeout(commandTimeout);
+                .fallbackWake(fallbackWake).commandTimeout(commandTimeout).assumeNewPool(assumeNewPool);
     }
 
     private static void requireAtLeast(String key, Duration value, Duration min) {
@@ -76,6 +82,7 @@ public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration
         private Duration ticketTtl = Duration.ofSeconds(10);
         private Duration fallbackWake = Duration.ofSeconds(1);
         private Duration commandTimeout = Duration.ofSeconds(2);
+        private boolean assumeNewPool;
 
         private Builder(String pool) {
             this.pool = pool;
@@ -111,8 +118,14 @@ public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration
             return this;
         }
 
+        /** See {@link SlotPoolConfig#assumeNewPool()}: never in production. */
+        public Builder assumeNewPool(boolean assumeNewPool) {
+            this.assumeNewPool = assumeNewPool;
+            return this;
+        }
+
         public SlotPoolConfig build() {
-            return new SlotPoolConfig(pool, limit, leaseTtl, renewEvery, ticketTtl, fallbackWake, commandTimeout);
+            return new SlotPoolConfig(pool, limit, leaseTtl, renewEvery, ticketTtl, fallbackWake, commandTimeout, assumeNewPool);
         }
     }
 }

@@ -1,56 +1,47 @@
--- acquire: grant a slot now, or queue a FIFO ticket, or (try-once) refuse.
--- KEYS[1] limit  KEYS[2] leases  KEYS[3] queue  KEYS[4] clients
--- ARGV[1] initial limit       ARGV[2] lease base owner|clientId|n   ARGV[3] lease ttl ms
--- ARGV[4] ticket owner|clientId|n|ttlMs, or '' to try once without queueing
--- ARGV[5] grant channel prefix  ARGV[6] check receivers '1'|'0'
--- ARGV[7] client id           ARGV[8] client heartbeat ttl ms
--- ARGV[9] '1' when this is a waiter's fallback re-check of a ticket it queued before, else '0'
+-- acquire: a waiter's fallback re-check of the ticket it queued: keeps its place and serves the
+-- head if slots are free; finds its grant if the hand-off message was missed; re-enqueues a
+-- ticket that vanished (dropped with a dead client's heartbeat, or lost data).
+-- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients
+-- ARGV[1] caller (see pool_state)  ARGV[2] lease id  ARGV[3] ticket
+-- ARGV[4] grant channel prefix  ARGV[5] check receivers '1'|'0'
+-- ARGV[6] client id  ARGV[7] client heartbeat ttl ms
 -- Returns {1, leaseId, expiryMs, nowMs, live, limit}  granted
---         {2, position, nowMs, live, limit}           queued (position 0 = not computed)
---         {0, waiting, nowMs, live, limit}            refused (try once)
+--         {2, position, nowMs, live, limit}           queued
 local now_ms, now_us = now_of()
-local limit = limit_of(KEYS[1], ARGV[1])
-local live = redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now_ms), '+inf')
-local ticket = ARGV[4]
+local limit, grantable = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
+local live = live_of(KEYS[1], now_ms)
+local ticket = ARGV[3]
 
-if ARGV[9] == '1' then
-  local rank = redis.call('ZRANK', KEYS[3], ticket)
-  if rank then
-    -- A waiter's fallback timer: keep its place; serve the head if slots are free.
-    if live < limit then
-      local granted, lease, exp = drain(KEYS[2], KEYS[3], KEYS[4], ARGV[5], ARGV[6], now_ms, limit - live, ticket, nil)
-      live = live + granted
-      if lease then
-        return {1, lease, exp, now_ms, live, limit}
-      end
-      rank = redis.call('ZRANK', KEYS[3], ticket)
+local rank = redis.call('ZRANK', KEYS[2], ticket)
+if rank then
+  if live < grantable then
+    local granted, lease, exp = drain(KEYS[1], KEYS[2], KEYS[3], ARGV[4], ARGV[5], now_ms, grantable - live, ticket, nil)
+    live = live + granted
+    if lease then
+      return {1, lease, exp, now_ms, live, limit}
     end
+    rank = redis.call('ZRANK', KEYS[2], ticket)
+  end
+  if rank then
     return {2, rank + 1, now_ms, live, limit}
   end
-  -- Neither queued nor (so far) granted: a missed publish, a dropped ticket or lost data.
-  redis.call('ZADD', KEYS[4], now_ms + tonumber(ARGV[8]), ARGV[7])
-  local found = find_lease(KEYS[2], ARGV[2], now_ms)
-  if found then
-    return {1, found[1], found[2], now_ms, live, limit}
-  end
 end
-
-if live < limit then
-  local waiting = redis.call('ZCARD', KEYS[3])
-  if waiting > 0 then
-    -- Earlier arrivals first; whatever is left after them is ours.
-    live = live + drain(KEYS[2], KEYS[3], KEYS[4], ARGV[5], ARGV[6], now_ms, limit - live, nil, nil)
-  end
-  if live < limit then
-    local lease = ARGV[2] .. '|' .. fmt(now_ms)
-    local exp = now_ms + tonumber(ARGV[3])
-    redis.call('ZADD', KEYS[2], exp, lease)
-    return {1, lease, exp, now_ms, live + 1, limit}
-  end
+-- Neither queued nor (so far) granted: a missed publish, a dropped ticket or lost data.
+redis.call('ZADD', KEYS[3], now_ms + tonumber(ARGV[7]), ARGV[6])
+local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if score and tonumber(score) > now_ms then
+  return {1, ARGV[2], tonumber(score), now_ms, live, limit}
 end
-
-if ticket == '' then
-  return {0, redis.call('ZCARD', KEYS[3]), now_ms, live, limit}
+if live < grantable and redis.call('ZCARD', KEYS[2]) == 0 then
+  local _, lease_ttl = parse_ticket(ticket)
+  local exp = now_ms + lease_ttl
+  redis.call('ZADD', KEYS[1], exp, ARGV[2])
+  return {1, ARGV[2], exp, now_ms, live + 1, limit}
 end
-redis.call('ZADD', KEYS[3], now_us, ticket)
+local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+local at = now_us
+if #tail > 0 and tonumber(tail[2]) >= at then
+  at = tonumber(tail[2]) + 1
+end
+redis.call('ZADD', KEYS[2], 'NX', at, ticket)
 return {2, 0, now_ms, live, limit}

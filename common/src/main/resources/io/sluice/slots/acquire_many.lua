@@ -1,39 +1,53 @@
 -- acquire_many: first arrivals from one client, batched while its previous batch was in flight.
--- Each is granted while the pool has room and nobody waits, else queued (or, try-once, refused).
--- Arrivals in one batch keep their order in the queue.
--- KEYS[1] limit  KEYS[2] leases  KEYS[3] queue  KEYS[4] clients
--- ARGV[1] initial limit  ARGV[2] lease ttl ms  ARGV[3] grant channel prefix  ARGV[4] check receivers '1'|'0'
--- ARGV[5], ARGV[6], ...: pairs of lease base (owner|clientId|n) and ticket ('' = try once)
+-- Each is granted while the pool has room, is not fenced and nobody waits, else queued (or,
+-- try-once, refused). Arrivals in one batch keep their order in the queue. Idempotent: an
+-- arrival whose lease id is already live (this batch was re-sent after a reconnect, or its reply
+-- timed out and the caller asks again) gets that lease back, renewed, and a queued ticket keeps
+-- its place.
+-- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients
+-- ARGV[1] caller (see pool_state)  ARGV[2] lease ttl ms  ARGV[3] grant channel prefix  ARGV[4] check receivers '1'|'0'
+-- ARGV[5], ARGV[6], ...: pairs of lease id (owner|clientId|n|t0) and ticket ('' = try once)
 -- Returns {nowMs, live, limit, r1, r2, ...}; per arrival: a lease id (granted, expiry = nowMs +
 -- lease ttl), 0 (queued), or k > 0 (try-once refused; k - 1 waiters were ahead)
 local now_ms, now_us = now_of()
-local limit = limit_of(KEYS[1], ARGV[1])
-local live = redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now_ms), '+inf')
+local limit, grantable = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
+local live = live_of(KEYS[1], now_ms)
 local empty = false
-if live < limit then
-  local waiting = redis.call('ZCARD', KEYS[3])
+if live < grantable then
+  local waiting = redis.call('ZCARD', KEYS[2])
   if waiting > 0 then
-    live = live + drain(KEYS[2], KEYS[3], KEYS[4], ARGV[3], ARGV[4], now_ms, limit - live, nil, nil)
+    live = live + drain(KEYS[1], KEYS[2], KEYS[3], ARGV[3], ARGV[4], now_ms, grantable - live, nil, nil)
   end
   -- drain stops when the queue is empty or the slots are gone
-  empty = live < limit
+  empty = live < grantable
 end
+
+local ids = {}
+for i = 5, #ARGV, 2 do
+  ids[#ids + 1] = ARGV[i]
+end
+local known = redis.call('ZMSCORE', KEYS[1], unpack(ids))
 
 local out = {now_ms, 0, limit}
 local leases, tickets = {}, {}
 local exp = now_ms + tonumber(ARGV[2])
 local waiting = nil
 for i = 5, #ARGV, 2 do
-  local base, ticket = ARGV[i], ARGV[i + 1]
-  if empty and live < limit and #tickets == 0 then
-    local lease = base .. '|' .. fmt(now_ms)
+  local id, ticket = ARGV[i], ARGV[i + 1]
+  local prior = known[(i - 3) / 2]
+  if prior and tonumber(prior) > now_ms then
+    -- Granted by an earlier run of this request: the same lease, renewed.
     leases[#leases + 1] = exp
-    leases[#leases + 1] = lease
+    leases[#leases + 1] = id
+    out[#out + 1] = id
+  elseif empty and live < grantable and #tickets == 0 then
+    leases[#leases + 1] = exp
+    leases[#leases + 1] = id
     live = live + 1
-    out[#out + 1] = lease
+    out[#out + 1] = id
   elseif ticket == '' then
     if waiting == nil then
-      waiting = redis.call('ZCARD', KEYS[3])
+      waiting = redis.call('ZCARD', KEYS[2])
     end
     out[#out + 1] = waiting + #tickets / 2 + 1
   else
@@ -43,11 +57,12 @@ for i = 5, #ARGV, 2 do
   end
 end
 if #leases > 0 then
-  redis.call('ZADD', KEYS[2], unpack(leases))
+  redis.call('ZADD', KEYS[1], unpack(leases))
 end
 if #tickets > 0 then
-  -- Scores strictly after the current tail keep arrival order even within one microsecond.
-  local tail = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
+  -- Scores strictly after the current tail keep arrival order even within one microsecond;
+  -- NX: a re-sent ticket keeps its place.
+  local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
   local score = now_us
   if #tail > 0 and tonumber(tail[2]) >= score then
     score = tonumber(tail[2]) + 1
@@ -56,7 +71,7 @@ if #tickets > 0 then
     tickets[i] = score
     score = score + 1
   end
-  redis.call('ZADD', KEYS[3], unpack(tickets))
+  redis.call('ZADD', KEYS[2], 'NX', unpack(tickets))
 end
 out[2] = live
 return out

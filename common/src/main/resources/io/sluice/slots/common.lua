@@ -1,9 +1,12 @@
 -- Helpers shared by the slot scripts: SlotScripts prepends this file to each of them at load
 -- time, so each script stays one atomic EVALSHA. Not a script on its own.
 --
--- Members:  ticket = owner|clientId|n|ttlMs          (queue ZSET, score = arrival in µs)
---           lease  = owner|clientId|n|grantedAtMs    (leases ZSET, score = expiry in ms)
--- The owner may contain '|'; the three fields after it never do.
+-- Members:  lease  = owner|clientId|n|t0          (leases ZSET, score = expiry in ms)
+--           ticket = owner|clientId|n|t0|ttlMs    (queue ZSET, score = arrival in µs)
+--           state  = |m|name|value                (leases ZSET, score 0; see pool_state)
+-- A lease id is fixed by its request (clientId, sequence n, t0 = the client's estimate of Redis
+-- time when it asked), so a re-sent acquire finds the grant it already made (idempotent grants).
+-- The owner may contain '|'; the fields after it never do.
 
 -- Numbers always leave Lua as integers: tostring would print large ones in exponent form.
 local function fmt(x)
@@ -17,60 +20,120 @@ local function now_of()
   return math.floor(us / 1000), us
 end
 
--- Placeholder leases written when a pool that clients knew turns up empty (Redis lost its data).
-local FENCE_OWNER = '(fence after data loss)'
+-- The pool's state lives in the leases ZSET itself, as score-0 members, so that it cannot
+-- outlive or be lost apart from the leases it vouches for (one key: FLUSHALL, a restart, an
+-- older snapshot, eviction or a DEL take both or neither):
+--   |m|epoch|E     the pool's identity, new whenever the state had to be rebuilt
+--   |m|born|ms     when this epoch began
+--   |m|limit|n     the live limit
+--   |m|maxttl|ms   the longest lease TTL any client ever registered with this pool
+--   |m|fence|ms    no new grant before this Redis time
+-- Expired-lease purges use ZREMRANGEBYSCORE '(0' now, which keeps them.
+local STATE = '|m|'
 
--- The live limit; set from the client's configured value on first use and after data loss.
--- initial is 'limit', or 'limit:ttlMs' from a client that has seen this pool before. A missing
--- limit key then means Redis lost the pool: its leases are gone, but queries of holders that
--- died meanwhile may still be running. So the pool is fenced: 'limit' placeholder leases that
--- expire one lease TTL from now, by when every lease granted before the loss has expired too.
--- Live holders swap a placeholder for their own lease when they renew (renew.lua); new grants
--- wait until the placeholders are gone. KEYS[2] is the leases ZSET in every script.
-local function limit_of(key, initial)
-  local v = redis.call('GET', key)
-  if v then
-    return tonumber(v)
+local function set_state(leases, st, name, value)
+  local v = fmt(value)
+  if st[name] == v then
+    return
   end
-  local limit, ttl = string.match(initial, '^(%d+):(%d+)$')
-  if limit == nil then
-    limit = initial
+  if st[name] ~= nil then
+    redis.call('ZREM', leases, STATE .. name .. '|' .. st[name])
+  end
+  redis.call('ZADD', leases, 0, STATE .. name .. '|' .. v)
+  st[name] = v
+end
+
+-- The caller: 'configuredLimit:leaseTtlMs:epoch:knownMaxTtlMs:knownLimit:fresh'. epoch is the
+-- one it last saw ('' if none), knownMaxTtlMs and knownLimit what that epoch said (0 if
+-- unknown), fresh '1' only when the caller was told the pool is new (tests, `sluice local`).
+local function parse_caller(caller)
+  local l, ttl, ep, kt, kl, fresh = string.match(caller, '^(%d+):(%d+):([^:]*):(%d+):(%d+):([01])$')
+  if l == nil then
+    error('slot pool: malformed caller argument ' .. tostring(caller))
+  end
+  return {limit = tonumber(l), ttl = tonumber(ttl), epoch = ep, known_ttl = tonumber(kt),
+          known_limit = tonumber(kl), fresh = fresh == '1'}
+end
+
+-- Reads (and, when it cannot be trusted, rebuilds and fences) the pool's state. Returns
+-- limit       the live limit
+-- grantable   the limit new grants may fill: 0 while fenced, else limit
+-- st          the state table (epoch, born, limit, maxttl, fence as strings)
+-- The pool is fenced (no new grant for the longest lease TTL known) whenever the caller cannot
+-- prove that the state is current:
+-- * no state at all: a new pool, or one Redis lost (FLUSHALL, restart empty, failover to an empty
+--   replica, a DEL). A caller cannot tell the two apart, so it fences unless told 'fresh';
+-- * the caller knew another epoch: the pool was rebuilt since, by a caller that may not have
+--   known the longest TTL; extend the fence to born + what this caller knew.
+-- renew.lua adds the third case: a holder whose lease went missing (older snapshot, lagging replica).
+local function pool_state(leases, now_ms, now_us, caller)
+  local c = parse_caller(caller)
+  local st = {}
+  local items = redis.call('ZRANGE', leases, 0, 0, 'BYSCORE')
+  for _, m in ipairs(items) do
+    local k, v = string.match(m, '^|m|(%a+)|(.*)$')
+    if k then
+      st[k] = v
+    end
+  end
+  local fence = tonumber(st.fence or '0')
+  if st.epoch == nil or st.limit == nil or st.maxttl == nil then
+    local new = next(st) == nil and c.fresh and c.epoch == ''
+    local limit = tonumber(st.limit or '0')
+    if limit == 0 then
+      limit = c.known_limit
+    end
+    if limit == 0 then
+      -- A pool upgraded from v1 kept its live limit in the key beside the leases (same hash tag).
+      local legacy = redis.call('GET', (string.gsub(leases, 'leases$', 'limit')))
+      limit = tonumber(legacy or c.limit)
+    end
+    local maxttl = math.max(tonumber(st.maxttl or '0'), c.ttl, c.known_ttl)
+    if not new then
+      fence = math.max(fence, now_ms + maxttl)
+      redis.log(redis.LOG_WARNING, 'sluice slot pool ' .. leases .. ': state missing, fenced for ' .. fmt(maxttl) .. ' ms')
+    end
+    set_state(leases, st, 'epoch', now_us)
+    set_state(leases, st, 'born', now_ms)
+    set_state(leases, st, 'limit', limit)
+    set_state(leases, st, 'maxttl', maxttl)
+    set_state(leases, st, 'fence', fence)
   else
-    local t = redis.call('TIME')
-    local now_ms = math.floor((tonumber(t[1]) * 1000000 + tonumber(t[2])) / 1000)
-    local fence = {}
-    for i = 1, tonumber(limit) do
-      fence[#fence + 1] = now_ms + tonumber(ttl)
-      fence[#fence + 1] = FENCE_OWNER .. '|fence|' .. i .. '|' .. fmt(now_ms)
+    if c.epoch ~= '' and c.epoch ~= st.epoch then
+      fence = math.max(fence, tonumber(st.born) + c.known_ttl)
+      set_state(leases, st, 'fence', fence)
     end
-    redis.call('ZADD', KEYS[2], unpack(fence))
+    local maxttl = math.max(c.ttl, c.known_ttl)
+    if maxttl > tonumber(st.maxttl) then
+      set_state(leases, st, 'maxttl', maxttl)
+    end
   end
-  redis.call('SET', key, limit)
-  return tonumber(limit)
+  local limit = tonumber(st.limit)
+  if now_ms < fence then
+    return limit, 0, st
+  end
+  return limit, limit, st
 end
 
--- A live fence placeholder, or nil.
-local function fence_member(leases, now_ms)
-  local pattern = string.gsub(FENCE_OWNER, '[%*%?%[%]\\%(%)]', '\\%0') .. '|fence|*'
-  local cursor = '0'
-  repeat
-    local page = redis.call('ZSCAN', leases, cursor, 'MATCH', pattern, 'COUNT', 500)
-    cursor = page[1]
-    local items = page[2]
-    for i = 1, #items, 2 do
-      if tonumber(items[i + 1]) > now_ms then
-        return items[i]
-      end
-    end
-  until cursor == '0'
-  return nil
+-- Fences a pool whose state the caller just proved stale (a holder's lease went missing).
+local function fence_now(leases, st, now_ms)
+  local until_ms = now_ms + tonumber(st.maxttl)
+  if until_ms > tonumber(st.fence or '0') then
+    set_state(leases, st, 'fence', until_ms)
+    redis.log(redis.LOG_WARNING, 'sluice slot pool ' .. leases .. ': a held lease went missing, fenced for ' .. st.maxttl .. ' ms')
+  end
 end
 
--- ticket -> lease base (owner|clientId|n), client id, lease ttl ms
+-- Live leases (state members have score 0 and never count).
+local function live_of(leases, now_ms)
+  return redis.call('ZCOUNT', leases, '(' .. fmt(now_ms), '+inf')
+end
+
+-- ticket -> lease id (owner|clientId|n|t0), client id, lease ttl ms
 local function parse_ticket(ticket)
-  local base, ttl = string.match(ticket, '^(.*)|([^|]*)$')
-  local client = string.match(base, '|([^|]*)|[^|]*$')
-  return base, client, tonumber(ttl)
+  local lease, ttl = string.match(ticket, '^(.*)|([^|]*)$')
+  local client = string.match(lease, '|([^|]*)|[^|]*|[^|]*$')
+  return lease, client, tonumber(ttl)
 end
 
 -- Hands free slots to the queue's head tickets, oldest first, skipping tickets whose client
@@ -91,8 +154,7 @@ local function drain(leases, queue, clients, prefix, check_receivers, now_ms, fr
     end
     local ticket = head[1]
     head = nil
-    local base, client, ttl = parse_ticket(ticket)
-    local lease = base .. '|' .. fmt(now_ms)
+    local lease, client, ttl = parse_ticket(ticket)
     local exp = now_ms + ttl
     if ticket == self then
       redis.call('ZADD', leases, exp, lease)
@@ -117,22 +179,3 @@ local function drain(leases, queue, clients, prefix, check_receivers, now_ms, fr
   end
   return granted, self_lease, self_exp
 end
-
--- A lease of this base that exists and is live, as {id, expiryMs}, or nil. Only used when a
--- waiter's ticket has vanished, to find a grant whose publish it missed.
-local function find_lease(leases, base, now_ms)
-  local pattern = string.gsub(base, '[%*%?%[%]\\]', '\\%0') .. '|*'
-  local cursor = '0'
-  repeat
-    local page = redis.call('ZSCAN', leases, cursor, 'MATCH', pattern, 'COUNT', 200)
-    cursor = page[1]
-    local items = page[2]
-    for i = 1, #items, 2 do
-      if tonumber(items[i + 1]) > now_ms then
-        return {items[i], tonumber(items[i + 1])}
-      end
-    end
-  until cursor == '0'
-  return nil
-end
-

@@ -1,14 +1,18 @@
 -- release: drop a lease and hand the freed slot straight to the oldest live waiter.
--- KEYS[1] limit  KEYS[2] leases  KEYS[3] queue  KEYS[4] clients
--- ARGV[1] lease id  ARGV[2] initial limit  ARGV[3] grant channel prefix  ARGV[4] check receivers '1'|'0'
+-- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients
+-- ARGV[1] lease id  ARGV[2] caller (see pool_state)  ARGV[3] grant channel prefix  ARGV[4] check receivers '1'|'0'
 -- Returns {removed 0|1, handed off count}
-local removed = redis.call('ZREM', KEYS[2], ARGV[1])
-local head = redis.call('ZPOPMIN', KEYS[3])
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+local head = redis.call('ZPOPMIN', KEYS[2])
 if #head == 0 then
   return {removed, 0}
 end
-local now_ms = now_of()
-local limit = limit_of(KEYS[1], ARGV[2])
-local live = redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now_ms), '+inf')
-local granted = drain(KEYS[2], KEYS[3], KEYS[4], ARGV[3], ARGV[4], now_ms, limit - live, nil, head)
+local now_ms, now_us = now_of()
+local _, grantable = pool_state(KEYS[1], now_ms, now_us, ARGV[2])
+local live = live_of(KEYS[1], now_ms)
+if live >= grantable then
+  redis.call('ZADD', KEYS[2], head[2], head[1])
+  return {removed, 0}
+end
+local granted = drain(KEYS[1], KEYS[2], KEYS[3], ARGV[3], ARGV[4], now_ms, grantable - live, nil, head)
 return {removed, granted}

@@ -1,17 +1,17 @@
 -- release_many: drop leases (one client's releases, batched while its previous batch was in
 -- flight) and hand the freed slots straight to the oldest live waiters, one PUBLISH per client.
--- KEYS[1] limit  KEYS[2] leases  KEYS[3] queue  KEYS[4] clients
--- ARGV[1] initial limit  ARGV[2] grant channel prefix  ARGV[3] check receivers '1'|'0'
+-- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients
+-- ARGV[1] caller (see pool_state)  ARGV[2] grant channel prefix  ARGV[3] check receivers '1'|'0'
 -- ARGV[4], ARGV[5], ...: lease ids
 -- Returns {removed, handed off}. A grant message is one or more lines "expiryMs|leaseId".
-local removed = redis.call('ZREM', KEYS[2], unpack(ARGV, 4))
-local heads = redis.call('ZPOPMIN', KEYS[3], #ARGV - 3)
+local removed = redis.call('ZREM', KEYS[1], unpack(ARGV, 4))
+local heads = redis.call('ZPOPMIN', KEYS[2], #ARGV - 3)
 if #heads == 0 then
   return {removed, 0}
 end
-local now_ms = now_of()
-local limit = limit_of(KEYS[1], ARGV[1])
-local free = limit - redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now_ms), '+inf')
+local now_ms, now_us = now_of()
+local _, grantable = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
+local free = grantable - live_of(KEYS[1], now_ms)
 local granted = 0
 while #heads > 0 do
   -- Tickets beyond the free slots go back, keeping their scores.
@@ -22,22 +22,22 @@ while #heads > 0 do
       back[#back + 1] = heads[i + 1]
       back[#back + 1] = heads[i]
     end
-    redis.call('ZADD', KEYS[3], unpack(back))
+    redis.call('ZADD', KEYS[2], unpack(back))
   end
   if keep == 0 then
     break
   end
   local clients, parsed = {}, {}
   for i = 1, keep * 2, 2 do
-    local base, client, ttl = parse_ticket(heads[i])
-    parsed[#parsed + 1] = {base, client, ttl}
+    local lease, client, ttl = parse_ticket(heads[i])
+    parsed[#parsed + 1] = {lease, client, ttl}
     clients[#clients + 1] = client
   end
-  local alive = redis.call('ZMSCORE', KEYS[4], unpack(clients))
+  local alive = redis.call('ZMSCORE', KEYS[3], unpack(clients))
   local leases, messages, order, got = {}, {}, {}, 0
   for i, p in ipairs(parsed) do
     if alive[i] and tonumber(alive[i]) > now_ms then
-      local lease = p[1] .. '|' .. fmt(now_ms)
+      local lease = p[1]
       local exp = now_ms + p[3]
       leases[#leases + 1] = exp
       leases[#leases + 1] = lease
@@ -50,7 +50,7 @@ while #heads > 0 do
     end
   end
   if #leases > 0 then
-    redis.call('ZADD', KEYS[2], unpack(leases))
+    redis.call('ZADD', KEYS[1], unpack(leases))
   end
   for _, client in ipairs(order) do
     local lines = messages[client]
@@ -61,7 +61,7 @@ while #heads > 0 do
       for _, line in ipairs(lines) do
         undo[#undo + 1] = string.match(line, '^[^|]*|(.*)$')
       end
-      redis.call('ZREM', KEYS[2], unpack(undo))
+      redis.call('ZREM', KEYS[1], unpack(undo))
     else
       got = got + #lines
     end
@@ -72,6 +72,6 @@ while #heads > 0 do
   if free <= 0 then
     break
   end
-  heads = redis.call('ZPOPMIN', KEYS[3], free)
+  heads = redis.call('ZPOPMIN', KEYS[2], free)
 end
 return {removed, granted}

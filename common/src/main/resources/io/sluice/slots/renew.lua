@@ -1,29 +1,34 @@
--- renew: extend a live lease; re-admit a vanished or expired one only if the pool has room,
--- or in place of a fence placeholder (see limit_of in common.lua).
--- KEYS[1] limit  KEYS[2] leases
--- ARGV[1] lease id  ARGV[2] lease ttl ms  ARGV[3] initial limit ('limit' or 'limit:ttlMs', see limit_of)
+-- renew: extend a live lease. A lease that is missing, or older than its holder knows it to be
+-- (its expiry went back: an older snapshot, a lagging replica, a DEL), proves the pool lost
+-- state that other, dead holders' still-running queries may have needed: the pool is fenced
+-- for the longest lease TTL known (pool_state). The holder's own lease is re-admitted only if
+-- the pool has room; otherwise it is lost and its holder cancels its query.
+-- KEYS[1] leases
+-- ARGV[1] lease id  ARGV[2] lease ttl ms  ARGV[3] caller (see pool_state)
+-- ARGV[4] the expiry (Redis ms) the holder last learnt for this lease
 -- Returns {1, expiryMs, nowMs} renewed  {2, expiryMs, nowMs} re-admitted  {0, 0, nowMs} lost
-local now_ms = now_of()
+local now_ms, now_us = now_of()
 local exp = now_ms + tonumber(ARGV[2])
-local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
-if score and tonumber(score) > now_ms then
-  redis.call('ZADD', KEYS[2], 'XX', exp, ARGV[1])
+local known = tonumber(ARGV[4])
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) > now_ms and tonumber(score) >= known then
+  redis.call('ZADD', KEYS[1], 'XX', exp, ARGV[1])
   return {1, exp, now_ms}
 end
-local limit = limit_of(KEYS[1], ARGV[3])
-local live = redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now_ms), '+inf')
-if live < limit then
-  redis.call('ZADD', KEYS[2], exp, ARGV[1])
-  return {2, exp, now_ms}
+local limit, _, st = pool_state(KEYS[1], now_ms, now_us, ARGV[3])
+if known > now_ms then
+  -- The holder still had time on it, so Redis forgot it: state went back.
+  fence_now(KEYS[1], st, now_ms)
 end
--- After a data loss the pool is fenced: a live holder takes a placeholder's place.
-local placeholder = fence_member(KEYS[2], now_ms)
-if placeholder then
-  redis.call('ZREM', KEYS[2], placeholder)
-  redis.call('ZADD', KEYS[2], exp, ARGV[1])
+local live = live_of(KEYS[1], now_ms)
+if score and tonumber(score) > now_ms then
+  live = live - 1
+end
+if live < limit then
+  redis.call('ZADD', KEYS[1], exp, ARGV[1])
   return {2, exp, now_ms}
 end
 if score then
-  redis.call('ZREM', KEYS[2], ARGV[1])
+  redis.call('ZREM', KEYS[1], ARGV[1])
 end
 return {0, 0, now_ms}

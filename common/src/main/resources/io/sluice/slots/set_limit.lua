@@ -1,14 +1,15 @@
--- set_limit: change the live limit. Lowering revokes nothing; raising wakes waiters at once.
--- KEYS[1] limit  KEYS[2] leases  KEYS[3] queue  KEYS[4] clients
--- ARGV[1] new limit  ARGV[2] grant channel prefix  ARGV[3] check receivers '1'|'0'
--- Returns {previous limit or -1, live, handed off count}
-local previous = redis.call('GET', KEYS[1])
-redis.call('SET', KEYS[1], ARGV[1])
-local now_ms = now_of()
+-- set_limit: change the live limit. Lowering revokes nothing; raising wakes waiters at once
+-- (unless the pool is fenced). On a pool whose state is missing it fences first (pool_state).
+-- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients
+-- ARGV[1] new limit  ARGV[2] grant channel prefix  ARGV[3] check receivers '1'|'0'  ARGV[4] caller
+-- Returns {previous limit, live, handed off count}
+local now_ms, now_us = now_of()
+local previous, grantable, st = pool_state(KEYS[1], now_ms, now_us, ARGV[4])
 local limit = tonumber(ARGV[1])
-local live = redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now_ms), '+inf')
+set_state(KEYS[1], st, 'limit', limit)
+local live = live_of(KEYS[1], now_ms)
 local granted = 0
-if live < limit then
-  granted = drain(KEYS[2], KEYS[3], KEYS[4], ARGV[2], ARGV[3], now_ms, limit - live, nil, nil)
+if grantable > 0 and live < limit then
+  granted = drain(KEYS[1], KEYS[2], KEYS[3], ARGV[2], ARGV[3], now_ms, limit - live, nil, nil)
 end
-return {previous and tonumber(previous) or -1, live + granted, granted}
+return {previous, live + granted, granted}

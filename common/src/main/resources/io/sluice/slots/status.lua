@@ -1,8 +1,9 @@
--- status: a read-only snapshot of the pool.
--- KEYS[1] limit  KEYS[2] leases  KEYS[3] queue
--- ARGV[1] initial limit (reported when the limit key does not exist yet)
--- Returns {limit, nowMs, waiting, {leaseId, expiryMs, leaseId, expiryMs, ...}}
-local now_ms = now_of()
-local limit = redis.call('GET', KEYS[1])
-local leases = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. fmt(now_ms), '+inf', 'WITHSCORES')
-return {limit and tonumber(limit) or tonumber(ARGV[1]), now_ms, redis.call('ZCARD', KEYS[3]), leases}
+-- status: a snapshot of the pool. Like every caller it fences a pool whose state is missing
+-- (an operator's `sluice slots status` right after Redis lost its data must not open the pool).
+-- KEYS[1] leases  KEYS[2] queue
+-- ARGV[1] caller (see pool_state)
+-- Returns {limit, nowMs, waiting, {leaseId, expiryMs, ...}, epoch, maxTtlMs, fenceUntilMs}
+local now_ms, now_us = now_of()
+local limit, _, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
+local leases = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. fmt(now_ms), '+inf', 'WITHSCORES')
+return {limit, now_ms, redis.call('ZCARD', KEYS[2]), leases, st.epoch, tonumber(st.maxttl), tonumber(st.fence)}

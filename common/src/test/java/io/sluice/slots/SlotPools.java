@@ -16,10 +16,14 @@ final class SlotPools implements AutoCloseable {
         this.uri = uri;
     }
 
-    /** Short timings, so that expiry and failure tests run in seconds. */
+    /**
+     * Short timings, so that expiry and failure tests run in seconds; the pool is new (each test
+     * uses its own name), so it starts unfenced (tests of fencing turn that off).
+     */
     static SlotPoolConfig.Builder fast(String pool, int limit) {
         return SlotPoolConfig.builder(pool).limit(limit).leaseTtl(Duration.ofSeconds(1)).renewEvery(Duration.ofMillis(250))
-                .ticketTtl(Duration.ofSeconds(1)).fallbackWake(Duration.ofMillis(300)).commandTimeout(Duration.ofSeconds(1));
+                .ticketTtl(Duration.ofSeconds(1)).fallbackWake(Duration.ofMillis(300)).commandTimeout(Duration.ofSeconds(1))
+                .assumeNewPool(true);
     }
 
     RedisSlotPool open(SlotPoolConfig config) {

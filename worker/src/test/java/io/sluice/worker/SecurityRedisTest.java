@@ -35,7 +35,7 @@ class SecurityRedisTest {
 
     private static SluiceConfig config(String uri) {
         return new ConfigLoader().load(null, Map.of(), Map.of("redis.uri", uri, "slots.pool", SharedServers.uniqueName("sec"),
-                "slots.limit", "2"));
+                "slots.limit", "2", "slots.assume-new-pool", "true"));
     }
 
     /** Connects through the worker's wiring, takes a slot, checks the pool counts it, gives it back. */

@@ -51,6 +51,7 @@ final class StackFixture implements AutoCloseable {
         o.put("redis.uri", SharedServers.redis().uri());
         o.put("slots.pool", name);
         o.put("slots.lease-ttl", "3s");
+        o.put("slots.assume-new-pool", "true");
         o.put("slots.renew-every", "1s");
         o.put("snuba.url", snubaUrl);
         o.put("snuba.timeout", "5s");

@@ -18,6 +18,10 @@ public final class PoolStatusView {
 
     public static void printTable(PoolStatus s, PrintWriter out) {
         out.printf("pool     %s%nlimit    %d%nin use   %d%nwaiters  %d%n", s.pool(), s.limit(), s.inUse(), s.waiters());
+        out.printf("epoch    %s (longest lease TTL %s)%n", s.epoch(), human(s.maxLeaseTtl()));
+        if (s.fenced()) {
+            out.printf("FENCED   no new grants for %s: Redis lost state, leases granted before may still run%n", human(s.fencedFor()));
+        }
         if (s.leases().isEmpty()) {
             out.println("no live leases");
             return;
@@ -34,6 +38,9 @@ public final class PoolStatusView {
         n.put("limit", s.limit());
         n.put("inUse", s.inUse());
         n.put("waiters", s.waiters());
+        n.put("epoch", s.epoch());
+        n.put("maxLeaseTtlMs", s.maxLeaseTtl().toMillis());
+        n.put("fencedForMs", s.fencedFor().toMillis());
         ArrayNode leases = n.putArray("leases");
         for (PoolStatus.LeaseInfo l : s.leases()) {
             leases.addObject().put("leaseId", l.leaseId()).put("owner", l.owner()).put("clientId", l.clientId())

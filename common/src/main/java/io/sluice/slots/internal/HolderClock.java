@@ -51,6 +51,12 @@ public final class HolderClock {
         return a.sentNanos + TimeUnit.MILLISECONDS.toNanos(expiryMs - a.redisNowMs) - ONE_MS - drift;
     }
 
+    /** Redis' time now as the latest anchor maps it (0 before any reply): for lease ids' display age only. */
+    public long redisNowMs() {
+        Anchor a = anchor;
+        return a == null ? 0 : a.redisNowMs + TimeUnit.NANOSECONDS.toMillis(now() - a.sentNanos);
+    }
+
     public boolean passed(long deadlineNanos) {
         return now() - deadlineNanos >= 0;
     }

@@ -4,20 +4,20 @@ package io.sluice.slots.internal;
  * The shapes of queue and lease members. The owner comes first and may contain anything; the
  * fields after it never contain {@code |}, so members are parsed from the right.
  * <pre>
- * base   owner|clientId|n
- * ticket owner|clientId|n|leaseTtlMs      (queue member: the hand-off builds the lease from it)
- * lease  owner|clientId|n|grantedAtMs     (leases member)
+ * lease  owner|clientId|n|t0              (leases member; fixed by the request, so a re-sent acquire finds its grant)
+ * ticket owner|clientId|n|t0|leaseTtlMs   (queue member: the hand-off writes the lease from it)
  * </pre>
+ * {@code t0} is this client's estimate of Redis time when the request was made (display age only).
  */
 final class LeaseIds {
     private LeaseIds() {}
 
-    static String base(String owner, String clientId, long n) {
-        return owner + '|' + clientId + '|' + n;
+    static String id(String owner, String clientId, long n, long t0) {
+        return owner + '|' + clientId + '|' + n + '|' + t0;
     }
 
-    static String ticket(String base, long leaseTtlMs) {
-        return base + '|' + leaseTtlMs;
+    static String ticket(String leaseId, long leaseTtlMs) {
+        return leaseId + '|' + leaseTtlMs;
     }
 
     static Parsed parse(String leaseId) {

@@ -37,9 +37,11 @@ final class SlotScripts {
 
     private final Map<Script, Loaded> scripts = new EnumMap<>(Script.class);
     private final RedisAsyncCommands<String, String> redis;
+    private final LinkWatch watch;
 
-    SlotScripts(RedisAsyncCommands<String, String> redis) {
+    SlotScripts(RedisAsyncCommands<String, String> redis, LinkWatch watch) {
         this.redis = redis;
+        this.watch = watch;
         String common = resource("common");
         for (Script s : Script.values()) {
             String body = common + resource(s.file);
@@ -58,9 +60,11 @@ final class SlotScripts {
         Loaded loaded = scripts.get(script);
         return evalsha(loaded, keys, args).handle((reply, error) -> {
             if (error == null) {
+                watch.replied();
                 return CompletableFuture.completedFuture(reply);
             }
             Throwable cause = unwrap(error);
+            watch.failed(cause);
             if (cause instanceof RedisNoScriptException) {
                 return redis.scriptLoad(loaded.body()).toCompletableFuture()
                         .thenCompose(sha -> evalsha(loaded, keys, args));

@@ -21,7 +21,7 @@ public final class Gates {
     public static SlotPool pool(SluiceConfig cfg, String clientName, MeterRegistry registry) {
         SluiceConfig.Slots s = cfg.slots();
         SlotPoolConfig poolConfig = SlotPoolConfig.builder(s.pool()).limit(s.limit()).leaseTtl(s.leaseTtl())
-                .renewEvery(s.renewEvery()).commandTimeout(cfg.redis().timeout()).build();
+                .renewEvery(s.renewEvery()).commandTimeout(cfg.redis().timeout()).assumeNewPool(s.assumeNewPool()).build();
         return RedisSlotPool.connect(cfg.redis().uri(), poolConfig, registry);
     }
 }

@@ -1,0 +1,274 @@
+package io.sluice.slots.internal;
+
+import io.sluice.slots.Acquisition;
+import io.sluice.slots.internal.SlotScripts.Script;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Acquiring: first arrivals batched into one {@code acquire_many} while the previous batch is in
+ * flight, FIFO waiters with their fallback re-check, and the hand-off messages other clients'
+ * releases publish on this client's channel. Each request has a fixed lease id (its request id):
+ * a re-sent script returns the same grant, and a request whose reply failed gives back by that id.
+ */
+final class Acquirer {
+    private static final Logger log = LoggerFactory.getLogger(Acquirer.class);
+    private static final int MAX_BATCH = 128;
+
+    /** A first acquire attempt waiting for its batch; {@code ticket} is empty for try-once. */
+    private record Arrival(String base, String ticket, ArrivalHandler handler) {}
+
+    @FunctionalInterface
+    private interface ArrivalHandler {
+        /** {@code result}: lease id, 0L queued, k > 0 refused; or {@code error}. */
+        void handle(Object result, long sentNanos, long nowMs, long live, long limit, Throwable error);
+    }
+
+    private final PoolContext ctx;
+    private final Holdings holdings;
+    private final Releases releases;
+    private final Map<Long, Waiter> waiters = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final Batcher<Arrival> arrivals = new Batcher<>(MAX_BATCH, this::sendArrivals);
+
+    Acquirer(PoolContext ctx, Holdings holdings, Releases releases) {
+        this.ctx = ctx;
+        this.holdings = holdings;
+        this.releases = releases;
+    }
+
+    /** Fails every waiter (closing): each withdraws its ticket. */
+    void failAll(Throwable cause) {
+        for (Waiter w : List.copyOf(waiters.values())) {
+            w.future.complete(new Acquisition.Failed(cause));
+        }
+    }
+
+    CompletableFuture<Acquisition> acquire(String owner, Duration maxWait) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(maxWait, "maxWait");
+        if (owner.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("owner '" + owner + "' must not contain a line break");
+        }
+        if (maxWait.isNegative()) {
+            throw new IllegalArgumentException("maxWait must be >= 0, was " + maxWait);
+        }
+        long start = ctx.clock.now();
+        if (ctx.closed.get()) {
+            ctx.metrics.error(0);
+            return CompletableFuture.completedFuture(new Acquisition.Failed(ctx.closedException()));
+        }
+        long n = sequence.incrementAndGet();
+        String base = LeaseIds.id(owner, ctx.clientId, n, ctx.clock.redisNowMs());
+        if (maxWait.isZero()) {
+            return tryOnce(owner, base, start);
+        }
+        Waiter w = new Waiter(n, owner, base, LeaseIds.ticket(base, ctx.config.leaseTtl().toMillis()), start);
+        waiters.put(n, w);
+        w.future.whenComplete((outcome, error) -> onWaiterDone(w, outcome));
+        w.timeout = ctx.scheduler.schedule(() -> w.future.complete(
+                new Acquisition.Refused(Acquisition.Refused.Reason.WAIT_TIMED_OUT, ctx.config.fallbackWake(), w.position)),
+                maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        send(w);
+        return w.future;
+    }
+
+    private CompletableFuture<Acquisition> tryOnce(String owner, String base, long start) {
+        CompletableFuture<Acquisition> result = new CompletableFuture<>();
+        arrivals.submit(new Arrival(base, "", (r, sent, nowMs, live, limit, error) -> {
+            Acquisition outcome;
+            if (error != null) {
+                outcome = new Acquisition.Failed(error);
+                ctx.metrics.error(ctx.clock.now() - start);
+                releases.giveBack(base, null); // the script may have run and granted it: give back whatever it got
+            } else if (r instanceof String leaseId) {
+                long expiryMs = nowMs + ctx.config.leaseTtl().toMillis();
+                outcome = new Acquisition.Granted(holdings.hold(owner, leaseId, expiryMs, ctx.clock.deadline(sent, nowMs, expiryMs)));
+                ctx.metrics.granted(ctx.clock.now() - start);
+            } else {
+                outcome = new Acquisition.Refused(Acquisition.Refused.Reason.FULL, ctx.config.fallbackWake(), (Long) r - 1);
+                ctx.metrics.refused(ctx.clock.now() - start);
+            }
+            if (!result.complete(outcome) && outcome instanceof Acquisition.Granted g) {
+                holdings.abandon((HeldLease) g.lease()); // the caller cancelled meanwhile
+            }
+        }));
+        return result;
+    }
+
+    /** One script call for every first arrival batched meanwhile; each learns its own outcome. */
+    private CompletableFuture<?> sendArrivals(List<Arrival> batch) {
+        String[] args = new String[4 + 2 * batch.size()];
+        args[0] = ctx.caller();
+        args[1] = ctx.ttlMs;
+        args[2] = ctx.channelPrefix;
+        args[3] = "1";
+        for (int i = 0; i < batch.size(); i++) {
+            args[4 + 2 * i] = batch.get(i).base();
+            args[5 + 2 * i] = batch.get(i).ticket();
+        }
+        long sent = ctx.clock.now();
+        return ctx.run(Script.ACQUIRE_MANY, ctx.keys, args).whenComplete((reply, error) -> {
+            if (error != null) {
+                Throwable cause = SlotScripts.unwrap(error);
+                batch.forEach(a -> a.handler().handle(null, sent, 0, 0, 0, cause));
+                return;
+            }
+            long nowMs = (Long) reply.get(0);
+            long live = (Long) reply.get(1);
+            long limit = (Long) reply.get(2);
+            ctx.clock.observe(sent, nowMs);
+            ctx.figures(limit, live);
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).handler().handle(reply.get(3 + i), sent, nowMs, live, limit, null);
+            }
+        });
+    }
+
+    /** Runs the acquire script for a waiter: first arrival, or its fallback re-check. */
+    private void send(Waiter w) {
+        if (w.queuedNanos == 0) {
+            arrivals.submit(new Arrival(w.base, w.ticket, (r, sent, nowMs, live, limit, error) -> {
+                if (error != null) {
+                    w.future.complete(new Acquisition.Failed(error));
+                } else if (r instanceof String leaseId) {
+                    long expiryMs = nowMs + ctx.config.leaseTtl().toMillis();
+                    grant(w, leaseId, expiryMs, ctx.clock.deadline(sent, nowMs, expiryMs));
+                } else {
+                    queued(w, sent, 0);
+                }
+            }));
+            return;
+        }
+        recheck(w);
+    }
+
+    /** The fallback timer's re-check of a queued ticket: keeps its place, or finds a missed grant. */
+    private void recheck(Waiter w) {
+        long sent = ctx.clock.now();
+        ctx.run(Script.ACQUIRE, ctx.keys, acquireArgs(w.base, w.ticket)).whenComplete((reply, error) -> {
+            if (error != null) {
+                w.future.complete(new Acquisition.Failed(SlotScripts.unwrap(error)));
+                return;
+            }
+            long code = (Long) reply.get(0);
+            if (code == 1) {
+                ctx.figures((Long) reply.get(5), (Long) reply.get(4));
+                grant(w, (String) reply.get(1), (Long) reply.get(2), ctx.clock.deadline(sent, (Long) reply.get(3), (Long) reply.get(2)));
+                return;
+            }
+            ctx.clock.observe(sent, (Long) reply.get(2));
+            ctx.figures((Long) reply.get(4), (Long) reply.get(3));
+            queued(w, sent, (Long) reply.get(1));
+        });
+    }
+
+    private void queued(Waiter w, long sent, long position) {
+        if (w.queuedNanos == 0) {
+            w.queuedNanos = sent;
+        }
+        w.position = position;
+        if (!w.future.isDone() && !ctx.closed.get()) {
+            w.fallback = ctx.scheduler.schedule(() -> {
+                if (!w.future.isDone()) {
+                    recheck(w);
+                }
+            }, ctx.config.fallbackWake().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private String[] acquireArgs(String leaseId, String ticket) {
+        return new String[] {ctx.caller(), leaseId, ticket, ctx.channelPrefix, "1", ctx.clientId,
+                Long.toString(ctx.config.ticketTtl().toMillis())};
+    }
+
+    /** A grant published by another client's release (or set-limit, reap, heartbeat): {@code expiryMs|leaseId}. */
+    void onGrantMessage(String message) {
+        int from = 0;
+        while (from < message.length()) {
+            int end = message.indexOf('\n', from);
+            if (end < 0) {
+                end = message.length();
+            }
+            onGrant(message.substring(from, end));
+            from = end + 1;
+        }
+    }
+
+    private void onGrant(String message) {
+        int bar = message.indexOf('|');
+        long expiryMs;
+        String leaseId;
+        LeaseIds.Parsed parsed;
+        try {
+            expiryMs = Long.parseLong(message.substring(0, bar));
+            leaseId = message.substring(bar + 1);
+            parsed = LeaseIds.parse(leaseId);
+        } catch (RuntimeException e) {
+            log.warn("slot pool {}: ignoring a malformed grant message '{}'", ctx.config.pool(), message);
+            return;
+        }
+        Waiter w = waiters.get(parsed.n());
+        if (w != null && w.owner.equals(parsed.owner())) {
+            grant(w, leaseId, expiryMs, ctx.clock.deadlineOfHandOff(expiryMs));
+        } else if (!holdings.holds(leaseId)) {
+            // The waiter gave up or was cancelled before its ticket came up: give the slot back.
+            releases.release(leaseId);
+        }
+    }
+
+    private void grant(Waiter w, String leaseId, long expiryMs, long deadlineNanos) {
+        if (holdings.holds(leaseId)) {
+            return; // delivered twice (publish and fallback); the first one counted
+        }
+        if (ctx.clock.passed(deadlineNanos)) {
+            // Too late to be sure of it (a very stale hand-off): give it back and queue again.
+            // Both go on the command connection in this order, so the re-check finds it gone.
+            releases.releaseDirect(leaseId);
+            if (!w.future.isDone()) {
+                if (w.queuedNanos == 0) {
+                    w.queuedNanos = ctx.clock.now();
+                }
+                recheck(w);
+            }
+            return;
+        }
+        HeldLease lease = holdings.hold(w.owner, leaseId, expiryMs, deadlineNanos);
+        if (lease != null && !w.future.complete(new Acquisition.Granted(lease))) {
+            holdings.abandon(lease);
+        }
+    }
+
+    private void onWaiterDone(Waiter w, Acquisition outcome) {
+        waiters.remove(w.n);
+        w.cancelTimers();
+        long elapsed = ctx.clock.now() - w.startNanos;
+        if (outcome instanceof Acquisition.Granted) {
+            ctx.metrics.granted(elapsed);
+            if (w.queuedNanos != 0) {
+                ctx.metrics.waited(ctx.clock.now() - w.queuedNanos);
+            }
+            return;
+        }
+        if (outcome instanceof Acquisition.Failed) {
+            ctx.metrics.error(elapsed);
+            // A reply that timed out may still have been executed: give back whatever this request
+            // got, by its lease id, and withdraw its ticket (again once Redis answers).
+            releases.giveBack(w.base, w.ticket);
+            return;
+        } else if (outcome instanceof Acquisition.Refused) {
+            ctx.metrics.refused(elapsed);
+        }
+        // Withdraw the ticket; should it have been served meanwhile, the grant message finds no
+        // waiter and gives the slot back.
+        ctx.redis.zrem(ctx.keys[1], w.ticket);
+    }
+}

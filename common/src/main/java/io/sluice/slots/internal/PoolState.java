@@ -1,0 +1,98 @@
+package io.sluice.slots.internal;
+
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.sluice.slots.SlotPoolConfig;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What this client knows of the pool's identity, sent with every script call so that the
+ * scripts can fence a pool whose state cannot be proven current ({@code pool_state} in
+ * {@code common.lua}; docs/SLOTS.md "Fencing"). The caller argument is
+ * {@code configuredLimit:leaseTtlMs:epoch:knownMaxTtlMs:knownLimit:fresh}.
+ */
+final class PoolState {
+    private static final Logger log = LoggerFactory.getLogger(PoolState.class);
+    /** Policies under which Redis never evicts our keys (they carry no TTL). */
+    private static final Set<String> SAFE_POLICIES = Set.of("noeviction", "volatile-lru", "volatile-lfu",
+            "volatile-random", "volatile-ttl");
+
+    private final SlotPoolConfig config;
+    private final String head;
+    private volatile String epoch = "";
+    private volatile long knownMaxTtl;
+    private volatile long knownLimit;
+    private volatile long fenceUntilMs;
+
+    PoolState(SlotPoolConfig config) {
+        this.config = config;
+        this.head = config.limit() + ":" + config.leaseTtl().toMillis() + ":";
+    }
+
+    /** The caller argument for the next script call. */
+    String caller() {
+        String e = epoch;
+        return head + e + ':' + knownMaxTtl + ':' + knownLimit + ':' + (config.assumeNewPool() && e.isEmpty() ? '1' : '0');
+    }
+
+    /** A reply's live limit. */
+    void limit(long limit) {
+        if (limit > 0 && limit != knownLimit) {
+            knownLimit = limit;
+        }
+    }
+
+    /** A heartbeat's or status' view of the pool's identity. */
+    void learned(String newEpoch, long maxTtlMs, long fenceUntil, long limit, long nowMs) {
+        String old = epoch;
+        if (!old.isEmpty() && !old.equals(newEpoch)) {
+            log.warn("slot pool {}: Redis lost the pool's state (epoch {} -> {}); no new grants for {} ms, until every lease "
+                    + "granted before the loss has expired", config.pool(), old, newEpoch, Math.max(0, fenceUntil - nowMs));
+        }
+        epoch = newEpoch;
+        knownMaxTtl = Math.max(knownMaxTtl, maxTtlMs);
+        fenceUntilMs = fenceUntil;
+        limit(limit);
+    }
+
+    String epoch() {
+        return epoch;
+    }
+
+    long knownMaxTtl() {
+        return knownMaxTtl;
+    }
+
+    long fenceUntilMs() {
+        return fenceUntilMs;
+    }
+
+    /**
+     * Warns loudly when Redis may evict the pool's keys: an evicted leases key is a data loss
+     * that fences the pool for a lease TTL. CONFIG may be disabled or renamed (managed Redis):
+     * then it says it could not check.
+     */
+    static void checkEviction(RedisAsyncCommands<String, String> redis, String pool, Duration timeout) {
+        String policy;
+        try {
+            Map<String, String> reply = redis.configGet("maxmemory-policy").get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            policy = reply.get("maxmemory-policy");
+        } catch (Exception e) {
+            log.warn("slot pool {}: cannot read Redis' maxmemory-policy (CONFIG GET refused: {}); make sure it is noeviction "
+                    + "or volatile-*: an evicted pool key makes the pool stop granting for a lease TTL", pool, e.toString());
+            return;
+        }
+        if (policy == null) {
+            return;
+        }
+        if (!SAFE_POLICIES.contains(policy)) {
+            log.error("slot pool {}: Redis maxmemory-policy is {}: under memory pressure Redis may EVICT the pool's keys, "
+                    + "which the pool treats as data loss (no new grants for the longest lease TTL). Set maxmemory-policy to "
+                    + "noeviction (or a volatile-* policy: the pool's keys carry no TTL)", pool, policy);
+        }
+    }
+}
