@@ -18,39 +18,28 @@ final class Chart {
 
     static void write(Path png, List<InFlightSampler.Sample> samples, int poolLimit, int downstreamLimit, boolean slots)
             throws IOException {
-        System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(1000).height(500)
-                .title(slots ? "sluice local: queries in flight at the downstream (gated)" : "sluice local: queries in flight (no slots)")
-                .xAxisTitle("seconds").yAxisTitle("queries in flight").build();
-        chart.getStyler().setMarkerSize(0);
-        double[] x = samples.stream().mapToDouble(InFlightSampler.Sample::seconds).toArray();
-        double[] y = samples.stream().mapToDouble(InFlightSampler.Sample::inFlight).toArray();
-        if (x.length == 0) {
-            x = new double[]{0};
-            y = new double[]{0};
-        }
-        double end = x[x.length - 1];
-        chart.addSeries("in flight", x, y).setMarker(SeriesMarkers.NONE);
+        XYChart chart = series(slots ? "sluice local: queries in flight at the downstream (gated)"
+                : "sluice local: queries in flight (no slots)", "queries in flight", "in flight", samples, 500);
         if (slots) {
-            XYSeries pool = chart.addSeries("pool limit (" + poolLimit + ")", new double[]{0, end}, new double[]{poolLimit, poolLimit});
-            pool.setMarker(SeriesMarkers.NONE);
+            line(chart, "pool limit (" + poolLimit + ")", poolLimit, samples);
         }
-        XYSeries down = chart.addSeries("downstream limit (" + downstreamLimit + ")", new double[]{0, end},
-                new double[]{downstreamLimit, downstreamLimit});
-        down.setMarker(SeriesMarkers.NONE);
-        Path parent = png.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        BitmapEncoder.saveBitmap(chart, png.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+        line(chart, "downstream limit (" + downstreamLimit + ")", downstreamLimit, samples);
+        save(chart, png);
     }
 
     /** The PNG of the backlog (orgs published but not finished) over time against orchestrator.max-backlog. */
     static void writeBacklog(Path png, List<InFlightSampler.Sample> samples, long maxBacklog) throws IOException {
+        XYChart chart = series("sluice local: backlog (orgs published, not yet finished)", "orgs", "backlog", samples, 400);
+        if (maxBacklog > 0) {
+            line(chart, "max-backlog (" + maxBacklog + ")", maxBacklog, samples);
+        }
+        save(chart, png);
+    }
+
+    private static XYChart series(String title, String yAxis, String name, List<InFlightSampler.Sample> samples, int height) {
         System.setProperty("java.awt.headless", "true");
-        XYChart chart = new XYChartBuilder().width(1000).height(400)
-                .title("sluice local: backlog (orgs published, not yet finished)")
-                .xAxisTitle("seconds").yAxisTitle("orgs").build();
+        XYChart chart = new XYChartBuilder().width(1000).height(height).title(title)
+                .xAxisTitle("seconds").yAxisTitle(yAxis).build();
         chart.getStyler().setMarkerSize(0);
         double[] x = samples.stream().mapToDouble(InFlightSampler.Sample::seconds).toArray();
         double[] y = samples.stream().mapToDouble(InFlightSampler.Sample::inFlight).toArray();
@@ -58,11 +47,18 @@ final class Chart {
             x = new double[]{0};
             y = new double[]{0};
         }
-        chart.addSeries("backlog", x, y).setMarker(SeriesMarkers.NONE);
-        if (maxBacklog > 0) {
-            chart.addSeries("max-backlog (" + maxBacklog + ")", new double[]{0, x[x.length - 1]},
-                    new double[]{maxBacklog, maxBacklog}).setMarker(SeriesMarkers.NONE);
-        }
+        chart.addSeries(name, x, y).setMarker(SeriesMarkers.NONE);
+        return chart;
+    }
+
+    /** A horizontal line across the sampled span. */
+    private static void line(XYChart chart, String name, double level, List<InFlightSampler.Sample> samples) {
+        double end = samples.isEmpty() ? 0 : samples.getLast().seconds();
+        XYSeries s = chart.addSeries(name, new double[]{0, end}, new double[]{level, level});
+        s.setMarker(SeriesMarkers.NONE);
+    }
+
+    private static void save(XYChart chart, Path png) throws IOException {
         Path parent = png.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
