@@ -58,6 +58,11 @@ final class StackFixture implements AutoCloseable {
         o.put("worker.retry.initial-backoff", "50ms");
         o.put("worker.retry.max-backoff", "500ms");
         o.put("worker.shutdown-grace", "5s");
+        // Short producer timeouts, so a crashed worker's publish locks (ResultGuard.lockTtl: max.block.ms
+        // + delivery.timeout.ms + 15 s, 195 s with Kafka's defaults) lapse in 30 s, within the tests' waits.
+        o.put("kafka.producer.max.block.ms", "5000");
+        o.put("kafka.producer.request.timeout.ms", "5000");
+        o.put("kafka.producer.delivery.timeout.ms", "10000");
         o.putAll(overrides);
         config = new ConfigLoader().load(null, Map.of(), o);
         try (Admin admin = KafkaClients.admin(config.kafka())) {
