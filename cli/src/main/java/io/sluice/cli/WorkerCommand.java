@@ -67,6 +67,7 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         HealthState health = new HealthState()
                 .readiness("slot-pool", worker.loop()::gateHealthy)
+                .readiness("dead-letters", worker.loop()::deadLettersHealthy)
                 .liveness("poll-loop", worker.loop()::live);
         CountDownLatch done = new CountDownLatch(1);
         try (MetricsServer metrics = MetricsServer.start(cfg.metrics().bind(), cfg.metrics().port(), registry, health)) {

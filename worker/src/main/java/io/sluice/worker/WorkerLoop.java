@@ -49,7 +49,7 @@ public final class WorkerLoop implements Runnable {
     private final String topic;
     private final SlotGate gate;
     private final OrgProcessor processor;
-    private final DeadLetterSink deadLetters;
+    private final PoisonLetters poison;
     private final Committer committer;
     private final int maxInFlight;
     private final Duration slotWait;
@@ -83,7 +83,7 @@ public final class WorkerLoop implements Runnable {
         this.topic = topic;
         this.gate = gate;
         this.processor = processor;
-        this.deadLetters = deadLetters;
+        this.poison = new PoisonLetters(deadLetters, this::post);
         this.committer = new Committer(consumer, Duration.ofSeconds(10));
         this.maxInFlight = maxInFlight;
         this.slotWait = slotWait;
@@ -147,6 +147,11 @@ public final class WorkerLoop implements Runnable {
     /** False while the slot pool cannot be reached: nothing runs then, and {@code /readyz} says so. */
     public boolean gateHealthy() {
         return gateHealthy;
+    }
+
+    /** False while a poison record's dead letter fails non-retriably (e.g. too large, no ACL): see the log. */
+    public boolean deadLettersHealthy() {
+        return poison.problem() == null;
     }
 
     /** True while the loop turns; a loop stuck for a minute, or one that died of an error, fails {@code /healthz}. */
@@ -221,21 +226,8 @@ public final class WorkerLoop implements Runnable {
         } catch (PoisonRecordException e) {
             LOG.warn("poison record {}@{}: {}", tp, record.offset(), e.getMessage());
             w.addSingle(record.offset());
-            sendPoison(w, record, e.getMessage());
+            poison.send(w, record, e.getMessage());
         }
-    }
-
-    private void sendPoison(PartitionWork w, ConsumerRecord<byte[], byte[]> record, String error) {
-        CompletableFuture<Void> sent = deadLetters.send(record.key(), record.value(), Reason.POISON, record.topic(),
-                record.partition(), record.offset(), error);
-        sent.whenComplete((x, e) -> post(() -> {
-            if (e == null) {
-                w.orgFinished(record.offset());
-            } else if (w.active) {
-                LOG.warn("dead letter for {}@{} not sent ({}); trying again", w.partition, record.offset(), e.toString());
-                sendPoison(w, record, error);
-            }
-        }));
     }
 
     private void dispatch(long now) {
