@@ -97,9 +97,8 @@ public final class OrchestratorRun {
             try {
                 ledger = ledgerFactory.apply(config);
             } catch (RuntimeException e) {
-                String msg = "cannot open the run ledger at redis.uri " + config.redis().redactedUri() + ": " + e.getMessage();
-                LOG.error("run {}: {}", runId, msg);
-                return new RunResult(RunResult.Outcome.INTERRUPTED, runId, 0, 0, -1, 0, msg);
+                return beforePublishing(RunResult.Outcome.INTERRUPTED, runId,
+                        "cannot open the run ledger at redis.uri " + config.redis().redactedUri() + ": " + e.getMessage());
             }
             try (ledger) {
                 return claimAndRun(runId, ledger, startedAt, preRead);
@@ -112,12 +111,9 @@ public final class OrchestratorRun {
         try {
             lease = ledger.claim(runId, holder, config.orchestrator().leaseTtl());
         } catch (RunHeldException e) {
-            LOG.error("{}", e.getMessage());
-            return new RunResult(RunResult.Outcome.HELD, runId, 0, 0, -1, 0, e.getMessage());
+            return beforePublishing(RunResult.Outcome.HELD, runId, e.getMessage());
         } catch (RuntimeException e) {
-            String msg = "run ledger at " + config.redis().redactedUri() + " failed: " + e.getMessage();
-            LOG.error("run {}: {}", runId, msg);
-            return new RunResult(RunResult.Outcome.INTERRUPTED, runId, 0, 0, -1, 0, msg);
+            return beforePublishing(RunResult.Outcome.INTERRUPTED, runId, ledgerFailed(e));
         }
         LOG.info("run {}: holding the run lease as {} (token {})", runId, holder, lease.token());
         try (LeaseKeeper keeper = new LeaseKeeper(ledger, lease, sleeper::wake)) {
@@ -127,15 +123,23 @@ public final class OrchestratorRun {
             } catch (ConfigException e) {
                 throw e;
             } catch (OrgSourceException e) {
-                LOG.error("run {}: reading orgs from {} failed: {}", runId, orgSource.describe(), e.getMessage());
-                return new RunResult(RunResult.Outcome.FAILED, runId, 0, 0, -1, 0, e.getMessage());
+                return beforePublishing(RunResult.Outcome.FAILED, runId,
+                        "reading orgs from " + orgSource.describe() + " failed: " + e.getMessage());
             } catch (RuntimeException e) {
-                String msg = "run ledger at " + config.redis().redactedUri() + " failed: " + e.getMessage();
-                LOG.error("run {}: {}", runId, msg);
-                return new RunResult(RunResult.Outcome.INTERRUPTED, runId, 0, 0, -1, 0, msg);
+                return beforePublishing(RunResult.Outcome.INTERRUPTED, runId, ledgerFailed(e));
             }
             return publish(planned, ledger, keeper);
         }
+    }
+
+    /** A run that ended before its first batch: logged, nothing published. */
+    private static RunResult beforePublishing(RunResult.Outcome outcome, String runId, String error) {
+        LOG.error("run {}: {}", runId, error);
+        return new RunResult(outcome, runId, 0, 0, -1, 0, error);
+    }
+
+    private String ledgerFailed(RuntimeException e) {
+        return "run ledger at " + config.redis().redactedUri() + " failed: " + e.getMessage();
     }
 
     private RunResult publish(RunPlanning.Planned planned, RunLedger ledger, LeaseKeeper keeper) {

@@ -41,8 +41,6 @@ import java.util.function.LongSupplier;
 public final class WorkerLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
     private static final Duration MAX_POLL_WAIT = Duration.ofMillis(500);
-    private static final long GATE_RETRY_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long GATE_RETRY_MAX_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final String workerId;
     private final Consumer<byte[], byte[]> consumer;
@@ -63,13 +61,11 @@ public final class WorkerLoop implements Runnable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile boolean crashing;
-    private volatile boolean gateHealthy = true;
+    private final GateHealth gateHealth = new GateHealth();
     private volatile RuntimeException failure;
     private volatile long lastLoopNanos;
     private int inFlight;
     private long epochs;
-    private long gateDownUntil = Long.MIN_VALUE;
-    private long gateRetryNanos = GATE_RETRY_MIN_NANOS;
     private final AtomicInteger pausedByGate = new AtomicInteger();
     private final AtomicInteger inFlightGauge = new AtomicInteger();
     private volatile int assigned;
@@ -94,7 +90,7 @@ public final class WorkerLoop implements Runnable {
                 .description("partitions waiting on the slot pool or a back-off").register(registry);
         Gauge.builder("sluice.worker.in_flight", inFlightGauge, AtomicInteger::get).strongReference(true)
                 .description("orgs asking for a slot or being queried, this process").register(registry);
-        Gauge.builder("sluice.worker.ready", this, loop -> loop.gateHealthy ? 1 : 0).strongReference(true)
+        Gauge.builder("sluice.worker.ready", this, loop -> loop.gateHealth.healthy() ? 1 : 0).strongReference(true)
                 .description("1 while the slot pool is reachable (what /readyz reports), 0 while it is not").register(registry);
         this.pauses = Counter.builder("sluice.worker.pauses").description("times the pool refused a partition").register(registry);
     }
@@ -146,7 +142,7 @@ public final class WorkerLoop implements Runnable {
 
     /** False while the slot pool cannot be reached: nothing runs then, and {@code /readyz} says so. */
     public boolean gateHealthy() {
-        return gateHealthy;
+        return gateHealth.healthy();
     }
 
     /** False while a poison record's dead letter fails non-retriably (e.g. too large, no ACL): see the log. */
@@ -231,7 +227,7 @@ public final class WorkerLoop implements Runnable {
     }
 
     private void dispatch(long now) {
-        if (now < gateDownUntil) {
+        if (gateHealth.down(now)) {
             return;
         }
         for (PartitionWork w : table.values()) {
@@ -295,10 +291,10 @@ public final class WorkerLoop implements Runnable {
         switch (result) {
             case SlotGate.Granted g -> {
                 if (wasWaiting) w.waitingForSlot--;
-                markGateHealthy();
+                gateHealth.answered();
             }
             case SlotGate.Refused r -> {
-                markGateHealthy();
+                gateHealth.answered();
                 if (!w.active || stopping) {
                     if (wasWaiting) w.waitingForSlot--;
                     orgDone(w, task, null);
@@ -323,35 +319,23 @@ public final class WorkerLoop implements Runnable {
     }
 
     private void gateFailed(PartitionWork w, OrgTask task, Throwable cause) {
-        inFlight--;
-        w.inFlight--;
-        inFlightGauge.set(inFlight);
+        leftFlight(w);
         if (w.active) {
             w.ready.addFirst(task);
         }
-        long now = nanoTime.getAsLong();
-        if (gateHealthy || now >= gateDownUntil) {
-            LOG.warn("slot pool unreachable ({}); all partitions paused, retrying in {} ms", cause,
-                    TimeUnit.NANOSECONDS.toMillis(gateRetryNanos));
-        }
-        gateHealthy = false;
-        gateDownUntil = now + gateRetryNanos;
-        gateRetryNanos = Math.min(GATE_RETRY_MAX_NANOS, gateRetryNanos * 2);
+        gateHealth.failed(nanoTime.getAsLong(), cause);
     }
 
-    private void markGateHealthy() {
-        if (!gateHealthy) {
-            LOG.info("slot pool reachable again; resuming");
-        }
-        gateHealthy = true;
-        gateRetryNanos = GATE_RETRY_MIN_NANOS;
+    /** One org of {@code w} is no longer asking for a slot or running. */
+    private void leftFlight(PartitionWork w) {
+        inFlight--;
+        w.inFlight--;
+        inFlightGauge.set(inFlight);
     }
 
     /** {@code outcome} null: the org never ran (its partition went away); nothing to record. */
     private void orgDone(PartitionWork w, OrgTask task, OrgOutcome outcome) {
-        inFlight--;
-        w.inFlight--;
-        inFlightGauge.set(inFlight);
+        leftFlight(w);
         if (!w.active || outcome == null) {
             return;
         }
@@ -362,7 +346,7 @@ public final class WorkerLoop implements Runnable {
     }
 
     private void applyPauses(long now) {
-        boolean gateDown = now < gateDownUntil;
+        boolean gateDown = gateHealth.down(now);
         List<TopicPartition> pause = new ArrayList<>();
         List<TopicPartition> resume = new ArrayList<>();
         int blocked = 0;
@@ -381,8 +365,8 @@ public final class WorkerLoop implements Runnable {
             return Duration.ZERO;
         }
         long until = now + MAX_POLL_WAIT.toNanos();
-        if (now < gateDownUntil) {
-            until = Math.min(until, gateDownUntil);
+        if (gateHealth.down(now)) {
+            until = Math.min(until, gateHealth.downUntil());
         } else {
             for (PartitionWork w : table.values()) {
                 if (w.waitingForSlot == 0 && !w.ready.isEmpty() && inFlight < maxInFlight) {
