@@ -151,6 +151,9 @@ public final class ChaosRun {
                 .brokerProperty("group.consumer.session.timeout.ms", "8000")
                 .build().start();
              EmbeddedRedis redis = EmbeddedRedis.builder().port(ports[2]).build().start();
+             // Replicates the primary, for the lagging fail-over fault; no client talks to it directly.
+             EmbeddedRedis replica = EmbeddedRedis.builder().arg("--replicaof", "127.0.0.1", Integer.toString(ports[2]))
+                     .build().start();
              SnubaSimulator snuba = new SnubaSimulator(SnubaSimulator.Options.defaults()
                      .withLimit(o.downstreamLimit()).withSeed(o.seed())
                      .withLatency(LatencyModel.logNormal(o.latencyMedian(), 0.5))
@@ -182,7 +185,7 @@ public final class ChaosRun {
                 t0Nanos = System.nanoTime();
                 fleet.startOrchestrator();
                 log("run " + runId + " started: orchestrator and " + o.workers() + " workers launched");
-                FaultInjector injector = new FaultInjector(kafka, redis, snuba, fleet, cfg, o.seed(), scheduler,
+                FaultInjector injector = new FaultInjector(kafka, redis, replica, work, snuba, fleet, cfg, o.seed(), scheduler,
                         this::elapsedMillis, this::log);
                 AtomicInteger pending = schedule(plan, injector, scheduler);
 
@@ -255,7 +258,7 @@ public final class ChaosRun {
             }), f.at().toMillis(), TimeUnit.MILLISECONDS);
             if (!f.length().isZero()) {
                 scheduler.schedule(guarded(f.kind() + " end", () -> {
-                    injector.endStorm(f.kind());
+                    injector.end(f.kind());
                     pending.decrementAndGet();
                 }), f.at().plus(f.length()).toMillis(), TimeUnit.MILLISECONDS);
             }

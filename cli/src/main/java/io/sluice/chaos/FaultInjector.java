@@ -12,6 +12,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -46,6 +47,9 @@ final class FaultInjector {
 
     private final EmbeddedKafka kafka;
     private final EmbeddedRedis redis;
+    private final EmbeddedRedis replica;
+    private final Path work;
+    private Path snapshot;
     private final SnubaSimulator snuba;
     private final Fleet fleet;
     private final SluiceConfig config;
@@ -58,10 +62,12 @@ final class FaultInjector {
     private final ScheduledExecutorService scheduler;
     private ChildJvm joined;
 
-    FaultInjector(EmbeddedKafka kafka, EmbeddedRedis redis, SnubaSimulator snuba, Fleet fleet, SluiceConfig config,
+    FaultInjector(EmbeddedKafka kafka, EmbeddedRedis redis, EmbeddedRedis replica, Path work, SnubaSimulator snuba, Fleet fleet, SluiceConfig config,
                   long seed, ScheduledExecutorService scheduler, LongSupplier elapsedMillis, Consumer<String> log) {
         this.kafka = kafka;
         this.redis = redis;
+        this.replica = replica;
+        this.work = work;
         this.snuba = snuba;
         this.fleet = fleet;
         this.config = config;
@@ -79,11 +85,20 @@ final class FaultInjector {
         return List.copyOf(poisonKeys);
     }
 
-    /** Starts the fault (a storm's end is {@link #endStorm}). */
+    /** Starts the fault (the second step of a fault with a length is {@link #end}). */
     void inject(Planned f) {
         switch (f.kind()) {
             case WORKER_KILL -> killWorker(f.pick());
             case REDIS_RESTART -> timed("redis-restart", "data lost (no persistence), same port", redis::restart);
+            case REDIS_OLD_SNAPSHOT -> {
+                snapshot = redis.snapshot(work.resolve("redis-old-snapshot.rdb"));
+                record("redis-snapshot", "SAVE, kept aside; restored in " + f.length().toMillis() + " ms");
+            }
+            case REDIS_LAGGING_FAILOVER -> {
+                replica.call("REPLICAOF", "NO", "ONE");
+                record("redis-replica-lags", "the replica stops receiving writes; the primary fails over to it in "
+                        + f.length().toMillis() + " ms");
+            }
             case KAFKA_RESTART -> timed("kafka-restart", "same ports and log dir", kafka::restart);
             case ERROR_STORM, RATE_LIMIT_STORM, SLOWDOWN, STALL -> startStorm(f.kind(), f.length());
             case POISON -> poison(f.pick());
@@ -107,7 +122,22 @@ final class FaultInjector {
         }
     }
 
-    void endStorm(Kind kind) {
+    /** The second step of a fault with a length: a storm's end, or a Redis rollback. */
+    void end(Kind kind) {
+        switch (kind) {
+            case REDIS_OLD_SNAPSHOT -> timed("redis-old-snapshot", "restarted from the snapshot: every write since it is lost",
+                    () -> redis.restartFrom(snapshot));
+            case REDIS_LAGGING_FAILOVER -> timed("redis-lagging-failover", "the primary died; the lagging replica's data "
+                    + "now serves at the primary's address (as a Service or Sentinel re-points clients)", () -> {
+                        Path lagging = replica.snapshot(work.resolve("redis-lagging-replica.rdb"));
+                        redis.restartFrom(lagging);
+                        replica.call("REPLICAOF", redis.host(), Integer.toString(redis.port()));
+                    });
+            default -> endStorm(kind);
+        }
+    }
+
+    private void endStorm(Kind kind) {
         synchronized (activeStorms) {
             activeStorms.remove(kind);
             snuba.faults(current());

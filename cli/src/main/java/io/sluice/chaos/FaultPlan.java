@@ -14,12 +14,18 @@ import java.util.SplittableRandom;
 public record FaultPlan(long seed, Duration window, List<Planned> faults) {
 
     public enum Kind {
-        WORKER_KILL, REDIS_RESTART, KAFKA_RESTART, ERROR_STORM, RATE_LIMIT_STORM, SLOWDOWN, STALL,
+        WORKER_KILL, REDIS_RESTART, REDIS_OLD_SNAPSHOT, REDIS_LAGGING_FAILOVER, KAFKA_RESTART, ERROR_STORM, RATE_LIMIT_STORM, SLOWDOWN, STALL,
         POISON, WORKER_JOIN, WORKER_LEAVE, ORCHESTRATOR_KILL
     }
 
+    /** How old the restored snapshot is, and how far the promoted replica lags (both: written, then rolled back). */
+    static final Duration SNAPSHOT_AGE = Duration.ofSeconds(6);
+    static final Duration REPLICA_LAG = Duration.ofSeconds(3);
+
     /**
      * One fault at {@code at} after the run started; storms last {@code length} (zero for point faults).
+     * Two Redis faults have two steps {@code length} apart: an old snapshot is taken, then restored; a
+     * replica stops replicating, then the primary dies and the replica takes its place.
      * {@code pick} chooses among the candidates at injection time (which worker to kill, which poison).
      */
     public record Planned(Duration at, Kind kind, Duration length, int pick) {
@@ -43,6 +49,8 @@ public record FaultPlan(long seed, Duration window, List<Planned> faults) {
         }
         for (int i = 0; i < rounds; i++) {
             faults.add(point(random, w, 0.15, 0.80, Kind.REDIS_RESTART));
+            faults.add(storm(random, w, Kind.REDIS_OLD_SNAPSHOT, SNAPSHOT_AGE));
+            faults.add(storm(random, w, Kind.REDIS_LAGGING_FAILOVER, REPLICA_LAG));
             faults.add(point(random, w, 0.15, 0.80, Kind.KAFKA_RESTART));
             faults.add(storm(random, w, Kind.ERROR_STORM, Duration.ofMillis(Math.max(6_000, w / 12))));
             faults.add(storm(random, w, Kind.RATE_LIMIT_STORM, Duration.ofMillis(Math.max(6_000, w / 12))));

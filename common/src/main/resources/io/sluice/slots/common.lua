@@ -8,6 +8,10 @@
 -- time when it asked), so a re-sent acquire finds the grant it already made (idempotent grants).
 -- The owner may contain '|'; the fields after it never do.
 
+-- How grants are published: SlotScripts replaces this line with SPUBLISH on a Redis 7+ Cluster
+-- (sharded pub/sub: the message stays on the pool's shard).
+local PUBLISH = 'PUBLISH'
+
 -- Numbers always leave Lua as integers: tostring would print large ones in exponent form.
 local function fmt(x)
   return string.format('%.0f', x)
@@ -164,7 +168,7 @@ local function drain(leases, queue, clients, prefix, check_receivers, now_ms, fr
       local alive = redis.call('ZSCORE', clients, client)
       if alive and tonumber(alive) > now_ms then
         redis.call('ZADD', leases, exp, lease)
-        local receivers = redis.call('PUBLISH', prefix .. client, fmt(exp) .. '|' .. lease)
+        local receivers = redis.call(PUBLISH, prefix .. client, fmt(exp) .. '|' .. lease)
         if receivers == 0 and check_receivers == '1' then
           -- Nobody listens for it: the client died (or is reconnecting and will re-enqueue).
           redis.call('ZREM', leases, lease)

@@ -54,7 +54,7 @@ while #heads > 0 do
   end
   for _, client in ipairs(order) do
     local lines = messages[client]
-    local receivers = redis.call('PUBLISH', ARGV[2] .. client, table.concat(lines, '\n'))
+    local receivers = redis.call(PUBLISH, ARGV[2] .. client, table.concat(lines, '\n'))
     if receivers == 0 and ARGV[3] == '1' then
       -- Nobody listens: that client died (or is reconnecting and will re-enqueue). Undo.
       local undo = {}

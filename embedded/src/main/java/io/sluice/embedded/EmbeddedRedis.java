@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EmbeddedRedis implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
+    private static final String DUMP = "dump.rdb";
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
     static {
@@ -113,7 +114,51 @@ public final class EmbeddedRedis implements AutoCloseable {
     /** Stops and starts again on the same port; without persistence the data is gone. */
     public synchronized void restart() {
         stop();
+        if (!options.persistence) {
+            deleteDump();   // a snapshot() taken meanwhile must not come back
+        }
         start();
+    }
+
+    /**
+     * Writes the dataset to disk now ({@code SAVE}) and copies the RDB file to {@code to}: an
+     * older snapshot to {@link #restartFrom} later, as a backup restore or a lagging replica would.
+     */
+    public synchronized Path snapshot(Path to) {
+        call("SAVE");
+        try {
+            Files.createDirectories(to.toAbsolutePath().getParent());
+            return Files.copy(workDir.resolve(DUMP), to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy redis-server's snapshot to " + to, e);
+        }
+    }
+
+    /** Stops, replaces the data with the RDB file {@code rdb}, and starts on the same port: Redis is back as of that snapshot. */
+    public synchronized void restartFrom(Path rdb) {
+        stop();
+        try {
+            Files.copy(rdb, workDir.resolve(DUMP), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restore " + rdb + " into " + workDir, e);
+        }
+        start();
+        if (!options.persistence) {
+            deleteDump();   // loaded; the next plain restart() comes back empty
+        }
+    }
+
+    /** Runs one command on this server over a fresh connection (set-up and fault drills). */
+    public Object call(String... command) {
+        return Resp.call(port(), command);
+    }
+
+    private void deleteDump() {
+        try {
+            Files.deleteIfExists(workDir.resolve(DUMP));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + workDir.resolve(DUMP), e);
+        }
     }
 
     /** {@code redis://[:password@]127.0.0.1:PORT}, as Lettuce accepts it. */

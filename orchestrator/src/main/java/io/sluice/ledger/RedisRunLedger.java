@@ -1,10 +1,8 @@
 package io.sluice.ledger;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.sluice.redis.RedisLink;
 import io.sluice.messages.Window;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,9 +79,8 @@ public final class RedisRunLedger implements RunLedger {
             return 1
             """;
 
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisCommands<String, String> redis;
+    private final RedisLink link;
+    private final RedisClusterCommands<String, String> redis;
     private final String prefix;
 
     public RedisRunLedger(String uri, Duration timeout) {
@@ -92,16 +89,8 @@ public final class RedisRunLedger implements RunLedger {
 
     /** With a different key prefix, for tests sharing one Redis. */
     public RedisRunLedger(String uri, Duration timeout, String prefix) {
-        RedisURI redisUri = RedisURI.create(uri);
-        redisUri.setTimeout(timeout);
-        this.client = RedisClient.create(redisUri);
-        try {
-            this.connection = client.connect();
-        } catch (RuntimeException e) {
-            client.shutdown();
-            throw e;
-        }
-        this.redis = connection.sync();
+        this.link = RedisLink.open(uri, timeout, null);   // a server, Sentinel or Cluster: every key of a run shares its hash tag
+        this.redis = link.sync();
         this.prefix = prefix;
     }
 
@@ -251,7 +240,6 @@ public final class RedisRunLedger implements RunLedger {
 
     @Override
     public void close() {
-        connection.close();
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        link.close();
     }
 }

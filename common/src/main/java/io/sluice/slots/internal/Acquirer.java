@@ -110,7 +110,7 @@ final class Acquirer {
         args[0] = ctx.caller();
         args[1] = ctx.ttlMs;
         args[2] = ctx.channelPrefix;
-        args[3] = "1";
+        args[3] = ctx.checkReceivers;
         for (int i = 0; i < batch.size(); i++) {
             args[4 + 2 * i] = batch.get(i).base();
             args[5 + 2 * i] = batch.get(i).ticket();
@@ -186,7 +186,7 @@ final class Acquirer {
     }
 
     private String[] acquireArgs(String leaseId, String ticket) {
-        return new String[] {ctx.caller(), leaseId, ticket, ctx.channelPrefix, "1", ctx.clientId,
+        return new String[] {ctx.caller(), leaseId, ticket, ctx.channelPrefix, ctx.checkReceivers, ctx.clientId,
                 Long.toString(ctx.config.ticketTtl().toMillis())};
     }
 

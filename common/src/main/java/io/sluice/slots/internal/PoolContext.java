@@ -1,6 +1,6 @@
 package io.sluice.slots.internal;
 
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.sluice.slots.SlotPoolConfig;
 import io.sluice.slots.SlotPoolException;
 import io.sluice.slots.internal.SlotScripts.Script;
@@ -29,8 +29,14 @@ final class PoolContext {
     final ExecutorService completions;
     final AtomicBoolean closed = new AtomicBoolean();
     /** Set once the connection is up, before any other part sends a command. */
-    volatile RedisAsyncCommands<String, String> redis;
+    volatile RedisClusterAsyncCommands<String, String> redis;
     volatile SlotScripts scripts;
+    /**
+     * "1": a grant published to nobody is undone (its client died or is reconnecting). "0" on a
+     * Cluster without sharded pub/sub (Redis &lt; 7), where PUBLISH counts only the local node's
+     * subscribers though the bus delivers to all; dead clients are then caught by heartbeat alone.
+     */
+    volatile String checkReceivers = "1";
 
     PoolContext(SlotPoolConfig config, String clientId, HolderClock clock, SlotMetrics metrics,
                 ScheduledExecutorService scheduler, ExecutorService completions) {

@@ -1,6 +1,6 @@
 package io.sluice.slots.internal;
 
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.sluice.slots.SlotPoolConfig;
 import java.time.Duration;
 import java.util.Map;
@@ -76,7 +76,7 @@ final class PoolState {
      * that fences the pool for a lease TTL. CONFIG may be disabled or renamed (managed Redis):
      * then it says it could not check.
      */
-    static void checkEviction(RedisAsyncCommands<String, String> redis, String pool, Duration timeout) {
+    static void checkEviction(RedisClusterAsyncCommands<String, String> redis, String pool, Duration timeout) {
         String policy;
         try {
             Map<String, String> reply = redis.configGet("maxmemory-policy").get(timeout.toMillis(), TimeUnit.MILLISECONDS);

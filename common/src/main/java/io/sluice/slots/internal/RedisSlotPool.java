@@ -1,18 +1,11 @@
 package io.sluice.slots.internal;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.event.connection.ConnectionActivatedEvent;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sluice.redis.RedisLink;
+import io.sluice.redis.RedisTarget;
 import io.sluice.slots.Acquisition;
 import io.sluice.slots.Lease;
 import io.sluice.slots.PoolStatus;
@@ -37,8 +30,8 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 
 /**
- * The {@link SlotPool} over Redis: one Lettuce client per instance with one command connection
- * (pipelined, shared by all callers) and one pub/sub connection on which other clients' releases
+ * The {@link SlotPool} over Redis (a server, Sentinel or Cluster: {@link RedisLink}): one command
+ * connection per instance (pipelined, shared by all callers) and one pub/sub connection on which other clients' releases
  * hand this client its grants ({@code sluice:{pool}:grants:<clientId>}). This class connects and
  * administers; {@link Acquirer} acquires and takes hand-offs, {@link Holdings} renews and loses
  * held leases, {@link Releases} gives slots back, {@link PoolState} carries what the fence needs,
@@ -54,12 +47,10 @@ public final class RedisSlotPool implements SlotPool {
     private final Holdings holdings;
     private final Acquirer acquirer;
     private final ClientResources resources;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final StatefulRedisPubSubConnection<String, String> pubsub;
+    private final RedisLink link;
     private final Disposable reconnects;
 
-    private RedisSlotPool(RedisURI uri, SlotPoolConfig config, MeterRegistry registry, LongSupplier nanoTime) {
+    private RedisSlotPool(String uri, SlotPoolConfig config, MeterRegistry registry, LongSupplier nanoTime) {
         String clientId = Long.toString(UUID.randomUUID().getMostSignificantBits() & Long.MAX_VALUE, 36);
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().daemon().name("sluice-slots-timer-" + config.pool()).factory());
@@ -71,46 +62,29 @@ public final class RedisSlotPool implements SlotPool {
         this.acquirer = new Acquirer(ctx, holdings, releases);
 
         LinkWatch watch = new LinkWatch(config.pool(), config.commandTimeout(), nanoTime);
+        // Keepalive (in RedisLink) finds a dead peer on an idle link; LinkWatch on a busy one (no RST after
+        // node loss). TCP_USER_TIMEOUT would too, but Lettuce applies it only on native epoll/io_uring
+        // transports, which this build does not ship (it refuses the option on NIO).
         this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1).nettyCustomizer(watch)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
-        // Connection set-up (handshake, subscribe, script load) may take longer than one command
-        // on a busy host; commands themselves time out after slots.command-timeout.
-        Duration setup = config.commandTimeout().compareTo(SETUP_TIMEOUT) > 0 ? config.commandTimeout() : SETUP_TIMEOUT;
-        uri.setTimeout(setup);
-        this.client = RedisClient.create(resources, uri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                // Fail fast while disconnected: callers fail closed rather than queue behind an outage.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
-                // Keepalive finds a dead peer on an idle link; LinkWatch on a busy one (no RST after node loss).
-                // TCP_USER_TIMEOUT would too, but Lettuce applies it only on native epoll/io_uring transports,
-                // which this build does not ship (it refuses the option on NIO).
-                .socketOptions(SocketOptions.builder().connectTimeout(setup)
-                        .keepAlive(SocketOptions.KeepAliveOptions.builder().enable().idle(Duration.ofSeconds(5))
-                                .interval(Duration.ofSeconds(1)).count(3).build())
-                        .build())
-                .build());
+        RedisLink opened = null;
         try {
-            this.connection = client.connect(StringCodec.UTF8);
-            ctx.redis = connection.async();
-            this.pubsub = client.connectPubSub(StringCodec.UTF8);
-            pubsub.addListener(new RedisPubSubAdapter<>() {
-                @Override
-                public void message(String channel, String message) {
-                    acquirer.onGrantMessage(message);
-                }
-            });
-            pubsub.sync().subscribe(ctx.channelPrefix + clientId);
-            ctx.scripts = new SlotScripts(ctx.redis, watch);
-            ctx.scripts.loadAll().get(setup.toMillis(), TimeUnit.MILLISECONDS);
-            PoolState.checkEviction(ctx.redis, config.pool(), setup);
-            heartbeat().get(setup.toMillis(), TimeUnit.MILLISECONDS);
+            opened = RedisLink.open(uri, config.commandTimeout(), resources);
+            ctx.redis = opened.async();
+            ctx.checkReceivers = opened.cluster() && !opened.sharded() ? "0" : "1";
+            opened.subscribe(ctx.channelPrefix + clientId, acquirer::onGrantMessage);
+            ctx.scripts = new SlotScripts(ctx.redis, watch, opened.publishCommand());
+            long setupMs = Math.max(config.commandTimeout().toMillis(), SETUP_TIMEOUT.toMillis());
+            ctx.scripts.loadAll().get(setupMs, TimeUnit.MILLISECONDS);
+            PoolState.checkEviction(ctx.redis, config.pool(), Duration.ofMillis(setupMs));
+            heartbeat().get(setupMs, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
+            this.link = opened;
             shutdownQuietly(null);
-            throw new SlotPoolException("cannot open slot pool " + config.pool() + " at " + uri.toString(), e);
+            throw new SlotPoolException("cannot open slot pool " + config.pool() + " at " + RedisTarget.redact(uri), e);
         }
+        this.link = opened;
         long beat = Math.max(1, config.ticketTtl().toNanos() / 3);
         ctx.scheduler.scheduleWithFixedDelay(this::heartbeatQuietly, beat, beat, TimeUnit.NANOSECONDS);
         // After a reconnect, say we are alive at once, and renew what we hold at once rather than at the
@@ -123,13 +97,13 @@ public final class RedisSlotPool implements SlotPool {
                 }));
     }
 
-    /** Connects to {@code uri} ({@code redis://}, {@code rediss://}, with credentials, as Lettuce parses it). */
+    /** Connects to {@code uri}: a server, Sentinel or Cluster, as {@link RedisTarget} parses it. */
     public static RedisSlotPool connect(String uri, SlotPoolConfig config, MeterRegistry registry) {
-        return connect(RedisURI.create(uri), config, registry, System::nanoTime);
+        return connect(uri, config, registry, System::nanoTime);
     }
 
     /** As {@link #connect(String, SlotPoolConfig, MeterRegistry)} with the holder-side clock supplied. */
-    public static RedisSlotPool connect(RedisURI uri, SlotPoolConfig config, MeterRegistry registry, LongSupplier nanoTime) {
+    public static RedisSlotPool connect(String uri, SlotPoolConfig config, MeterRegistry registry, LongSupplier nanoTime) {
         Objects.requireNonNull(config, "config");
         return new RedisSlotPool(uri, config, Objects.requireNonNull(registry, "registry"), nanoTime);
     }
@@ -190,14 +164,14 @@ public final class RedisSlotPool implements SlotPool {
             throw new IllegalArgumentException(SlotPoolConfig.LIMIT + " must be >= 1, was " + limit);
         }
         List<Object> r = await("set-limit", ctx.run(Script.SET_LIMIT, ctx.keys, Integer.toString(limit), ctx.channelPrefix,
-                "1", ctx.caller()));
+                ctx.checkReceivers, ctx.caller()));
         ctx.figures(limit, (Long) r.get(1));
         return (int) (long) (Long) r.get(0);
     }
 
     @Override
     public int reap() {
-        List<Object> r = await("reap", ctx.run(Script.REAP, ctx.keys, ctx.caller(), ctx.channelPrefix, "1"));
+        List<Object> r = await("reap", ctx.run(Script.REAP, ctx.keys, ctx.caller(), ctx.channelPrefix, ctx.checkReceivers));
         return ((Long) r.get(0)).intValue();
     }
 
@@ -216,7 +190,7 @@ public final class RedisSlotPool implements SlotPool {
     private CompletableFuture<Void> heartbeat() {
         long sent = ctx.clock.now();
         return ctx.run(Script.HEARTBEAT, ctx.keys, ctx.clientId, Long.toString(ctx.config.ticketTtl().toMillis()), ctx.caller(),
-                ctx.channelPrefix, "1").thenAccept(r -> {
+                ctx.channelPrefix, ctx.checkReceivers).thenAccept(r -> {
                     ctx.clock.observe(sent, (Long) r.get(3));
                     ctx.state.learned((String) r.get(4), (Long) r.get(5), (Long) r.get(6), (Long) r.get(0), (Long) r.get(3));
                     ctx.figures((Long) r.get(0), (Long) r.get(1));
@@ -269,10 +243,8 @@ public final class RedisSlotPool implements SlotPool {
         if (subscription != null) {
             subscription.dispose();
         }
-        try {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        } catch (RuntimeException e) {
-            log.debug("slot pool {}: client shutdown: {}", ctx.config.pool(), e.toString());
+        if (link != null) {
+            link.close();
         }
         resources.shutdown(0, 2, TimeUnit.SECONDS);
         ctx.completions.shutdown();

@@ -40,7 +40,7 @@ final class Releases {
         String[] args = new String[3 + batch.size()];
         args[0] = ctx.caller();
         args[1] = ctx.channelPrefix;
-        args[2] = "1";
+        args[2] = ctx.checkReceivers;
         for (int i = 0; i < batch.size(); i++) {
             args[3 + i] = batch.get(i).leaseId();
         }
@@ -57,7 +57,7 @@ final class Releases {
 
     /** An unbatched release, for when it must reach Redis before the command sent next. */
     CompletableFuture<Void> releaseDirect(String leaseId) {
-        return ctx.run(Script.RELEASE, ctx.keys, leaseId, ctx.caller(), ctx.channelPrefix, "1")
+        return ctx.run(Script.RELEASE, ctx.keys, leaseId, ctx.caller(), ctx.channelPrefix, ctx.checkReceivers)
                 .handle((reply, error) -> {
                     if (error != null) {
                         throw failed(leaseId, error);

@@ -2,7 +2,7 @@ package io.sluice.slots.internal;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -33,16 +33,23 @@ final class SlotScripts {
         }
     }
 
+    private static final String PUBLISH_LINE = "local PUBLISH = 'PUBLISH'";
+
     private record Loaded(String body, String sha) {}
 
     private final Map<Script, Loaded> scripts = new EnumMap<>(Script.class);
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final LinkWatch watch;
 
-    SlotScripts(RedisAsyncCommands<String, String> redis, LinkWatch watch) {
+    /** {@code publishCommand}: PUBLISH, or SPUBLISH on a Redis 7+ Cluster; it replaces common.lua's default. */
+    SlotScripts(RedisClusterAsyncCommands<String, String> redis, LinkWatch watch, String publishCommand) {
         this.redis = redis;
         this.watch = watch;
         String common = resource("common");
+        if (!common.contains(PUBLISH_LINE)) {
+            throw new IllegalStateException("common.lua lost its line " + PUBLISH_LINE);
+        }
+        common = common.replace(PUBLISH_LINE, "local PUBLISH = '" + publishCommand + "'");
         for (Script s : Script.values()) {
             String body = common + resource(s.file);
             scripts.put(s, new Loaded(body, sha1(body)));

@@ -29,7 +29,7 @@ class SlotIdempotencyTest {
     void start() throws Exception {
         client = RedisClient.create(SharedServers.redis().uri());
         connection = client.connect();
-        scripts = new SlotScripts(connection.async(), new LinkWatch("t", Duration.ofSeconds(1), System::nanoTime));
+        scripts = new SlotScripts(connection.async(), new LinkWatch("t", Duration.ofSeconds(1), System::nanoTime), "PUBLISH");
         scripts.loadAll().get(5, TimeUnit.SECONDS);
         String p = "sluice:{" + SharedServers.uniqueName("idem") + "}:";
         keys = new String[] {p + "leases", p + "queue", p + "clients"};

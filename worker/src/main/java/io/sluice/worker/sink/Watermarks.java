@@ -1,16 +1,8 @@
 package io.sluice.worker.sink;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
+import io.sluice.redis.RedisLink;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -21,7 +13,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Per-org result watermarks in Redis: the highest {@code window.end} (epoch millis) whose result was
@@ -92,28 +83,16 @@ public final class Watermarks implements AutoCloseable {
     }
 
     private final String prefix;
-    private final RedisURI uri;
-    private final ClientResources resources;
-    private final RedisClient client;
+    private final String redisUri;
+    private final Duration commandTimeout;
     private final Object connecting = new Object();
-    private CompletableFuture<StatefulRedisConnection<String, String>> connection;
+    private CompletableFuture<RedisLink> connection;
     private volatile boolean closed;
 
     public Watermarks(String redisUri, Duration commandTimeout, String resultsTopic) {
         this.prefix = "sluice:wm:{" + resultsTopic + "}:";
-        this.uri = RedisURI.create(redisUri);
-        Duration setup = commandTimeout.compareTo(Duration.ofSeconds(5)) > 0 ? commandTimeout : Duration.ofSeconds(5);
-        uri.setTimeout(setup);
-        this.resources = ClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1)
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-                .build();
-        this.client = RedisClient.create(resources);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)   // fail fast, fail closed
-                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(setup).keepAlive(true).build())
-                .build());
+        this.redisUri = redisUri;
+        this.commandTimeout = commandTimeout;
     }
 
     /** The hash holding {@code org}'s watermark. */
@@ -173,14 +152,15 @@ public final class Watermarks implements AutoCloseable {
                 .thenApply(reply -> reply == null ? List.of() : new ArrayList<>(reply));
     }
 
-    private CompletableFuture<StatefulRedisConnection<String, String>> connection() {
+    private CompletableFuture<RedisLink> connection() {
         synchronized (connecting) {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("watermarks closed"));
             }
             if (connection == null || connection.isCompletedExceptionally()) {
                 // Once connected, Lettuce reconnects by itself; a first connect that failed is tried again on the next call.
-                connection = client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
+                connection = CompletableFuture.supplyAsync(() -> RedisLink.open(redisUri, commandTimeout, null),
+                        task -> Thread.ofVirtual().name("sluice-watermarks-connect").start(task));
             }
             return connection;
         }
@@ -192,16 +172,15 @@ public final class Watermarks implements AutoCloseable {
 
     @Override
     public void close() {
-        CompletableFuture<StatefulRedisConnection<String, String>> c;
+        CompletableFuture<RedisLink> c;
         synchronized (connecting) {
             closed = true;
             c = connection;
         }
-        if (c != null && c.isDone() && !c.isCompletedExceptionally()) {
-            c.join().close();
+        if (c != null) {
+            // A connect still under way is closed when it completes.
+            c.thenAccept(RedisLink::close);
         }
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     private record Script(String body, String sha) {
