@@ -7,10 +7,10 @@
 -- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients
 -- ARGV[1] caller (see pool_state)  ARGV[2] lease ttl ms  ARGV[3] grant channel prefix  ARGV[4] check receivers '1'|'0'
 -- ARGV[5], ARGV[6], ...: pairs of lease id (owner|clientId|n|t0) and ticket ('' = try once)
--- Returns {nowMs, live, limit, r1, r2, ...}; per arrival: a lease id (granted, expiry = nowMs +
--- lease ttl), 0 (queued), or k > 0 (try-once refused; k - 1 waiters were ahead)
+-- Returns {nowMs, live, limit, r1, r2, ..., 'epoch:gen'}; per arrival: a lease id (granted, expiry =
+-- nowMs + lease ttl), 0 (queued), or k > 0 (try-once refused; k - 1 waiters were ahead)
 local now_ms, now_us = now_of()
-local limit, grantable = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
+local limit, grantable, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
 local live = live_of(KEYS[1], now_ms)
 local empty = false
 if live < grantable then
@@ -41,6 +41,7 @@ for i = 5, #ARGV, 2 do
     leases[#leases + 1] = id
     out[#out + 1] = id
   elseif empty and live < grantable and #tickets == 0 then
+    granting(KEYS[1])
     leases[#leases + 1] = exp
     leases[#leases + 1] = id
     live = live + 1
@@ -74,4 +75,5 @@ if #tickets > 0 then
   redis.call('ZADD', KEYS[2], 'NX', unpack(tickets))
 end
 out[2] = live
+out[#out + 1] = gen_of(st)
 return out

@@ -32,6 +32,7 @@ end
 --   |m|limit|n     the live limit
 --   |m|maxttl|ms   the longest lease TTL any client ever registered with this pool
 --   |m|fence|ms    no new grant before this Redis time
+--   |m|gen         (score -G) the grant generation: +1 by every script call that grants
 -- Expired-lease purges use ZREMRANGEBYSCORE '(0' now, which keeps them.
 local STATE = '|m|'
 
@@ -47,16 +48,35 @@ local function set_state(leases, st, name, value)
   st[name] = v
 end
 
--- The caller: 'configuredLimit:leaseTtlMs:epoch:knownMaxTtlMs:knownLimit:fresh'. epoch is the
--- one it last saw ('' if none), knownMaxTtlMs and knownLimit what that epoch said (0 if
+-- The caller: 'configuredLimit:leaseTtlMs:epoch:knownMaxTtlMs:knownLimit:fresh:gen'. epoch is
+-- the one it last saw ('' if none), knownMaxTtlMs, knownLimit and gen what that epoch said (0 if
 -- unknown), fresh '1' only when the caller was told the pool is new (tests, `sluice local`).
 local function parse_caller(caller)
-  local l, ttl, ep, kt, kl, fresh = string.match(caller, '^(%d+):(%d+):([^:]*):(%d+):(%d+):([01])$')
+  local l, ttl, ep, kt, kl, fresh, gen = string.match(caller, '^(%d+):(%d+):([^:]*):(%d+):(%d+):([01]):(%d+)$')
   if l == nil then
     error('slot pool: malformed caller argument ' .. tostring(caller))
   end
   return {limit = tonumber(l), ttl = tonumber(ttl), epoch = ep, known_ttl = tonumber(kt),
-          known_limit = tonumber(kl), fresh = fresh == '1'}
+          known_limit = tonumber(kl), fresh = fresh == '1', gen = tonumber(gen)}
+end
+
+-- The grant generation of this script call: read by pool_state, raised once by the first grant.
+local GEN = 0
+local GEN_RAISED = false
+
+-- Called before a grant is written: the first grant of a script call raises the generation (one
+-- ZADD; the member's score is -G so that it stays below every lease and apart from the state).
+local function granting(leases)
+  if not GEN_RAISED then
+    GEN = GEN + 1
+    GEN_RAISED = true
+    redis.call('ZADD', leases, -GEN, '|m|gen')
+  end
+end
+
+-- What replies carry so that callers learn the generation of the epoch they know: 'epoch:gen'.
+local function gen_of(st)
+  return tostring(st.epoch) .. ':' .. fmt(GEN)
 end
 
 -- Reads (and, when it cannot be trusted, rebuilds and fences) the pool's state. Returns
@@ -73,11 +93,16 @@ end
 local function pool_state(leases, now_ms, now_us, caller)
   local c = parse_caller(caller)
   local st = {}
-  local items = redis.call('ZRANGE', leases, 0, 0, 'BYSCORE')
-  for _, m in ipairs(items) do
-    local k, v = string.match(m, '^|m|(%a+)|(.*)$')
-    if k then
-      st[k] = v
+  local items = redis.call('ZRANGE', leases, '-inf', 0, 'BYSCORE', 'WITHSCORES')
+  for i = 1, #items, 2 do
+    local m = items[i]
+    if m == '|m|gen' then
+      GEN = -tonumber(items[i + 1])
+    else
+      local k, v = string.match(m, '^|m|(%a+)|(.*)$')
+      if k then
+        st[k] = v
+      end
     end
   end
   local fence = tonumber(st.fence or '0')
@@ -106,6 +131,16 @@ local function pool_state(leases, now_ms, now_us, caller)
     if c.epoch ~= '' and c.epoch ~= st.epoch then
       fence = math.max(fence, tonumber(st.born) + c.known_ttl)
       set_state(leases, st, 'fence', fence)
+    elseif c.epoch == st.epoch and c.gen > GEN then
+      -- The caller saw grants this state does not have: it went back in time (an older snapshot,
+      -- a lagging replica). Those grants' queries may run: fence, and take the caller's generation
+      -- so that the others who saw it do not fence again.
+      fence = math.max(fence, now_ms + math.max(tonumber(st.maxttl), c.known_ttl))
+      set_state(leases, st, 'fence', fence)
+      GEN = c.gen
+      redis.call('ZADD', leases, -GEN, '|m|gen')
+      redis.log(redis.LOG_WARNING, 'sluice slot pool ' .. leases .. ': rolled back (a caller saw generation '
+        .. c.gen .. '), fenced until ' .. fmt(fence))
     end
     local maxttl = math.max(c.ttl, c.known_ttl)
     if maxttl > tonumber(st.maxttl) then
@@ -161,12 +196,14 @@ local function drain(leases, queue, clients, prefix, check_receivers, now_ms, fr
     local lease, client, ttl = parse_ticket(ticket)
     local exp = now_ms + ttl
     if ticket == self then
+      granting(leases)
       redis.call('ZADD', leases, exp, lease)
       self_lease, self_exp = lease, exp
       free, granted = free - 1, granted + 1
     else
       local alive = redis.call('ZSCORE', clients, client)
       if alive and tonumber(alive) > now_ms then
+        granting(leases)
         redis.call('ZADD', leases, exp, lease)
         local receivers = redis.call(PUBLISH, prefix .. client, fmt(exp) .. '|' .. lease)
         if receivers == 0 and check_receivers == '1' then

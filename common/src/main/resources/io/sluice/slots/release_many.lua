@@ -50,6 +50,7 @@ while #heads > 0 do
     end
   end
   if #leases > 0 then
+    granting(KEYS[1])
     redis.call('ZADD', KEYS[1], unpack(leases))
   end
   for _, client in ipairs(order) do

@@ -2,8 +2,8 @@
 -- (an operator's `sluice slots status` right after Redis lost its data must not open the pool).
 -- KEYS[1] leases  KEYS[2] queue
 -- ARGV[1] caller (see pool_state)
--- Returns {limit, nowMs, waiting, {leaseId, expiryMs, ...}, epoch, maxTtlMs, fenceUntilMs}
+-- Returns {limit, nowMs, waiting, {leaseId, expiryMs, ...}, epoch, maxTtlMs, fenceUntilMs, 'epoch:gen'}
 local now_ms, now_us = now_of()
 local limit, _, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
 local leases = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. fmt(now_ms), '+inf', 'WITHSCORES')
-return {limit, now_ms, redis.call('ZCARD', KEYS[2]), leases, st.epoch, tonumber(st.maxttl), tonumber(st.fence)}
+return {limit, now_ms, redis.call('ZCARD', KEYS[2]), leases, st.epoch, tonumber(st.maxttl), tonumber(st.fence), gen_of(st)}

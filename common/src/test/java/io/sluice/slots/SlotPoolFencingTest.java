@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RestoreArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.sluice.embedded.EmbeddedRedis;
@@ -132,6 +133,26 @@ class SlotPoolFencingTest {
         await().atMost(Duration.ofSeconds(2)).until(() -> living.status().fenced());
         assertThat(before.lost()).isNotDone();
         assertThat(after.lost()).as("re-admitted: its holder is alive").isNotDone();
+        assertFencedForTtlSince(lost);
+    }
+
+    /**
+     * The holder of the only grant made after the snapshot is dead, so no renewal will find its lease
+     * missing. A client that saw that grant's generation (here: refused while it was held) fences the
+     * rolled-back pool on its next call instead of taking the slot the dead holder's query still uses.
+     */
+    @Test
+    void aRollbackIsFencedByAnyClientThatSawALaterGrantEvenWhenItsHolderIsDead() {
+        RedisSlotPool other = pools.open("p", 1, b -> b.leaseTtl(TTL).renewEvery(Duration.ofMillis(200)));
+        other.status();   // knows the pool's epoch
+        byte[] older = raw().dump("sluice:{p}:leases");
+        dieHolding(1, 1);
+        assertThat(other.acquireBlocking("while the orphan is held", Duration.ZERO)).isInstanceOf(Acquisition.Refused.class);
+        raw().restore("sluice:{p}:leases", older, RestoreArgs.Builder.ttl(0).replace());   // the pool as in an older snapshot
+        long lost = System.nanoTime();
+        assertThat(other.acquireBlocking("after the rollback", Duration.ZERO)).as("the orphan's slot, its query still running")
+                .isInstanceOf(Acquisition.Refused.class);
+        assertThat(other.status().fenced()).isTrue();
         assertFencedForTtlSince(lost);
     }
 

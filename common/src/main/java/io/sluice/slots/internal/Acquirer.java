@@ -127,6 +127,7 @@ final class Acquirer {
             long limit = (Long) reply.get(2);
             ctx.clock.observe(sent, nowMs);
             ctx.figures(limit, live);
+            ctx.state.generation(reply.get(reply.size() - 1));
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).handler().handle(reply.get(3 + i), sent, nowMs, live, limit, null);
             }

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * What this client knows of the pool's identity, sent with every script call so that the
  * scripts can fence a pool whose state cannot be proven current ({@code pool_state} in
  * {@code common.lua}; docs/SLOTS.md "Fencing"). The caller argument is
- * {@code configuredLimit:leaseTtlMs:epoch:knownMaxTtlMs:knownLimit:fresh}.
+ * {@code configuredLimit:leaseTtlMs:epoch:knownMaxTtlMs:knownLimit:fresh:gen}, gen being the highest
+ * grant generation this client saw in that epoch: a pool that shows a lower one went back in time.
  */
 final class PoolState {
     private static final Logger log = LoggerFactory.getLogger(PoolState.class);
@@ -27,6 +28,7 @@ final class PoolState {
     private volatile long knownMaxTtl;
     private volatile long knownLimit;
     private volatile long fenceUntilMs;
+    private long gen;   // guarded by this
 
     PoolState(SlotPoolConfig config) {
         this.config = config;
@@ -34,9 +36,24 @@ final class PoolState {
     }
 
     /** The caller argument for the next script call. */
-    String caller() {
+    synchronized String caller() {
         String e = epoch;
-        return head + e + ':' + knownMaxTtl + ':' + knownLimit + ':' + (config.assumeNewPool() && e.isEmpty() ? '1' : '0');
+        return head + e + ':' + knownMaxTtl + ':' + knownLimit + ':' + (config.assumeNewPool() && e.isEmpty() ? '1' : '0')
+                + ':' + gen;
+    }
+
+    /**
+     * A reply's {@code epoch:gen}: the generation counts only within the epoch this client knows
+     * (a reply from a rebuilt pool is learnt with its epoch, at the next heartbeat or status).
+     */
+    synchronized void generation(Object epochGen) {
+        if (!(epochGen instanceof String s)) {
+            return;
+        }
+        int colon = s.lastIndexOf(':');
+        if (colon > 0 && s.regionMatches(0, epoch, 0, colon) && epoch.length() == colon) {
+            gen = Math.max(gen, Long.parseLong(s, colon + 1, s.length(), 10));
+        }
     }
 
     /** A reply's live limit. */
@@ -47,13 +64,17 @@ final class PoolState {
     }
 
     /** A heartbeat's or status' view of the pool's identity. */
-    void learned(String newEpoch, long maxTtlMs, long fenceUntil, long limit, long nowMs) {
+    synchronized void learned(String newEpoch, long maxTtlMs, long fenceUntil, long limit, long nowMs, Object epochGen) {
         String old = epoch;
         if (!old.isEmpty() && !old.equals(newEpoch)) {
             log.warn("slot pool {}: Redis lost the pool's state (epoch {} -> {}); no new grants for {} ms, until every lease "
                     + "granted before the loss has expired", config.pool(), old, newEpoch, Math.max(0, fenceUntil - nowMs));
         }
+        if (!newEpoch.equals(old)) {
+            gen = 0;   // another epoch's generations do not compare
+        }
         epoch = newEpoch;
+        generation(epochGen);
         knownMaxTtl = Math.max(knownMaxTtl, maxTtlMs);
         fenceUntilMs = fenceUntil;
         limit(limit);

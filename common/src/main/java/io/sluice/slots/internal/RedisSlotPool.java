@@ -139,7 +139,7 @@ public final class RedisSlotPool implements SlotPool {
         long limit = (Long) r.get(0);
         long nowMs = (Long) r.get(1);
         long waiting = (Long) r.get(2);
-        ctx.state.learned((String) r.get(4), (Long) r.get(5), (Long) r.get(6), limit, nowMs);
+        ctx.state.learned((String) r.get(4), (Long) r.get(5), (Long) r.get(6), limit, nowMs, r.get(7));
         List<?> flat = (List<?>) r.get(3);
         List<PoolStatus.LeaseInfo> leases = new ArrayList<>(flat.size() / 2);
         for (int i = 0; i + 1 < flat.size(); i += 2) {
@@ -192,7 +192,7 @@ public final class RedisSlotPool implements SlotPool {
         return ctx.run(Script.HEARTBEAT, ctx.keys, ctx.clientId, Long.toString(ctx.config.ticketTtl().toMillis()), ctx.caller(),
                 ctx.channelPrefix, ctx.checkReceivers).thenAccept(r -> {
                     ctx.clock.observe(sent, (Long) r.get(3));
-                    ctx.state.learned((String) r.get(4), (Long) r.get(5), (Long) r.get(6), (Long) r.get(0), (Long) r.get(3));
+                    ctx.state.learned((String) r.get(4), (Long) r.get(5), (Long) r.get(6), (Long) r.get(0), (Long) r.get(3), r.get(7));
                     ctx.figures((Long) r.get(0), (Long) r.get(1));
                     releases.retryGiveBacks();
                 });

@@ -45,7 +45,7 @@ class SlotIdempotencyTest {
     /** limit 1, lease TTL 30 s, a pool known to be new. */
     private List<Object> acquire(String... pairs) throws Exception {
         String[] args = new String[4 + pairs.length];
-        args[0] = "1:30000::0:0:1";
+        args[0] = "1:30000::0:0:1:0";
         args[1] = "30000";
         args[2] = prefix;
         args[3] = "0";
