@@ -35,8 +35,7 @@ end
 if live < grantable and redis.call('ZCARD', KEYS[2]) == 0 then
   local _, lease_ttl = parse_ticket(ticket)
   local exp = now_ms + lease_ttl
-  granting(KEYS[1])
-  redis.call('ZADD', KEYS[1], exp, ARGV[2])
+  add_grants(KEYS[1], {exp, ARGV[2]})
   return {1, ARGV[2], exp, now_ms, live + 1, limit}
 end
 local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')

@@ -41,7 +41,6 @@ for i = 5, #ARGV, 2 do
     leases[#leases + 1] = id
     out[#out + 1] = id
   elseif empty and live < grantable and #tickets == 0 then
-    granting(KEYS[1])
     leases[#leases + 1] = exp
     leases[#leases + 1] = id
     live = live + 1
@@ -58,7 +57,7 @@ for i = 5, #ARGV, 2 do
   end
 end
 if #leases > 0 then
-  redis.call('ZADD', KEYS[1], unpack(leases))
+  add_grants(KEYS[1], leases)
 end
 if #tickets > 0 then
   -- Scores strictly after the current tail keep arrival order even within one microsecond;

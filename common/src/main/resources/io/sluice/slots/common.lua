@@ -64,14 +64,17 @@ end
 local GEN = 0
 local GEN_RAISED = false
 
--- Called before a grant is written: the first grant of a script call raises the generation (one
--- ZADD; the member's score is -G so that it stays below every lease and apart from the state).
-local function granting(leases)
+-- Writes grants ({expiry, leaseId, ...}) in one ZADD; the first grant of a script call raises the
+-- generation in that same ZADD, so it costs no command of its own (the member's score is -G, below
+-- every lease and apart from the state).
+local function add_grants(leases, pairs)
   if not GEN_RAISED then
     GEN = GEN + 1
     GEN_RAISED = true
-    redis.call('ZADD', leases, -GEN, '|m|gen')
+    pairs[#pairs + 1] = -GEN
+    pairs[#pairs + 1] = '|m|gen'
   end
+  redis.call('ZADD', leases, unpack(pairs))
 end
 
 -- What replies carry so that callers learn the generation of the epoch they know: 'epoch:gen'.
@@ -196,15 +199,13 @@ local function drain(leases, queue, clients, prefix, check_receivers, now_ms, fr
     local lease, client, ttl = parse_ticket(ticket)
     local exp = now_ms + ttl
     if ticket == self then
-      granting(leases)
-      redis.call('ZADD', leases, exp, lease)
+      add_grants(leases, {exp, lease})
       self_lease, self_exp = lease, exp
       free, granted = free - 1, granted + 1
     else
       local alive = redis.call('ZSCORE', clients, client)
       if alive and tonumber(alive) > now_ms then
-        granting(leases)
-        redis.call('ZADD', leases, exp, lease)
+        add_grants(leases, {exp, lease})
         local receivers = redis.call(PUBLISH, prefix .. client, fmt(exp) .. '|' .. lease)
         if receivers == 0 and check_receivers == '1' then
           -- Nobody listens for it: the client died (or is reconnecting and will re-enqueue).

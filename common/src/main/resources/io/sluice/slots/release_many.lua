@@ -50,8 +50,7 @@ while #heads > 0 do
     end
   end
   if #leases > 0 then
-    granting(KEYS[1])
-    redis.call('ZADD', KEYS[1], unpack(leases))
+    add_grants(KEYS[1], leases)
   end
   for _, client in ipairs(order) do
     local lines = messages[client]
