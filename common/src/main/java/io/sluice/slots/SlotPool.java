@@ -1,6 +1,7 @@
 package io.sluice.slots;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -13,11 +14,16 @@ import java.util.concurrent.CompletableFuture;
  * by the pool until released; {@link Lease#lost()} tells the holder when it can no longer be sure.
  */
 public interface SlotPool extends AutoCloseable {
+    /**
+     * A {@code maxWait} that never runs out: the ticket keeps its place for as long as this client
+     * is alive (its heartbeat keeps its tickets valid), until granted, cancelled or the pool closes.
+     */
+    Duration UNTIL_GRANTED = ChronoUnit.FOREVER.getDuration();
 
     /**
      * Takes a slot for {@code owner}. With {@code maxWait} zero it tries once; otherwise it
      * queues a FIFO ticket and completes when the pool hands this ticket a slot, with
-     * {@link Acquisition.Refused} once {@code maxWait} has passed, or with {@link Acquisition.Failed}.
+     * {@link Acquisition.Refused} once {@code maxWait} has passed ({@link #UNTIL_GRANTED}: never), or with {@link Acquisition.Failed}.
      * The future never completes exceptionally. Cancelling it withdraws the ticket (and gives
      * back a slot that was granted meanwhile). Like Lettuce's own futures, it completes on the
      * Redis I/O thread: chain blocking work with the {@code *Async} variants or an executor.

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.sluice.slots.SlotPool;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.SplittableRandom;
@@ -74,7 +75,9 @@ public final class Worker implements AutoCloseable {
                 new DeadLetterSink(producer, config.kafka().topics().deadLetter()),
                 Backoff.exponentialWithFullJitter(r.initialBackoff(), r.maxBackoff()), r.maxAttempts(),
                 InstantSource.system(), new SplittableRandom(), registry);
-        Duration slotWait = config.slots().leaseTtl();
+        // A refused org waits in the pool's queue for as long as this worker lives (its heartbeat keeps the
+        // ticket), never on a timer that would send it to the back of the line.
+        Duration slotWait = SlotPool.UNTIL_GRANTED;
         this.loop = new WorkerLoop(id, consumer, config.kafka().topics().batches(), gate, processor,
                 new DeadLetterSink(producer, config.kafka().topics().deadLetter()), config.worker().maxInFlight(),
                 slotWait, config.worker().shutdownGrace(), System::nanoTime, registry);

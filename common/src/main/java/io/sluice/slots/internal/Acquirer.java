@@ -1,6 +1,7 @@
 package io.sluice.slots.internal;
 
 import io.sluice.slots.Acquisition;
+import io.sluice.slots.SlotPool;
 import io.sluice.slots.internal.SlotScripts.Script;
 import java.time.Duration;
 import java.util.List;
@@ -15,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Acquiring: first arrivals batched into one {@code acquire_many} while the previous batch is in
- * flight, FIFO waiters with their fallback re-check, and the hand-off messages other clients'
- * releases publish on this client's channel. Each request has a fixed lease id (its request id):
+ * flight, FIFO waiters with their fallback re-check (batched per client, {@link #recheckAll}), and
+ * the hand-off messages other clients' releases publish on this client's channel. Each request has a fixed lease id (its request id):
  * a re-sent script returns the same grant, and a request whose reply failed gives back by that id.
  */
 final class Acquirer {
@@ -74,9 +75,11 @@ final class Acquirer {
         Waiter w = new Waiter(n, owner, base, LeaseIds.ticket(base, ctx.config.leaseTtl().toMillis()), start);
         waiters.put(n, w);
         w.future.whenComplete((outcome, error) -> onWaiterDone(w, outcome));
-        w.timeout = ctx.scheduler.schedule(() -> w.future.complete(
-                new Acquisition.Refused(Acquisition.Refused.Reason.WAIT_TIMED_OUT, ctx.config.fallbackWake(), w.position)),
-                maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        if (!maxWait.equals(SlotPool.UNTIL_GRANTED)) {
+            w.timeout = ctx.scheduler.schedule(() -> w.future.complete(
+                    new Acquisition.Refused(Acquisition.Refused.Reason.WAIT_TIMED_OUT, ctx.config.fallbackWake(), w.position)),
+                    maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        }
         send(w);
         return w.future;
     }
@@ -152,7 +155,7 @@ final class Acquirer {
         recheck(w);
     }
 
-    /** The fallback timer's re-check of a queued ticket: keeps its place, or finds a missed grant. */
+    /** One waiter's re-check (a hand-off that came too late to trust): keeps its place, or finds its grant. */
     private void recheck(Waiter w) {
         long sent = ctx.clock.now();
         ctx.run(Script.ACQUIRE, ctx.keys, acquireArgs(w.base, w.ticket)).whenComplete((reply, error) -> {
@@ -177,13 +180,53 @@ final class Acquirer {
             w.queuedNanos = sent;
         }
         w.position = position;
-        if (!w.future.isDone() && !ctx.closed.get()) {
-            w.fallback = ctx.scheduler.schedule(() -> {
-                if (!w.future.isDone()) {
-                    recheck(w);
-                }
-            }, ctx.config.fallbackWake().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The fallback re-check, for every queued waiter of this client at once (run every
+     * {@code slots.fallback-wake}): one {@code recheck_many} per {@value #MAX_BATCH} waiters, so a
+     * client with thousands of waiters costs Redis what one with a few does.
+     */
+    void recheckAll() {
+        List<Waiter> queued = waiters.values().stream().filter(w -> w.queuedNanos != 0 && !w.future.isDone()).toList();
+        for (int from = 0; from < queued.size(); from += MAX_BATCH) {
+            recheckMany(queued.subList(from, Math.min(queued.size(), from + MAX_BATCH)));
         }
+    }
+
+    private void recheckMany(List<Waiter> batch) {
+        String[] args = new String[5 + 2 * batch.size()];
+        args[0] = ctx.caller();
+        args[1] = ctx.channelPrefix;
+        args[2] = ctx.checkReceivers;
+        args[3] = ctx.clientId;
+        args[4] = Long.toString(ctx.config.ticketTtl().toMillis());
+        for (int i = 0; i < batch.size(); i++) {
+            args[5 + 2 * i] = batch.get(i).base;
+            args[6 + 2 * i] = batch.get(i).ticket;
+        }
+        long sent = ctx.clock.now();
+        ctx.metrics.rechecked(batch.size());
+        ctx.run(Script.RECHECK_MANY, ctx.keys, args).whenComplete((reply, error) -> {
+            if (error != null) {
+                // Nothing is lost: the waiters stay queued in Redis; the next period (or a hand-off) serves them.
+                log.debug("slot pool {}: fallback re-check failed: {}", ctx.config.pool(), SlotScripts.unwrap(error).toString());
+                return;
+            }
+            long nowMs = (Long) reply.get(0);
+            ctx.clock.observe(sent, nowMs);
+            ctx.figures((Long) reply.get(2), (Long) reply.get(1));
+            ctx.state.generation(reply.get(reply.size() - 1));
+            for (int i = 0; i < batch.size(); i++) {
+                long r = (Long) reply.get(3 + i);
+                Waiter w = batch.get(i);
+                if (r > 0) {
+                    grant(w, w.base, r, ctx.clock.deadline(sent, nowMs, r));
+                } else if (r < 0) {
+                    ctx.metrics.requeued();
+                }
+            }
+        });
     }
 
     private String[] acquireArgs(String leaseId, String ticket) {

@@ -87,6 +87,8 @@ public final class RedisSlotPool implements SlotPool {
         this.link = opened;
         long beat = Math.max(1, config.ticketTtl().toNanos() / 3);
         ctx.scheduler.scheduleWithFixedDelay(this::heartbeatQuietly, beat, beat, TimeUnit.NANOSECONDS);
+        long wake = config.fallbackWake().toNanos();
+        ctx.scheduler.scheduleWithFixedDelay(acquirer::recheckAll, wake, wake, TimeUnit.NANOSECONDS);
         // After a reconnect, say we are alive at once, and renew what we hold at once rather than at the
         // next period: Redis may have lost or rolled back our leases; the renewal re-admits them, and
         // fences the pool, before newcomers could take their slots.

@@ -23,6 +23,8 @@ final class SlotMetrics {
     private final Timer error;
     private final Timer wait;
     private final Counter lost;
+    private final Counter rechecked;
+    private final Counter requeued;
 
     SlotMetrics(MeterRegistry registry, String pool, Map<?, ?> held) {
         Gauge.builder("sluice.slots.limit", figures, f -> f.limit.get()).tag("pool", pool).strongReference(true)
@@ -38,6 +40,10 @@ final class SlotMetrics {
                 .description("From the first refusal or enqueue to the grant").register(registry);
         lost = Counter.builder("sluice.slots.lease.lost").tag("pool", pool)
                 .description("Leases whose holder could not be sure it still held them").register(registry);
+        rechecked = Counter.builder("sluice.slots.tickets.rechecked").tag("pool", pool)
+                .description("Queued tickets re-checked by the fallback timer (batched per client)").register(registry);
+        requeued = Counter.builder("sluice.slots.tickets.requeued").tag("pool", pool)
+                .description("Queued tickets found gone from Redis and queued again at the tail").register(registry);
     }
 
     private static Timer acquireTimer(MeterRegistry registry, String pool, String outcome) {
@@ -64,6 +70,14 @@ final class SlotMetrics {
 
     void waited(long nanos) {
         wait.record(Duration.ofNanos(nanos));
+    }
+
+    void rechecked(int tickets) {
+        rechecked.increment(tickets);
+    }
+
+    void requeued() {
+        requeued.increment();
     }
 
     void lost() {

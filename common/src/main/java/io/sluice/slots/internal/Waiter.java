@@ -4,7 +4,7 @@ import io.sluice.slots.Acquisition;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 
-/** One queued acquire: its ticket, the future its caller holds, and its timers. */
+/** One queued acquire: its ticket, the future its caller holds, and its wait timer. */
 final class Waiter {
     final long n;
     final String owner;
@@ -15,7 +15,6 @@ final class Waiter {
     volatile long queuedNanos;
     volatile long position;
     volatile ScheduledFuture<?> timeout;
-    volatile ScheduledFuture<?> fallback;
 
     Waiter(long n, String owner, String base, String ticket, long startNanos) {
         this.n = n;
@@ -28,9 +27,6 @@ final class Waiter {
     void cancelTimers() {
         if (timeout != null) {
             timeout.cancel(false);
-        }
-        if (fallback != null) {
-            fallback.cancel(false);
         }
     }
 }
