@@ -38,10 +38,5 @@ if live < grantable and redis.call('ZCARD', KEYS[2]) == 0 then
   add_grants(KEYS[1], {exp, ARGV[2]})
   return {1, ARGV[2], exp, now_ms, live + 1, limit}
 end
-local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-local at = now_us
-if #tail > 0 and tonumber(tail[2]) >= at then
-  at = tonumber(tail[2]) + 1
-end
-redis.call('ZADD', KEYS[2], 'NX', at, ticket)
+enqueue(KEYS[2], {ticket}, now_us)
 return {2, 0, now_ms, live, limit}

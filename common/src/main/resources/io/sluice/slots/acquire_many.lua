@@ -49,9 +49,8 @@ for i = 5, #ARGV, 2 do
     if waiting == nil then
       waiting = redis.call('ZCARD', KEYS[2])
     end
-    out[#out + 1] = waiting + #tickets / 2 + 1
+    out[#out + 1] = waiting + #tickets + 1
   else
-    tickets[#tickets + 1] = 0
     tickets[#tickets + 1] = ticket
     out[#out + 1] = 0
   end
@@ -60,18 +59,7 @@ if #leases > 0 then
   add_grants(KEYS[1], leases)
 end
 if #tickets > 0 then
-  -- Scores strictly after the current tail keep arrival order even within one microsecond;
-  -- NX: a re-sent ticket keeps its place.
-  local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-  local score = now_us
-  if #tail > 0 and tonumber(tail[2]) >= score then
-    score = tonumber(tail[2]) + 1
-  end
-  for i = 1, #tickets, 2 do
-    tickets[i] = score
-    score = score + 1
-  end
-  redis.call('ZADD', KEYS[2], 'NX', unpack(tickets))
+  enqueue(KEYS[2], tickets, now_us)   -- NX: a re-sent ticket keeps its place
 end
 out[2] = live
 out[#out + 1] = gen_of(st)

@@ -166,6 +166,23 @@ local function fence_now(leases, st, now_ms)
   end
 end
 
+-- Queues tickets after the current tail, in the order given: scores strictly after the tail keep
+-- arrival order even within one microsecond; NX: a ticket already queued keeps its place.
+local function enqueue(queue, tickets, now_us)
+  local tail = redis.call('ZRANGE', queue, -1, -1, 'WITHSCORES')
+  local score = now_us
+  if #tail > 0 and tonumber(tail[2]) >= score then
+    score = tonumber(tail[2]) + 1
+  end
+  local add = {}
+  for _, t in ipairs(tickets) do
+    add[#add + 1] = score
+    add[#add + 1] = t
+    score = score + 1
+  end
+  redis.call('ZADD', queue, 'NX', unpack(add))
+end
+
 -- Live leases (state members have score 0 and never count).
 local function live_of(leases, now_ms)
   return redis.call('ZCOUNT', leases, '(' .. fmt(now_ms), '+inf')

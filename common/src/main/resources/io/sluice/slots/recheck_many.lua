@@ -36,18 +36,7 @@ for i = 1, #ids do
   end
 end
 if #lost > 0 then
-  local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-  local score = now_us
-  if #tail > 0 and tonumber(tail[2]) >= score then
-    score = tonumber(tail[2]) + 1
-  end
-  local add = {}
-  for _, t in ipairs(lost) do
-    add[#add + 1] = score
-    add[#add + 1] = t
-    score = score + 1
-  end
-  redis.call('ZADD', KEYS[2], 'NX', unpack(add))
+  enqueue(KEYS[2], lost, now_us)
 end
 out[#out + 1] = gen_of(st)
 return out
