@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.sluice.redis.RedisTarget;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -379,10 +380,10 @@ public final class ConfigLoader {
 
         String redisUri(String key) {
             String s = text(key);
-            String scheme = s.contains("://") ? s.substring(0, s.indexOf("://")) : "";
-            if (!Set.of("redis", "rediss", "redis-sentinel", "rediss-sentinel", "redis-socket").contains(scheme)) {
-                throw new ConfigException(key, key + ": '" + Redaction.uri(s)
-                        + "' is not a Redis URI; valid forms: redis://host:6379, rediss://host:6380 (TLS), redis://user:password@host:6379, redis-sentinel://host:26379#master");
+            try {
+                RedisTarget.parse(s);   // the one parser the connections use: server, Sentinel or Cluster
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key, e.getMessage());
             }
             return s;
         }

@@ -1,6 +1,7 @@
 package io.sluice.redis;
 
 import io.lettuce.core.RedisURI;
+import io.sluice.config.Redaction;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,8 +18,8 @@ import java.util.List;
  * @param uris    one URI for a server or Sentinel group; one per seed for a Cluster
  */
 public record RedisTarget(boolean cluster, List<RedisURI> uris) {
-    static final String VALID = "redis://host:port, rediss://host:port, redis-sentinel://host:port[,host:port]#master, "
-            + "or redis-cluster://host:port[,host:port] (rediss-cluster:// for TLS)";
+    static final String VALID = "redis://host:6379, rediss://host:6380 (TLS), redis://user:password@host:6379, "
+            + "redis-sentinel://host:26379[,host:26379]#master, redis-cluster://host:6379[,host:6379] (rediss-cluster:// for TLS)";
 
     public RedisTarget {
         uris = List.copyOf(uris);
@@ -41,8 +42,8 @@ public record RedisTarget(boolean cluster, List<RedisURI> uris) {
                 default -> throw new IllegalArgumentException("unknown scheme '" + kind + "'");
             };
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("redis.uri '" + redact(text) + "' is not valid (" + e.getMessage() + "); valid: "
-                    + VALID, e);
+            throw new IllegalArgumentException("redis.uri: '" + redact(text) + "' is not a Redis URI (" + e.getMessage()
+                    + "); valid forms: " + VALID, e);
         }
     }
 
@@ -72,8 +73,8 @@ public record RedisTarget(boolean cluster, List<RedisURI> uris) {
         return -1;
     }
 
-    /** The URI with any password replaced by {@code ***}, for messages and logs. */
+    /** The URI with any password hidden, for messages and logs. */
     public static String redact(String uri) {
-        return uri == null ? "" : uri.replaceAll("(://)([^@/]*)@", "$1***@");
+        return uri == null ? "" : Redaction.uri(uri);
     }
 }

@@ -79,6 +79,7 @@ class BadConfigMatrixTest {
                 Arguments.of("snuba:\n  url: localhost:1218\n", "snuba.url", "is not an http(s) URL"),
                 Arguments.of("snuba:\n  url: ftp://h/\n", "snuba.url", "is not an http(s) URL"),
                 Arguments.of("redis:\n  uri: http://h:6379\n", "redis.uri", "valid forms: redis://host:6379, rediss://host:6380 (TLS)"),
+                Arguments.of("redis:\n  uri: redis-cluster://h1:6379,,h2:6379\n", "redis.uri", "empty host in the seed list"),
                 // the file itself
                 Arguments.of("slots: [\n", "--config", "is not valid YAML"),
                 Arguments.of("- a\n- b\n", "--config", "must hold a YAML mapping"));

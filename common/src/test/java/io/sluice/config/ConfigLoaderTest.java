@@ -68,6 +68,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void redisUriTakesEveryTopology() throws IOException {
+        for (String uri : new String[] {"redis://h:6379", "rediss://user:pw@h:6380", "redis-sentinel://s1:26379,s2:26379#mymaster",
+                "redis-cluster://n1:6379,n2:6379,n3:6379", "rediss-cluster://user:pw@n1:6380"}) {
+            SluiceConfig cfg = loader.load(yaml("redis:\n  uri: " + uri + "\n"), Map.of(), Map.of());
+            assertThat(cfg.redis().uri()).isEqualTo(uri);
+        }
+    }
+
+    @Test
     void badValuesNameTheKeyAndWhatIsValid() throws IOException {
         assertThatThrownBy(() -> loader.load(yaml("slots:\n  limit: 0\n"), Map.of(), Map.of()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("slots.limit").hasMessageContaining("1..");
