@@ -30,6 +30,14 @@ public interface SlotPool extends AutoCloseable {
      */
     CompletableFuture<Acquisition> acquire(String owner, Duration maxWait);
 
+    /**
+     * Tells the pool what the downstream answered a query that held a slot: with
+     * {@code slots.adaptive} the fleet's answers move the live limit (docs/SLOTS.md "Adaptive
+     * limit"); otherwise ignored. Cheap and non-blocking: counted here, reported once per step.
+     */
+    default void observe(Feedback feedback) {
+    }
+
     /** {@link #acquire} for callers on a (virtual) thread that may block. */
     default Acquisition acquireBlocking(String owner, Duration timeout) {
         CompletableFuture<Acquisition> pending = acquire(owner, timeout);

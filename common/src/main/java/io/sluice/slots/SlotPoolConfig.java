@@ -18,9 +18,10 @@ import java.util.Objects;
  *                       create it without the data-loss fence. Only for a Redis known never to have held
  *                       this pool (tests, {@code sluice local}'s own Redis): after a real loss it would let
  *                       new grants join queries that still run. Default false.
+ * @param adaptive       {@value #ADAPTIVE}: null for a fixed limit (the default), else the adaptive limit's bounds
  */
 public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration renewEvery, Duration ticketTtl,
-                             Duration fallbackWake, Duration commandTimeout, boolean assumeNewPool) {
+                             Duration fallbackWake, Duration commandTimeout, boolean assumeNewPool, Adaptive adaptive) {
 
     public static final String POOL = "slots.pool";
     public static final String LIMIT = "slots.limit";
@@ -30,6 +31,25 @@ public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration
     public static final String FALLBACK_WAKE = "slots.fallback-wake";
     public static final String COMMAND_TIMEOUT = "slots.command-timeout";
     public static final String ASSUME_NEW_POOL = "slots.assume-new-pool";
+    public static final String ADAPTIVE = "slots.adaptive";
+    public static final String MIN_LIMIT = "slots.min-limit";
+    public static final String MAX_LIMIT = "slots.max-limit";
+
+    /**
+     * {@value #ADAPTIVE}: the downstream's answers move the live limit between {@code minLimit} and
+     * {@code maxLimit}, one fleet-wide step per {@code step} (docs/SLOTS.md "Adaptive limit").
+     */
+    public record Adaptive(int minLimit, int maxLimit, Duration step) {
+        public Adaptive {
+            if (minLimit < 1 || maxLimit < minLimit) {
+                throw new IllegalArgumentException(MIN_LIMIT + " (" + minLimit + ") and " + MAX_LIMIT + " (" + maxLimit
+                        + ") must satisfy 1 <= " + MIN_LIMIT + " <= " + MAX_LIMIT);
+            }
+            if (step == null || step.toMillis() < 100) {
+                throw new IllegalArgumentException("the adaptive step must be >= 100ms, was " + step);
+            }
+        }
+    }
 
     private static final Duration MIN_TTL = Duration.ofMillis(100);
 
@@ -52,6 +72,10 @@ public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration
         requireAtLeast(TICKET_TTL, ticketTtl, MIN_TTL);
         requireAtLeast(FALLBACK_WAKE, fallbackWake, Duration.ofMillis(10));
         requireAtLeast(COMMAND_TIMEOUT, commandTimeout, Duration.ofMillis(10));
+        if (adaptive != null && (limit < adaptive.minLimit() || limit > adaptive.maxLimit())) {
+            throw new IllegalArgumentException(LIMIT + " " + limit + " must lie between " + MIN_LIMIT + " " + adaptive.minLimit()
+                    + " and " + MAX_LIMIT + " " + adaptive.maxLimit() + " when " + ADAPTIVE + " is on");
+        }
     }
 
     /** Defaults for everything but the name: limit 50, lease-ttl 30s, renew-every 10s, ticket-ttl 10s, fallback-wake 1s, command-timeout 2s. */
@@ -61,7 +85,7 @@ public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration
 
     public Builder toBuilder() {
         return new Builder(pool).limit(limit).leaseTtl(leaseTtl).renewEvery(renewEvery).ticketTtl(ticketTtl)
-                .fallbackWake(fallbackWake).commandTimeout(commandTimeout).assumeNewPool(assumeNewPool);
+                .fallbackWake(fallbackWake).commandTimeout(commandTimeout).assumeNewPool(assumeNewPool).adaptive(adaptive);
     }
 
     private static void requireAtLeast(String key, Duration value, Duration min) {
@@ -83,6 +107,7 @@ public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration
         private Duration fallbackWake = Duration.ofSeconds(1);
         private Duration commandTimeout = Duration.ofSeconds(2);
         private boolean assumeNewPool;
+        private Adaptive adaptive;
 
         private Builder(String pool) {
             this.pool = pool;
@@ -124,8 +149,15 @@ public record SlotPoolConfig(String pool, int limit, Duration leaseTtl, Duration
             return this;
         }
 
+        /** {@link Adaptive}, or null (the default) for a fixed limit. */
+        public Builder adaptive(Adaptive adaptive) {
+            this.adaptive = adaptive;
+            return this;
+        }
+
         public SlotPoolConfig build() {
-            return new SlotPoolConfig(pool, limit, leaseTtl, renewEvery, ticketTtl, fallbackWake, commandTimeout, assumeNewPool);
+            return new SlotPoolConfig(pool, limit, leaseTtl, renewEvery, ticketTtl, fallbackWake, commandTimeout, assumeNewPool,
+                    adaptive);
         }
     }
 }

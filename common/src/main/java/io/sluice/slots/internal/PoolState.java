@@ -80,6 +80,10 @@ final class PoolState {
         limit(limit);
     }
 
+    long knownLimit() {
+        return knownLimit;
+    }
+
     String epoch() {
         return epoch;
     }

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.sluice.redis.RedisLink;
 import io.sluice.redis.RedisTarget;
 import io.sluice.slots.Acquisition;
+import io.sluice.slots.Feedback;
 import io.sluice.slots.Lease;
 import io.sluice.slots.PoolStatus;
 import io.sluice.slots.SlotPool;
@@ -46,6 +47,7 @@ public final class RedisSlotPool implements SlotPool {
     private final Releases releases;
     private final Holdings holdings;
     private final Acquirer acquirer;
+    private final Adapter adapter;
     private final ClientResources resources;
     private final RedisLink link;
     private final Disposable reconnects;
@@ -60,6 +62,7 @@ public final class RedisSlotPool implements SlotPool {
         this.releases = new Releases(ctx, held);
         this.holdings = new Holdings(ctx, held, releases);
         this.acquirer = new Acquirer(ctx, holdings, releases);
+        this.adapter = config.adaptive() == null ? null : new Adapter(ctx);
 
         LinkWatch watch = new LinkWatch(config.pool(), config.commandTimeout(), nanoTime);
         // Keepalive (in RedisLink) finds a dead peer on an idle link; LinkWatch on a busy one (no RST after
@@ -89,6 +92,10 @@ public final class RedisSlotPool implements SlotPool {
         ctx.scheduler.scheduleWithFixedDelay(this::heartbeatQuietly, beat, beat, TimeUnit.NANOSECONDS);
         long wake = config.fallbackWake().toNanos();
         ctx.scheduler.scheduleWithFixedDelay(acquirer::recheckAll, wake, wake, TimeUnit.NANOSECONDS);
+        if (adapter != null) {
+            long step = config.adaptive().step().toNanos();
+            ctx.scheduler.scheduleWithFixedDelay(adapter::report, step, step, TimeUnit.NANOSECONDS);
+        }
         // After a reconnect, say we are alive at once, and renew what we hold at once rather than at the
         // next period: Redis may have lost or rolled back our leases; the renewal re-admits them, and
         // fences the pool, before newcomers could take their slots.
@@ -126,6 +133,13 @@ public final class RedisSlotPool implements SlotPool {
     @Override
     public CompletableFuture<Void> release(Lease lease) {
         return holdings.release(lease);
+    }
+
+    @Override
+    public void observe(Feedback feedback) {
+        if (adapter != null) {
+            adapter.observe(feedback);
+        }
     }
 
     @Override

@@ -77,6 +77,7 @@ final class SnqlHandler {
         if (!gate.tryEnter(referrer)) {
             return rateLimited(referrer, gate.limit(), "over the limit");
         }
+        int used = gate.inFlight(referrer);   // this query included, as Snuba's quota_used counts it
         try {
             holdWhileStalled();
             long millis = Math.round(latency.sampleMillis(random) * faults.get().slowdown());
@@ -91,7 +92,7 @@ final class SnqlHandler {
                 return serverError("simulated ClickHouse error");
             }
             counters.ok(query.orgId());
-            return new Answer(200, answers.body(query));
+            return new Answer(200, withQuotaStats(answers.body(query), used, gate.limit()));
         } finally {
             gate.exit(referrer); // before the answer is written: a client that got it may send its next query at once
         }
@@ -117,6 +118,23 @@ final class SnqlHandler {
     private Answer serverError(String message) {
         counters.serverErrors.increment();
         return new Answer(500, Map.of("error", Map.of("type", "clickhouse", "message", message, "code", 1000)));
+    }
+
+    /**
+     * The cached body with Snuba's {@code stats.quota_allowance} appended, as successful answers
+     * carry it: the concurrent policy's {@code quota_used} (in flight for the referrer when this
+     * query was admitted) and {@code rejection_threshold} (the limit). One array copy per answer.
+     */
+    static byte[] withQuotaStats(byte[] body, int used, int limit) {
+        String stats = ",\"stats\":{\"quota_allowance\":{\"summary\":{\"threads_used\":10,\"is_successful\":true,"
+                + "\"is_rejected\":false,\"is_throttled\":false},\"details\":{\"ConcurrentRateLimitAllocationPolicy\":"
+                + "{\"can_run\":true,\"max_threads\":10,\"is_throttled\":false,\"throttle_threshold\":" + limit
+                + ",\"rejection_threshold\":" + limit + ",\"quota_used\":" + used
+                + ",\"quota_unit\":\"concurrent_queries\",\"suggestion\":\"\"}}}}}";
+        byte[] tail = stats.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] out = java.util.Arrays.copyOf(body, body.length - 1 + tail.length);   // drop the closing brace
+        System.arraycopy(tail, 0, out, body.length - 1, tail.length);
+        return out;
     }
 
     private Answer rateLimited(String referrer, int used, String why) {

@@ -1,0 +1,71 @@
+package io.sluice.slots.internal;
+
+import io.sluice.slots.Feedback;
+import io.sluice.slots.internal.SlotScripts.Script;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of the adaptive limit ({@code slots.adaptive}): counts what the downstream
+ * answered and reports it once per step interval ({@code adapt.lua}), where the fleet's reports
+ * meet and one controller step at a time moves the live limit. Reports that fail are dropped:
+ * the limit then simply stays where it is (it never widens without evidence).
+ */
+final class Adapter {
+    private static final Logger log = LoggerFactory.getLogger(Adapter.class);
+
+    private final PoolContext ctx;
+    private final String[] keys;
+    private final AtomicLong ok = new AtomicLong();
+    private final AtomicLong limited = new AtomicLong();
+    /** The latest numbers the downstream gave (threshold, used), or null. */
+    private final AtomicReference<Feedback> numbers = new AtomicReference<>();
+
+    Adapter(PoolContext ctx) {
+        this.ctx = ctx;
+        this.keys = new String[] {ctx.keys[0], ctx.keys[1], ctx.keys[2], "sluice:{" + ctx.config.pool() + "}:adapt"};
+    }
+
+    void observe(Feedback f) {
+        if (f.rateLimited()) {
+            limited.incrementAndGet();
+        } else {
+            ok.incrementAndGet();
+        }
+        if (f.hasNumbers()) {
+            numbers.set(f);
+        }
+    }
+
+    /** One report (and maybe a step); run every step interval by the pool's timer. */
+    void report() {
+        long oks = ok.getAndSet(0);
+        long refused = limited.getAndSet(0);
+        Feedback n = numbers.getAndSet(null);
+        if (oks == 0 && refused == 0 && n == null) {
+            return;
+        }
+        var adaptive = ctx.config.adaptive();
+        ctx.run(Script.ADAPT, keys, ctx.caller(), Long.toString(oks), Long.toString(refused),
+                Integer.toString(n == null ? 0 : n.threshold()), Integer.toString(n == null ? 0 : n.used()),
+                Integer.toString(adaptive.minLimit()), Integer.toString(adaptive.maxLimit()),
+                Long.toString(adaptive.step().toMillis()), ctx.channelPrefix, ctx.checkReceivers)
+                .whenComplete((List<Object> r, Throwable e) -> {
+                    if (e != null) {
+                        log.debug("slot pool {}: adaptive report failed: {}", ctx.config.pool(), SlotScripts.unwrap(e).toString());
+                        return;
+                    }
+                    long limit = (Long) r.get(0);
+                    if ((Long) r.get(1) == 1 && limit != ctx.state.knownLimit()) {
+                        log.info("slot pool {}: adaptive limit {} -> {} ({} ok, {} rate-limited in this client's last report{})",
+                                ctx.config.pool(), ctx.state.knownLimit(), limit, oks, refused,
+                                n == null ? "" : ", downstream threshold " + n.threshold() + " with " + n.used() + " in use");
+                    }
+                    ctx.figures(limit, (Long) r.get(2));
+                    ctx.state.generation(r.get(3));
+                });
+    }
+}

@@ -1,0 +1,62 @@
+-- adapt: one pool client's report of what the downstream answered since its last report, and at
+-- most one controller step per step interval for the whole fleet (Redis time, so every pod feeds
+-- the same window and one step runs at a time, atomically). The step moves the live limit between
+-- min and max (docs/SLOTS.md "Adaptive limit"):
+-- * the downstream said how much it takes (Snuba's concurrent policy: rejection_threshold T and
+--   quota_used U, ours included): what is left for us is T - (U - our live leases) - 1; the limit
+--   goes down to it at once, and up towards it by at most a quarter per step;
+-- * rate-limited answers without numbers: multiplicative decrease (x 0.8);
+-- * no numbers, no 429, the pool full: additive probing (+10 %, at least 1).
+-- A raised limit is handed to the queue's head at once.
+-- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients  KEYS[4] adapt (hash: ok, limited, thr, others, step)
+-- ARGV[1] caller (see pool_state)  ARGV[2] ok answers  ARGV[3] rate-limited answers
+-- ARGV[4] threshold T reported (0: none)  ARGV[5] U reported with it  ARGV[6] min  ARGV[7] max  ARGV[8] step ms
+-- ARGV[9] grant channel prefix  ARGV[10] check receivers '1'|'0'
+-- Returns {limit, stepped 0|1, live, 'epoch:gen'}
+local now_ms, now_us = now_of()
+local limit, grantable, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
+local live = live_of(KEYS[1], now_ms)
+redis.call('HINCRBY', KEYS[4], 'ok', ARGV[2])
+redis.call('HINCRBY', KEYS[4], 'limited', ARGV[3])
+local thr = tonumber(ARGV[4])
+if thr > 0 then
+  -- Others' share when that answer was given; the window keeps the largest (the cautious view).
+  local others = math.max(0, tonumber(ARGV[5]) - live)
+  local known = tonumber(redis.call('HGET', KEYS[4], 'others') or '-1')
+  redis.call('HSET', KEYS[4], 'thr', thr)
+  if others > known then
+    redis.call('HSET', KEYS[4], 'others', others)
+  end
+end
+local last = tonumber(redis.call('HGET', KEYS[4], 'step') or '0')
+if now_ms - last < tonumber(ARGV[8]) then
+  return {limit, 0, live, gen_of(st)}
+end
+local w = redis.call('HMGET', KEYS[4], 'ok', 'limited', 'thr', 'others')
+local ok, limited = tonumber(w[1] or '0'), tonumber(w[2] or '0')
+local lo, hi = tonumber(ARGV[6]), tonumber(ARGV[7])
+local new = limit
+if w[3] and w[4] then
+  local left = tonumber(w[3]) - tonumber(w[4]) - 1
+  if left < limit then
+    new = left
+  elseif limited > 0 then
+    new = limit - 1      -- the numbers say there is room, yet a query was refused: be careful
+  else
+    new = math.min(left, limit + math.max(1, math.ceil(limit / 4)))
+  end
+elseif limited > 0 then
+  new = math.floor(limit * 0.8)
+elseif ok > 0 and live >= limit - 1 then
+  new = limit + math.max(1, math.floor(limit / 10))
+end
+new = math.max(lo, math.min(hi, new))
+redis.call('DEL', KEYS[4])
+redis.call('HSET', KEYS[4], 'step', now_ms)
+if new ~= limit then
+  set_state(KEYS[1], st, 'limit', new)
+end
+if new > live and grantable > 0 and redis.call('ZCARD', KEYS[2]) > 0 then
+  live = live + drain(KEYS[1], KEYS[2], KEYS[3], ARGV[9], ARGV[10], now_ms, new - live, nil, nil)
+end
+return {new, 1, live, gen_of(st)}

@@ -1,0 +1,97 @@
+package io.sluice.slots;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.embedded.SharedServers;
+import io.sluice.slots.internal.RedisSlotPool;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The adaptive limit against a real Redis: the downstream's answers move the fleet's live limit, within bounds. */
+class SlotPoolAdaptiveTest {
+    private static final Duration STEP = Duration.ofMillis(200);
+    private final SlotPools pools = new SlotPools(SharedServers.redis().uri());
+    private final String name = SharedServers.uniqueName("adaptive");
+
+    @AfterEach
+    void close() {
+        pools.close();
+    }
+
+    private RedisSlotPool adaptive(int limit, int min, int max) {
+        return pools.open(name, limit, b -> b.leaseTtl(Duration.ofSeconds(10)).renewEvery(Duration.ofSeconds(2))
+                .adaptive(new SlotPoolConfig.Adaptive(min, max, STEP)));
+    }
+
+    private static List<Lease> hold(RedisSlotPool pool, int n) {
+        List<Lease> leases = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            leases.add(((Acquisition.Granted) pool.acquireBlocking("q" + i, Duration.ZERO)).lease());
+        }
+        return leases;
+    }
+
+    @Test
+    void aRefusalWithTheDownstreamsNumbersLowersTheLimitToWhatIsLeftAtOnce() {
+        RedisSlotPool pool = adaptive(10, 2, 20);
+        hold(pool, 4);
+        // Snuba: threshold 12, 13 in use counting ours (4): the others run 9, so 12 - 9 - 1 = 2 are left for us.
+        pool.observe(new Feedback(true, 12, 13));
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.status().limit() == 2);
+        assertThat(pool.acquireBlocking("over the new limit", Duration.ZERO)).isInstanceOf(Acquisition.Refused.class);
+    }
+
+    @Test
+    void roomReportedByTheDownstreamRaisesTheLimitStepByStepUpToTheMaximum() {
+        RedisSlotPool pool = adaptive(4, 2, 20);
+        hold(pool, 4);
+        List<Integer> seen = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            pool.observe(new Feedback(false, 40, 4));   // 36 free at the downstream
+            int limit = pool.status().limit();
+            if (seen.isEmpty() || seen.getLast() != limit) {
+                seen.add(limit);
+            }
+            return limit == 20;
+        });
+        assertThat(seen).isSorted().allMatch(l -> l <= 20);
+        for (int i = 1; i < seen.size(); i++) {
+            assertThat(seen.get(i)).as("at most a quarter more per step").isLessThanOrEqualTo(seen.get(i - 1) + (seen.get(i - 1) + 3) / 4);
+        }
+    }
+
+    @Test
+    void withoutNumbersRefusalsCutTheLimitByAFifthDownToTheMinimum() {
+        RedisSlotPool pool = adaptive(10, 6, 20);
+        pool.observe(Feedback.limited());
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.status().limit() == 8);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            pool.observe(Feedback.limited());
+            return pool.status().limit() == 6;
+        });
+        pool.observe(Feedback.limited());
+        await().pollDelay(STEP.multipliedBy(3)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        assertThat(pool.status().limit()).as("the minimum holds").isEqualTo(6);
+    }
+
+    @Test
+    void aFixedLimitIgnoresFeedback() {
+        RedisSlotPool pool = pools.open(name, 10, b -> b);
+        pool.observe(new Feedback(true, 12, 13));
+        pool.observe(Feedback.limited());
+        await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        assertThat(pool.status().limit()).isEqualTo(10);
+    }
+
+    @Test
+    void snubaNumbersAreReadFromTheEndOfAnAnswer() {
+        byte[] ok = ("{\"data\":[{\"total\":1}],\"stats\":{\"quota_allowance\":{\"details\":{\"ConcurrentRateLimitAllocationPolicy\":"
+                + "{\"rejection_threshold\":100,\"quota_used\":37}}}}}").getBytes();
+        assertThat(Feedback.fromSnuba(false, ok)).isEqualTo(new Feedback(false, 100, 37));
+        assertThat(Feedback.fromSnuba(true, "{\"error\":{}}".getBytes())).isEqualTo(Feedback.limited());
+    }
+}
