@@ -277,7 +277,12 @@ public final class ConfigLoader {
         SluiceConfig.Redis redis = new SluiceConfig.Redis(v.redisUri("redis.uri"), v.positive("redis.timeout"));
         SluiceConfig.Slots slots = new SluiceConfig.Slots(v.text("slots.pool"), v.intIn("slots.limit", 1, 1_000_000),
                 v.positive("slots.lease-ttl"), v.positive("slots.renew-every"), v.bool("slots.enabled"),
-                v.bool("slots.assume-new-pool"));
+                v.bool("slots.assume-new-pool"), v.bool("slots.adaptive"), v.intIn("slots.min-limit", 1, 1_000_000),
+                v.intIn("slots.max-limit", 1, 1_000_000));
+        if (slots.adaptive() && !(slots.minLimit() <= slots.limit() && slots.limit() <= slots.maxLimit())) {
+            throw new ConfigException("slots.limit", "with slots.adaptive, slots.min-limit (" + slots.minLimit() + ") <= slots.limit ("
+                    + slots.limit() + ") <= slots.max-limit (" + slots.maxLimit() + ") must hold");
+        }
         if (slots.renewEvery().compareTo(slots.leaseTtl()) >= 0) {
             throw new ConfigException("slots.renew-every", "slots.renew-every (" + Durations.format(slots.renewEvery())
                     + ") must be shorter than slots.lease-ttl (" + Durations.format(slots.leaseTtl())

@@ -43,7 +43,9 @@ public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, O
         }
     }
 
-    public record Slots(String pool, int limit, Duration leaseTtl, Duration renewEvery, boolean enabled, boolean assumeNewPool) {
+    /** {@code adaptive}: the live limit follows the downstream between {@code minLimit} and {@code maxLimit}. */
+    public record Slots(String pool, int limit, Duration leaseTtl, Duration renewEvery, boolean enabled, boolean assumeNewPool,
+                        boolean adaptive, int minLimit, int maxLimit) {
     }
 
     public record Snuba(URI url, String dataset, String referrer, Duration timeout) {

@@ -2,11 +2,12 @@
 -- most one controller step per step interval for the whole fleet (Redis time, so every pod feeds
 -- the same window and one step runs at a time, atomically). The step moves the live limit between
 -- min and max (docs/SLOTS.md "Adaptive limit"):
+-- * more than 0.5 % of the window's answers were 429s: multiplicative decrease (x 0.9), and no
+--   higher than what is left (below);
 -- * the downstream said how much it takes (Snuba's concurrent policy: rejection_threshold T and
---   quota_used U, ours included): what is left for us is T - (U - our live leases) - 1; the limit
---   goes down to it at once, and up towards it by at most a quarter per step;
--- * rate-limited answers without numbers: multiplicative decrease (x 0.8);
--- * no numbers, no 429, the pool full: additive probing (+10 %, at least 1).
+--   quota_used U, ours included): what is left for us is T - (U - our live leases) - 5 % of T; the
+--   limit goes down to it at once, and up towards it by a tenth per step;
+-- * no numbers, no 429, the pool full: probing (+10 %, at least 1).
 -- A raised limit is handed to the queue's head at once.
 -- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients  KEYS[4] adapt (hash: ok, limited, thr, others, step)
 -- ARGV[1] caller (see pool_state)  ARGV[2] ok answers  ARGV[3] rate-limited answers
@@ -35,20 +36,24 @@ end
 local w = redis.call('HMGET', KEYS[4], 'ok', 'limited', 'thr', 'others')
 local ok, limited = tonumber(w[1] or '0'), tonumber(w[2] or '0')
 local lo, hi = tonumber(ARGV[6]), tonumber(ARGV[7])
-local new = limit
+local left = nil
 if w[3] and w[4] then
-  local left = tonumber(w[3]) - tonumber(w[4]) - 1
-  if left < limit then
+  local thr = tonumber(w[3])
+  left = thr - tonumber(w[4]) - math.max(1, math.ceil(thr / 20))   -- keep 5 % of the threshold as margin
+end
+local new = limit
+if limited > 0 and limited * 200 > ok + limited then
+  -- More than 0.5 % refused: back off, and never above what the numbers say is left.
+  new = math.floor(limit * 0.9)
+  if left and left < new then
     new = left
-  elseif limited > 0 then
-    new = limit - 1      -- the numbers say there is room, yet a query was refused: be careful
-  else
-    new = math.min(left, limit + math.max(1, math.ceil(limit / 4)))
   end
-elseif limited > 0 then
-  new = math.floor(limit * 0.8)
-elseif ok > 0 and live >= limit - 1 then
-  new = limit + math.max(1, math.floor(limit / 10))
+elseif left and left < limit then
+  new = left                                                        -- the others took more: give it back now
+elseif left then
+  new = math.min(left, limit + math.max(1, math.ceil(limit / 10)))  -- room: grow by a tenth per step up to it
+elseif limited == 0 and ok > 0 and live >= limit - 1 then
+  new = limit + math.max(1, math.floor(limit / 10))                 -- no numbers: probe while saturated
 end
 new = math.max(lo, math.min(hi, new))
 redis.call('DEL', KEYS[4])

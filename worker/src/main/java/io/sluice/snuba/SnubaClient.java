@@ -1,5 +1,7 @@
 package io.sluice.snuba;
 
+import io.sluice.slots.Feedback;
+import java.util.function.Consumer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.sluice.messages.Window;
@@ -42,6 +44,12 @@ public final class SnubaClient implements AutoCloseable {
     private final MeterRegistry registry;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpClient http;
+    private volatile Consumer<Feedback> answers = f -> { };
+
+    /** Hands each 200 and 429 (with Snuba's quota numbers, where it gave them) to {@code listener}: the adaptive limit's signal. */
+    public void onAnswer(Consumer<Feedback> listener) {
+        this.answers = listener;
+    }
 
     public SnubaClient(SnubaSettings settings, MeterRegistry registry) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -102,6 +110,9 @@ public final class SnubaClient implements AutoCloseable {
         }
         int status = response.statusCode();
         Duration latency = Duration.ofNanos(sample.stop(timer(Integer.toString(status))));
+        if (status == 200 || status == 429) {
+            answers.accept(Feedback.fromSnuba(status == 429, response.body()));
+        }
         return SnubaResponses.outcome(status, response.body(), latency);
     }
 

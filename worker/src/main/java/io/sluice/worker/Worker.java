@@ -65,6 +65,7 @@ public final class Worker implements AutoCloseable {
             throw e;
         }
         this.snuba = new SnubaClient(new SnubaSettings(s.url(), s.dataset(), s.referrer(), s.timeout()), registry);
+        snuba.onAnswer(gate::observe);   // the adaptive limit's signal (ignored unless slots.adaptive)
         // Results never regress: per-org watermarks and publish locks in Redis (connected on first use).
         Duration lockTtl = ResultGuard.lockTtl(KafkaClients.producerProps(config.kafka(), "sluice-" + id));
         this.guard = new ResultGuard(new ResultSink(producer, config.kafka().topics().results()),

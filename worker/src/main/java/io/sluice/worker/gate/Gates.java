@@ -8,6 +8,9 @@ import io.sluice.slots.internal.RedisSlotPool;
 
 /** Opens the gate the config asks for: the Redis slot pool, or none with {@code slots.enabled: false}. */
 public final class Gates {
+    /** One fleet-wide controller step per second (docs/SLOTS.md "Adaptive limit"). */
+    static final java.time.Duration ADAPTIVE_STEP = java.time.Duration.ofSeconds(1);
+
     private Gates() {
     }
 
@@ -21,7 +24,8 @@ public final class Gates {
     public static SlotPool pool(SluiceConfig cfg, String clientName, MeterRegistry registry) {
         SluiceConfig.Slots s = cfg.slots();
         SlotPoolConfig poolConfig = SlotPoolConfig.builder(s.pool()).limit(s.limit()).leaseTtl(s.leaseTtl())
-                .renewEvery(s.renewEvery()).commandTimeout(cfg.redis().timeout()).assumeNewPool(s.assumeNewPool()).build();
+                .renewEvery(s.renewEvery()).commandTimeout(cfg.redis().timeout()).assumeNewPool(s.assumeNewPool())
+                .adaptive(s.adaptive() ? new SlotPoolConfig.Adaptive(s.minLimit(), s.maxLimit(), ADAPTIVE_STEP) : null).build();
         return RedisSlotPool.connect(cfg.redis().uri(), poolConfig, registry);
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.worker.gate;
 
+import io.sluice.slots.Feedback;
 import io.sluice.slots.Acquisition;
 import io.sluice.slots.Lease;
 import io.sluice.slots.SlotPool;
@@ -43,6 +44,11 @@ public final class PoolGate implements SlotGate {
                 pool.release(lease);
             }
         };
+    }
+
+    @Override
+    public void observe(Feedback feedback) {
+        pool.observe(feedback);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.sluice.worker.gate;
 
+import io.sluice.slots.Feedback;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -16,6 +17,10 @@ public interface SlotGate extends AutoCloseable {
      * or with {@link Refused} once {@code maxWait} passed.
      */
     CompletableFuture<Result> acquire(String owner, Duration maxWait);
+
+    /** What the downstream answered a query that held a slot, for an adaptive limit; ignored by default. */
+    default void observe(Feedback feedback) {
+    }
 
     @Override
     void close();
