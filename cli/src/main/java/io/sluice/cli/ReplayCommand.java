@@ -136,7 +136,7 @@ public final class ReplayCommand implements Callable<Integer> {
     private void reset(ConsumerGroupOffsets groups, SluiceConfig cfg, ResetTarget target, PrintWriter out) {
         String group = mode.reset.group;
         String topic = mode.reset.topic != null ? mode.reset.topic : cfg.kafka().topics().batches();
-        groups.requireNoActiveMembers(group, "scale the worker Deployment to 0");
+        groups.requireNoActiveMembers(group, "with KEDA: kubectl annotate scaledobject/sluice-worker autoscaling.keda.sh/paused-replicas=0; without: scale the Deployment to 0");
         OffsetResetPlan plan = groups.plan(group, topic, target);
         plan.print(out);
         if (!execute) {

@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The one command tree over everything Sluice does. */
-@Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
+@Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceVersion.class,
         description = "Runs fleet-wide batch jobs against a concurrency-limited query service, gated by a Redis slot pool.",
         subcommands = {CommandLine.HelpCommand.class, WorkerCommand.class, OrchestratorCommand.class, ReplayCommand.class,
                 SlotsCommand.class})

@@ -140,7 +140,7 @@ class ReplayCommandTest {
             Cli.Result r = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-earliest", "--execute"));
 
             assertThat(r.exit()).as(r.toString()).isEqualTo(1);
-            assertThat(r.err()).contains("error: group " + ops.group() + " has 1 active member; stop them first (scale the worker Deployment to 0)");
+            assertThat(r.err()).contains("error: group " + ops.group() + " has 1 active member; stop them first (with KEDA: kubectl annotate scaledobject/sluice-worker autoscaling.keda.sh/paused-replicas=0; without: scale the Deployment to 0)");
             assertThat(r.err()).doesNotContain("\tat ");
             assertThat(ops.committed(ops.group(), batches)).isEqualTo(before);
         }
