@@ -87,7 +87,7 @@ public final class OrchestratorCommand implements Runnable {
         @Override
         public Integer call() {
             OrchestratorRun run;
-            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            PrometheusMeterRegistry registry = io.sluice.metrics.SluiceRegistry.create();
             MetricsServer metrics;
             try {
                 SluiceConfig cfg = new ConfigLoader().load(config, System.getenv(), Map.of());

@@ -41,7 +41,7 @@ public final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SluiceConfig cfg = config.load();
         String workerId = id != null ? id : ManagementFactory.getRuntimeMXBean().getName();
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = io.sluice.metrics.SluiceRegistry.create();
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
