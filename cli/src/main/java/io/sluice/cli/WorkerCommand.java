@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.config.SluiceConfig;
 import io.sluice.kafka.KafkaClients;
+import io.sluice.worker.lag.GroupLag;
 import io.sluice.metrics.HealthState;
 import io.sluice.metrics.MetricsServer;
 import io.sluice.worker.Worker;
@@ -70,6 +71,9 @@ public final class WorkerCommand implements Callable<Integer> {
                 .readiness("dead-letters", worker.loop()::deadLettersHealthy)
                 .liveness("poll-loop", worker.loop()::live);
         CountDownLatch done = new CountDownLatch(1);
+        // A daemon thread and its own Admin: the process' exit ends it, nothing to drain.
+        new GroupLag(KafkaClients.admin(cfg.kafka()), cfg.kafka().consumer().getOrDefault("group.id", "sluice-workers"),
+                cfg.kafka().topics().batches(), Duration.ofSeconds(10), registry).every(Duration.ofSeconds(15));
         try (MetricsServer metrics = MetricsServer.start(cfg.metrics().bind(), cfg.metrics().port(), registry, health)) {
             LOG.info("worker {} started: batches from {}, metrics on {}:{}", workerId, cfg.kafka().topics().batches(),
                     cfg.metrics().bind(), metrics.port());

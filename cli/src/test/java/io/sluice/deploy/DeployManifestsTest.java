@@ -229,7 +229,7 @@ class DeployManifestsTest {
         }
         assertThat(DeployFiles.kustomizations()).extracting(DeployFiles::rel).containsExactlyInAnyOrder(
                 "deploy/k8s/base/kustomization.yaml", "deploy/k8s/overlays/production/kustomization.yaml",
-                "deploy/k8s/overlays/backfill/kustomization.yaml");
+                "deploy/k8s/overlays/backfill/kustomization.yaml", "deploy/k8s/monitoring/kustomization.yaml");
     }
 
     /** The backfill worker is a copy of the worker; only name, labels, replicas and three env vars may differ. */
