@@ -21,6 +21,9 @@ public final class SluiceCli implements Runnable {
     public static void main(String[] args) {
         if ("json".equalsIgnoreCase(System.getenv("SLUICE_LOG_FORMAT"))) {
             System.setProperty("logback.configurationFile", "logback-json.xml");
+            // Errors printed by commands (exit 1/2 messages, usage) as JSON lines too, not plain text.
+            System.setErr(new java.io.PrintStream(new io.sluice.logging.JsonErrorStream(System.err, java.time.Clock.systemUTC()),
+                    true, java.nio.charset.StandardCharsets.UTF_8));
         }
         System.exit(commandLine().execute(args));
     }

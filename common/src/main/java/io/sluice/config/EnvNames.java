@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 final class EnvNames {
     /** SLUICE_ variables that are not config keys (read elsewhere). */
     static final Set<String> NOT_CONFIG = Set.of("SLUICE_JAVA_OPTS", "SLUICE_ORGS_JDBC_USER",
-            "SLUICE_ORGS_JDBC_PASSWORD", "SLUICE_LOG_FORMAT", "SLUICE_LOG_LEVEL", "SLUICE_CONFIG");
+            "SLUICE_ORGS_JDBC_PASSWORD", "SLUICE_LOG_FORMAT", "SLUICE_LOG_LEVEL", "SLUICE_CONFIG", "SLUICE_TEST_KAFKA_BOOTSTRAP");
     /**
      * Docker-link style variables of a Service named {@code sluice} or {@code sluice-...}:
      * {@code <NAME>_SERVICE_HOST}, {@code <NAME>_SERVICE_PORT[_<PORT NAME>]}, {@code <NAME>_PORT} and
