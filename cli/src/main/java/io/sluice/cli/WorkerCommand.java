@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.config.SluiceConfig;
+import io.sluice.kafka.GroupProtocol;
 import io.sluice.kafka.KafkaClients;
 import io.sluice.worker.lag.GroupLag;
 import io.sluice.metrics.HealthState;
@@ -57,6 +58,10 @@ public final class WorkerCommand implements Callable<Integer> {
             try {
                 // Bounded by kafka.common default.api.timeout.ms (30 s unset): an unreachable broker fails, never hangs.
                 KafkaClients.ensureTopics(admin, cfg.kafka(), KafkaClients.startupTimeout(cfg.kafka()));
+                // KIP-848 where the brokers support it, classic + cooperative-sticky otherwise (logged).
+                SluiceConfig.Kafka kafka = GroupProtocol.choose(cfg.kafka(), admin, KafkaClients.startupTimeout(cfg.kafka()));
+                cfg = new SluiceConfig(kafka, cfg.redis(), cfg.slots(), cfg.snuba(), cfg.orchestrator(), cfg.worker(),
+                        cfg.projection(), cfg.metrics());
             } finally {
                 // Admin.close() without a timeout waits for every pending call, forever against a silent broker.
                 admin.close(KafkaClients.startupTimeout(cfg.kafka()));
