@@ -140,7 +140,8 @@ class DeployMetricNamesTest {
         }
         assertThat(used).contains("sluice_slots_in_use", "sluice_slots_limit", "sluice_slots_lease_lost_total",
                 "sluice_worker_partitions_paused", "kafka_consumer_fetch_manager_records_lag_max",
-                "sluice_downstream_requests_seconds_count", "sluice_worker_orgs_total", "sluice_orchestrator_run_progress");
+                "sluice_downstream_requests_seconds_count", "sluice_worker_orgs_total", "sluice_orchestrator_run_progress",
+                "sluice_slots_wait_seconds_bucket", "sluice_downstream_requests_seconds_bucket", "sluice_worker_group_lag");
         assertThat(missing(used)).as("metric names on the dashboard missing from a worker's /metrics").isEmpty();
     }
 
