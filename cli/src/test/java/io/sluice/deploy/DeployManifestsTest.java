@@ -187,6 +187,9 @@ class DeployManifestsTest {
                 HorizontalPodAutoscaler.class);
         assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(workerName());
         assertThat(hpa.getSpec().getMaxReplicas()).isLessThanOrEqualTo(cfg.kafka().topics().partitions());
+        assertThat(hpa.getSpec().getMaxReplicas()).as("the HPA alternative keeps KEDA's pool-derived cap").isEqualTo(max);
+        assertThat(hpa.getSpec().getMetrics().get(0).getExternal().getMetric().getName()).as("broker-side lag, not records_lag_max")
+                .isEqualTo("sluice_worker_group_lag");
         assertThat(DeployFiles.yaml(K8S.resolve("overlays/production/kustomization.yaml")).path("resources").toString())
                 .as("the HPA is the alternative to KEDA, not applied with it").doesNotContain("worker-hpa.yaml");
     }
