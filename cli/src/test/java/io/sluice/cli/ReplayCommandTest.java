@@ -224,7 +224,6 @@ class ReplayCommandTest {
         assertThat(negative.err()).contains("--to-offset -1 is negative");
     }
 
-    /** Three records on each partition; {@code stamp.apply(i)} is the i-th record's timestamp (null: now). */
     /** What kafka-consumer-groups users reach for: --to-latest, --shift-by, --from-file, --topic t:0,1, --dry-run. */
     @Test
     void kafkaConsumerGroupsStyleTargetsAndPartitionSelection() throws Exception {
@@ -268,6 +267,7 @@ class ReplayCommandTest {
         }
     }
 
+    /** Three records on each partition; {@code stamp.apply(i)} is the i-th record's timestamp (null: now). */
     private static List<ProducerRecord<byte[], byte[]>> records(String topic, int perPartition,
                                                                 java.util.function.IntFunction<Instant> stamp) {
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
