@@ -48,8 +48,11 @@ public final class OrchestratorCommand implements Runnable {
                     "batch: rerun with the same --run-id to resume the frozen plan; 2 bad usage or configuration (including a run",
                     "that cannot finish within orchestrator.finish-within); 1 any other failure, e.g. another orchestrator holds the run."})
     static final class Run implements Callable<Integer> {
-        @Option(names = "--config", required = true, paramLabel = "FILE", description = "YAML config file")
-        Path config;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @picocli.CommandLine.Mixin
+        ConfigOption config;
 
         @Option(names = "--run-id", paramLabel = "ID", description = "Run id to start or resume (default: r-yyyyMMdd'T'HHmm'Z' of the start time)")
         String runId;
@@ -87,10 +90,10 @@ public final class OrchestratorCommand implements Runnable {
         @Override
         public Integer call() {
             OrchestratorRun run;
-            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            PrometheusMeterRegistry registry = io.sluice.metrics.SluiceRegistry.create();
             MetricsServer metrics;
             try {
-                SluiceConfig cfg = new ConfigLoader().load(config, System.getenv(), Map.of());
+                SluiceConfig cfg = config.load();
                 OrgSample subset = sample == null ? OrgSample.ALL : OrgSample.parse(sample);
                 run = OrchestratorRun.builder(cfg, source()).runId(runId).force(force).sample(subset).registry(registry).build();
                 metrics = serveMetrics(cfg, registry);
@@ -158,8 +161,8 @@ public final class OrchestratorCommand implements Runnable {
             return JdbcOrgSource.open(orgs.jdbc.url, orgs.jdbc.query, System.getenv());
         }
 
-        private static int usage(ConfigException e) {
-            System.err.println("error: " + e.getMessage());
+        private int usage(ConfigException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
             return 2;
         }
     }

@@ -32,8 +32,8 @@ final class OrchestratorStatus implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (default: built-in defaults)")
-    Path config;
+    @picocli.CommandLine.Mixin
+    ConfigOption config;
 
     @Option(names = "--run-id", paramLabel = "ID", description = "The run (default: the most recently started)")
     String runId;
@@ -50,7 +50,7 @@ final class OrchestratorStatus implements Callable<Integer> {
         java.io.PrintWriter stderr = spec.commandLine().getErr();
         SluiceConfig cfg;
         try {
-            cfg = new ConfigLoader().load(config, System.getenv(), Map.of());
+            cfg = config.load();
         } catch (ConfigException e) {
             stderr.println("error: " + e.getMessage());
             return 2;

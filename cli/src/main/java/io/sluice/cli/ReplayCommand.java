@@ -53,6 +53,9 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--execute", description = "Make the change; without it nothing is committed or published.")
     boolean execute;
 
+    @Option(names = "--dry-run", description = "Only print what would change (the default; as in kafka-consumer-groups).")
+    boolean dryRun;
+
     /** Now, for --by-duration; tests may replace it. */
     InstantSource clock = InstantSource.system();
 
@@ -72,8 +75,8 @@ public final class ReplayCommand implements Callable<Integer> {
         @ArgGroup(exclusive = true, multiplicity = "1")
         Target target;
 
-        @Option(names = "--topic", paramLabel = "TOPIC", order = 6,
-                description = "Topic whose offsets move (default: kafka.topics.batches).")
+        @Option(names = "--topic", paramLabel = "TOPIC[:P,...]", order = 9,
+                description = {"Topic whose offsets move (default: kafka.topics.batches);", "TOPIC:0,3 moves only partitions 0 and 3."})
         String topic;
     }
 
@@ -92,6 +95,17 @@ public final class ReplayCommand implements Callable<Integer> {
         @Option(names = "--to-offset", paramLabel = "N", order = 5,
                 description = "Offset N on every partition, clamped to what the partition holds.")
         Long toOffset;
+
+        @Option(names = "--to-latest", order = 6, description = "The end of each partition: skip everything not yet processed.")
+        boolean toLatest;
+
+        @Option(names = "--shift-by", paramLabel = "N", order = 7,
+                description = "The current offset plus N (negative: back, replaying N records per partition), clamped.")
+        Long shiftBy;
+
+        @Option(names = "--from-file", paramLabel = "CSV", order = 8,
+                description = {"Per-partition offsets: topic,partition,offset lines", "(kafka-consumer-groups --export); other partitions stay."})
+        java.nio.file.Path fromFile;
     }
 
     static final class DeadLetter {
@@ -110,8 +124,13 @@ public final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ResetTarget target = mode.reset == null ? null : target(mode.reset.target);
+        if (execute && dryRun) {
+            throw usage("--execute and --dry-run contradict each other; give one (without either it is a dry run)");
+        }
         SluiceConfig cfg = config.load();
+        TopicPartitions where = mode.reset == null ? null
+                : TopicPartitions.parse(mode.reset.topic, cfg.kafka().topics().batches(), this::usage);
+        ResetTarget target = mode.reset == null ? null : target(mode.reset.target, where.topic());
         PrintWriter out = spec.commandLine().getOut();
         Admin admin = KafkaClients.admin(cfg.kafka());
         try {
@@ -120,7 +139,7 @@ public final class ReplayCommand implements Callable<Integer> {
                 new DeadLetterReplay(cfg.kafka(), groups, mode.deadLetter.group, mode.deadLetter.includePoison)
                         .run(execute).print(out);
             } else {
-                reset(groups, cfg, target, out);
+                reset(groups, where, target, out);
             }
             return 0;
         } catch (ReplayException e) {
@@ -133,11 +152,11 @@ public final class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    private void reset(ConsumerGroupOffsets groups, SluiceConfig cfg, ResetTarget target, PrintWriter out) {
+    private void reset(ConsumerGroupOffsets groups, TopicPartitions where, ResetTarget target, PrintWriter out) {
         String group = mode.reset.group;
-        String topic = mode.reset.topic != null ? mode.reset.topic : cfg.kafka().topics().batches();
-        groups.requireNoActiveMembers(group, "scale the worker Deployment to 0");
-        OffsetResetPlan plan = groups.plan(group, topic, target);
+        String topic = where.topic();
+        groups.requireNoActiveMembers(group, "with KEDA: kubectl annotate scaledobject/sluice-worker autoscaling.keda.sh/paused-replicas=0; without: scale the Deployment to 0");
+        OffsetResetPlan plan = groups.plan(group, topic, where.partitions(), target);
         plan.print(out);
         if (!execute) {
             out.println("dry run: nothing changed; add --execute to move the offsets");
@@ -148,9 +167,22 @@ public final class ReplayCommand implements Callable<Integer> {
                 group, plan.rows().size(), plan.totalToReplay());
     }
 
-    private ResetTarget target(Target t) {
+    private ResetTarget target(Target t, String topic) {
         if (t.toEarliest) {
             return new ResetTarget.Earliest();
+        }
+        if (t.toLatest) {
+            return new ResetTarget.Latest();
+        }
+        if (t.shiftBy != null) {
+            return new ResetTarget.ShiftBy(t.shiftBy);
+        }
+        if (t.fromFile != null) {
+            try {
+                return io.sluice.replay.OffsetsFile.read(t.fromFile, mode.reset.group, topic);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
         }
         if (t.toOffset != null) {
             if (t.toOffset < 0) {

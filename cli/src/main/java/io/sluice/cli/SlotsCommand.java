@@ -121,7 +121,7 @@ public final class SlotsCommand implements Runnable {
 
     /** The subcommand's own --config when given, else the one before the subcommand. */
     ConfigOption chosen(ConfigOption own) {
-        return own.file != null ? own : config;
+        return own.or(config);
     }
 
     /**

@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The one command tree over everything Sluice does. */
-@Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
+@Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = SluiceVersion.class,
         description = "Runs fleet-wide batch jobs against a concurrency-limited query service, gated by a Redis slot pool.",
         subcommands = {CommandLine.HelpCommand.class, WorkerCommand.class, OrchestratorCommand.class, ReplayCommand.class,
                 SlotsCommand.class})
@@ -21,6 +21,9 @@ public final class SluiceCli implements Runnable {
     public static void main(String[] args) {
         if ("json".equalsIgnoreCase(System.getenv("SLUICE_LOG_FORMAT"))) {
             System.setProperty("logback.configurationFile", "logback-json.xml");
+            // Errors printed by commands (exit 1/2 messages, usage) as JSON lines too, not plain text.
+            System.setErr(new java.io.PrintStream(new io.sluice.logging.JsonErrorStream(System.err, java.time.Clock.systemUTC()),
+                    true, java.nio.charset.StandardCharsets.UTF_8));
         }
         System.exit(commandLine().execute(args));
     }

@@ -7,7 +7,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sluice.config.SluiceConfig;
+import io.sluice.kafka.GroupProtocol;
 import io.sluice.kafka.KafkaClients;
+import io.sluice.worker.lag.GroupLag;
 import io.sluice.metrics.HealthState;
 import io.sluice.metrics.MetricsServer;
 import io.sluice.worker.Worker;
@@ -41,7 +43,7 @@ public final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SluiceConfig cfg = config.load();
         String workerId = id != null ? id : ManagementFactory.getRuntimeMXBean().getName();
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = io.sluice.metrics.SluiceRegistry.create();
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -56,6 +58,10 @@ public final class WorkerCommand implements Callable<Integer> {
             try {
                 // Bounded by kafka.common default.api.timeout.ms (30 s unset): an unreachable broker fails, never hangs.
                 KafkaClients.ensureTopics(admin, cfg.kafka(), KafkaClients.startupTimeout(cfg.kafka()));
+                // KIP-848 where the brokers support it, classic + cooperative-sticky otherwise (logged).
+                SluiceConfig.Kafka kafka = GroupProtocol.choose(cfg.kafka(), admin, KafkaClients.startupTimeout(cfg.kafka()));
+                cfg = new SluiceConfig(kafka, cfg.redis(), cfg.slots(), cfg.snuba(), cfg.orchestrator(), cfg.worker(),
+                        cfg.projection(), cfg.metrics());
             } finally {
                 // Admin.close() without a timeout waits for every pending call, forever against a silent broker.
                 admin.close(KafkaClients.startupTimeout(cfg.kafka()));
@@ -70,6 +76,9 @@ public final class WorkerCommand implements Callable<Integer> {
                 .readiness("dead-letters", worker.loop()::deadLettersHealthy)
                 .liveness("poll-loop", worker.loop()::live);
         CountDownLatch done = new CountDownLatch(1);
+        // A daemon thread and its own Admin: the process' exit ends it, nothing to drain.
+        new GroupLag(KafkaClients.admin(cfg.kafka()), cfg.kafka().consumer().getOrDefault("group.id", "sluice-workers"),
+                cfg.kafka().topics().batches(), Duration.ofSeconds(10), registry).every(Duration.ofSeconds(15));
         try (MetricsServer metrics = MetricsServer.start(cfg.metrics().bind(), cfg.metrics().port(), registry, health)) {
             LOG.info("worker {} started: batches from {}, metrics on {}:{}", workerId, cfg.kafka().topics().batches(),
                     cfg.metrics().bind(), metrics.port());

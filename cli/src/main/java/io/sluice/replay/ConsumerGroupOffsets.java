@@ -95,7 +95,18 @@ public final class ConsumerGroupOffsets {
     }
 
     public OffsetResetPlan plan(String group, String topic, ResetTarget target) {
-        List<TopicPartition> partitions = partitions(topic);
+        return plan(group, topic, java.util.Set.of(), target);
+    }
+
+    /** As {@link #plan(String, String, ResetTarget)}, on {@code only} these partitions when not empty. */
+    public OffsetResetPlan plan(String group, String topic, java.util.Set<Integer> only, ResetTarget target) {
+        List<TopicPartition> all = partitions(topic);
+        java.util.Set<Integer> wanted = target instanceof ResetTarget.PerPartition pp && only.isEmpty() ? pp.offsets().keySet() : only;
+        List<Integer> unknown = wanted.stream().filter(p -> all.stream().noneMatch(tp -> tp.partition() == p)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new ReplayException("topic " + topic + " has no partition " + unknown + "; valid: 0.." + (all.size() - 1));
+        }
+        List<TopicPartition> partitions = wanted.isEmpty() ? all : all.stream().filter(tp -> wanted.contains(tp.partition())).toList();
         Map<TopicPartition, Long> committed = committed(group, partitions);
         Map<TopicPartition, Long> earliest = offsets(partitions, tp -> OffsetSpec.earliest());
         Map<TopicPartition, Long> end = offsets(partitions, tp -> OffsetSpec.latest());
@@ -122,6 +133,27 @@ public final class ConsumerGroupOffsets {
                     to = Math.max(lo, Math.min(hi, o.offset()));
                     if (to != o.offset()) {
                         note = "offset " + o.offset() + " clamped to [" + lo + ", " + hi + "]";
+                    }
+                }
+                case ResetTarget.Latest l -> to = hi;
+                case ResetTarget.ShiftBy s -> {
+                    Long c = committed.get(tp);
+                    long from = Math.max(lo, Math.min(hi, c == null ? lo : c));
+                    long asked = from + s.by();
+                    to = Math.max(lo, Math.min(hi, asked));
+                    if (to != asked) {
+                        note = "shift to " + asked + " clamped to [" + lo + ", " + hi + "]";
+                    }
+                }
+                case ResetTarget.PerPartition pp -> {
+                    Long asked = pp.offsets().get(tp.partition());
+                    Long c = committed.get(tp);
+                    long wantedOffset = asked != null ? asked : (c == null ? lo : c);
+                    to = Math.max(lo, Math.min(hi, wantedOffset));
+                    if (asked == null) {
+                        note = "not in the file: unchanged";
+                    } else if (to != asked) {
+                        note = "offset " + asked + " clamped to [" + lo + ", " + hi + "]";
                     }
                 }
             }

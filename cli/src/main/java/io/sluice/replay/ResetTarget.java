@@ -35,5 +35,33 @@ public sealed interface ResetTarget {
         }
     }
 
+    /** The log end: nothing is replayed, everything unprocessed is skipped. */
+    record Latest() implements ResetTarget {
+        @Override
+        public String describe() {
+            return "latest";
+        }
+    }
+
+    /** The current position moved by {@code by} records (negative: back, replaying), clamped to the log. */
+    record ShiftBy(long by) implements ResetTarget {
+        @Override
+        public String describe() {
+            return "shift by " + by;
+        }
+    }
+
+    /** One offset per listed partition (a file in kafka-consumer-groups' CSV form); other partitions stay. */
+    record PerPartition(java.util.Map<Integer, Long> offsets, String source) implements ResetTarget {
+        public PerPartition {
+            offsets = java.util.Map.copyOf(offsets);
+        }
+
+        @Override
+        public String describe() {
+            return "offsets from " + source;
+        }
+    }
+
     String describe();
 }

@@ -140,7 +140,7 @@ class ReplayCommandTest {
             Cli.Result r = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-earliest", "--execute"));
 
             assertThat(r.exit()).as(r.toString()).isEqualTo(1);
-            assertThat(r.err()).contains("error: group " + ops.group() + " has 1 active member; stop them first (scale the worker Deployment to 0)");
+            assertThat(r.err()).contains("error: group " + ops.group() + " has 1 active member; stop them first (with KEDA: kubectl annotate scaledobject/sluice-worker autoscaling.keda.sh/paused-replicas=0; without: scale the Deployment to 0)");
             assertThat(r.err()).doesNotContain("\tat ");
             assertThat(ops.committed(ops.group(), batches)).isEqualTo(before);
         }
@@ -222,6 +222,49 @@ class ReplayCommandTest {
         Cli.Result negative = Cli.run(new ReplayCommand(), "--group", "g", "--to-offset", "-1");
         assertThat(negative.exit()).isEqualTo(2);
         assertThat(negative.err()).contains("--to-offset -1 is negative");
+    }
+
+    /** What kafka-consumer-groups users reach for: --to-latest, --shift-by, --from-file, --topic t:0,1, --dry-run. */
+    @Test
+    void kafkaConsumerGroupsStyleTargetsAndPartitionSelection() throws Exception {
+        try (OpsFixture ops = OpsFixture.kafkaOnly()) {
+            String batches = ops.config.kafka().topics().batches();
+            ops.send(records(batches, 4, i -> null));
+            ops.commit(ops.group(), batches, Map.of(0, 3L, 1, 1L));   // partition 2: never committed
+
+            Cli.Result latest = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-latest", "--dry-run"));
+            assertThat(latest.exit()).as(latest.toString()).isZero();
+            assertThat(targets(latest.out())).isEqualTo(Map.of(0, 4L, 1, 4L, 2, 4L));
+            assertThat(latest.out()).contains("dry run: nothing changed");
+
+            Cli.Result back = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--shift-by", "-2"));
+            assertThat(targets(back.out())).as(back.toString()).isEqualTo(Map.of(0, 1L, 1, 0L, 2, 0L));
+            assertThat(back.out()).contains("shift to -1 clamped to [0, 4]", "total: 3 records to replay");
+
+            Cli.Result some = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--topic", batches + ":0,2",
+                    "--to-earliest", "--execute"));
+            assertThat(some.exit()).as(some.toString()).isZero();
+            assertThat(targets(some.out())).isEqualTo(Map.of(0, 0L, 2, 0L));
+            assertThat(ops.committed(ops.group(), batches)).isEqualTo(Map.of(0, 0L, 1, 1L, 2, 0L));
+
+            java.nio.file.Path csv = java.nio.file.Files.writeString(java.nio.file.Files.createTempFile("offsets", ".csv"),
+                    "# exported\n" + batches + ",1,3\n" + batches + ",2,9\n");
+            Cli.Result file = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--from-file", csv.toString(), "--execute"));
+            assertThat(file.exit()).as(file.toString()).isZero();
+            assertThat(file.out()).contains("offset 9 clamped to [0, 4]");
+            assertThat(ops.committed(ops.group(), batches)).isEqualTo(Map.of(0, 0L, 1, 3L, 2, 4L));
+
+            Cli.Result badFile = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--from-file",
+                    java.nio.file.Files.writeString(csv, "other.topic,0,1\n").toString()));
+            assertThat(badFile.exit()).isEqualTo(2);
+            assertThat(badFile.err()).contains(":1: 'other.topic,0,1' is for topic other.topic, not " + batches);
+            Cli.Result badTopic = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--topic", batches + ":x", "--to-latest"));
+            assertThat(badTopic.exit()).isEqualTo(2);
+            assertThat(badTopic.err()).contains("'x' is not a partition number; valid: TOPIC or TOPIC:0,1,2");
+            Cli.Result both = Cli.run(new ReplayCommand(), ops.args("--group", ops.group(), "--to-latest", "--dry-run", "--execute"));
+            assertThat(both.exit()).isEqualTo(2);
+            assertThat(both.err()).contains("--execute and --dry-run contradict each other");
+        }
     }
 
     /** Three records on each partition; {@code stamp.apply(i)} is the i-th record's timestamp (null: now). */

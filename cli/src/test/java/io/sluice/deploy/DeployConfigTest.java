@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DeployConfigTest {
     /** SLUICE_ variables read outside the config (ConfigLoader leaves them alone too). */
     private static final Set<String> NOT_CONFIG = Set.of("SLUICE_LOG_FORMAT", "SLUICE_LOG_LEVEL", "SLUICE_JAVA_OPTS",
-            "SLUICE_ORGS_JDBC_USER", "SLUICE_ORGS_JDBC_PASSWORD");
+            "SLUICE_ORGS_JDBC_USER", "SLUICE_ORGS_JDBC_PASSWORD", "SLUICE_CONFIG");
     private static final List<String> PASSTHROUGH = List.of("kafka.common", "kafka.producer", "kafka.consumer");
     /** A worker needs these from the file or the environment; the defaults point at localhost. */
     private static final List<String> REQUIRED = List.of("kafka.bootstrap-servers", "redis.uri", "snuba.url");

@@ -40,16 +40,7 @@ import static org.assertj.core.api.Assertions.fail;
  * documented differences.
  */
 class DeployManifestsTest {
-    private static final ObjectMapper STRICT = new ObjectMapper(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private static final Map<String, Class<?>> MODELS = Map.of(
-            "apps/v1/Deployment", Deployment.class,
-            "batch/v1/CronJob", CronJob.class,
-            "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
-            "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
-            "v1/ConfigMap", ConfigMap.class,
-            "v1/Secret", Secret.class);
-    private static final Set<String> KEDA_KINDS = Set.of("keda.sh/v1alpha1/ScaledObject", "keda.sh/v1alpha1/TriggerAuthentication");
+    private static final ObjectMapper STRICT = K8sModel.STRICT;
 
     @Test
     void everyManifestParsesIntoTheKubernetesModelWithoutUnknownFields() throws Exception {
@@ -60,16 +51,10 @@ class DeployManifestsTest {
         for (Path f : files) {
             for (JsonNode doc : DeployFiles.yamlDocuments(f)) {
                 String type = doc.path("apiVersion").asText() + "/" + doc.path("kind").asText();
-                if (KEDA_KINDS.contains(type)) {
+                if (K8sModel.CUSTOM_KINDS.contains(type)) {
                     continue;   // checked by kedaScaledObjectTargetsTheWorkerAndStopsAtThePartitionCount
                 }
-                Class<?> model = MODELS.get(type);
-                if (model == null) {
-                    fail(rel(f) + ": " + type + " has no model in this test; add it to MODELS (known: " + MODELS.keySet() + ")");
-                }
-                Object value = STRICT.treeToValue(doc, model);
-                List<String> unknown = new ArrayList<>();
-                collectUnknown(value, doc.path("kind").asText(), unknown, new IdentityHashMap<>());
+                List<String> unknown = K8sModel.unknownFields(doc, rel(f));
                 assertThat(unknown).as("fields the Kubernetes model does not know, in %s", rel(f)).isEmpty();
                 parsed++;
             }
@@ -82,7 +67,7 @@ class DeployManifestsTest {
         JsonNode doc = DeployFiles.YAML.readTree("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"
                 + "spec:\n  template:\n    spec:\n      containers:\n        - name: c\n          livenesProbe: {}\n");
         List<String> unknown = new ArrayList<>();
-        collectUnknown(STRICT.treeToValue(doc, Deployment.class), "Deployment", unknown, new IdentityHashMap<>());
+        K8sModel.collectUnknown(STRICT.treeToValue(doc, Deployment.class), "Deployment", unknown, new IdentityHashMap<>());
         assertThat(unknown).containsExactly("Deployment.spec.template.spec.containers[0].livenesProbe");
     }
 
@@ -202,6 +187,9 @@ class DeployManifestsTest {
                 HorizontalPodAutoscaler.class);
         assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(workerName());
         assertThat(hpa.getSpec().getMaxReplicas()).isLessThanOrEqualTo(cfg.kafka().topics().partitions());
+        assertThat(hpa.getSpec().getMaxReplicas()).as("the HPA alternative keeps KEDA's pool-derived cap").isEqualTo(max);
+        assertThat(hpa.getSpec().getMetrics().get(0).getExternal().getMetric().getName()).as("broker-side lag, not records_lag_max")
+                .isEqualTo("sluice_worker_group_lag");
         assertThat(DeployFiles.yaml(K8S.resolve("overlays/production/kustomization.yaml")).path("resources").toString())
                 .as("the HPA is the alternative to KEDA, not applied with it").doesNotContain("worker-hpa.yaml");
     }
@@ -244,7 +232,7 @@ class DeployManifestsTest {
         }
         assertThat(DeployFiles.kustomizations()).extracting(DeployFiles::rel).containsExactlyInAnyOrder(
                 "deploy/k8s/base/kustomization.yaml", "deploy/k8s/overlays/production/kustomization.yaml",
-                "deploy/k8s/overlays/backfill/kustomization.yaml");
+                "deploy/k8s/overlays/backfill/kustomization.yaml", "deploy/k8s/monitoring/kustomization.yaml");
     }
 
     /** The backfill worker is a copy of the worker; only name, labels, replicas and three env vars may differ. */
@@ -299,47 +287,5 @@ class DeployManifestsTest {
         Set<String> names = new java.util.TreeSet<>();
         n.fieldNames().forEachRemaining(names::add);
         return names;
-    }
-
-    /**
-     * fabric8's model classes keep unknown fields in {@code additionalProperties} instead of failing,
-     * so FAIL_ON_UNKNOWN_PROPERTIES alone proves nothing: walk the parsed object and collect them.
-     */
-    private static void collectUnknown(Object value, String path, List<String> out, IdentityHashMap<Object, Boolean> seen) {
-        if (value == null || seen.put(value, Boolean.TRUE) != null) {
-            return;
-        }
-        if (value instanceof Collection<?> c) {
-            int i = 0;
-            for (Object o : c) collectUnknown(o, path + "[" + i++ + "]", out, seen);
-            return;
-        }
-        if (value instanceof Map<?, ?> m) {
-            m.forEach((k, v) -> collectUnknown(v, path + "." + k, out, seen));
-            return;
-        }
-        if (!value.getClass().getName().startsWith("io.fabric8.")) {
-            return;
-        }
-        for (Method getter : value.getClass().getMethods()) {
-            if (getter.getParameterCount() != 0 || Modifier.isStatic(getter.getModifiers())
-                    || !getter.getName().startsWith("get") || getter.getName().equals("getClass")) {
-                continue;
-            }
-            Object child;
-            try {
-                child = getter.invoke(value);
-            } catch (ReflectiveOperationException e) {
-                continue;
-            }
-            if (getter.getName().equals("getAdditionalProperties")) {
-                if (child instanceof Map<?, ?> extra && !extra.isEmpty()) {
-                    extra.keySet().forEach(k -> out.add(path + "." + k));
-                }
-                continue;
-            }
-            String field = Character.toLowerCase(getter.getName().charAt(3)) + getter.getName().substring(4);
-            collectUnknown(child, path + "." + field, out, seen);
-        }
     }
 }

@@ -75,7 +75,9 @@ class DeployMetricNamesTest {
             try (Admin admin = KafkaClients.admin(cfg.kafka())) {
                 KafkaClients.ensureTopics(admin, cfg.kafka(), Duration.ofSeconds(30));
             }
-            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            PrometheusMeterRegistry registry = io.sluice.metrics.SluiceRegistry.create();
+            new io.sluice.worker.lag.GroupLag(KafkaClients.admin(cfg.kafka()), name + "-workers", cfg.kafka().topics().batches(),
+                    Duration.ofSeconds(10), registry).refresh();
             new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
             new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
             new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
@@ -112,7 +114,7 @@ class DeployMetricNamesTest {
             assertThat(group.path("name").asText()).isNotBlank();
             for (JsonNode rule : group.path("rules")) {
                 assertThat(rule.path("alert").asText()).as("rule %s", rule).matches("Sluice[A-Za-z]+");
-                assertThat(rule.path("labels").path("severity").asText()).as(rule.path("alert").asText()).isIn("warning", "critical");
+                assertThat(rule.path("labels").path("severity").asText()).as(rule.path("alert").asText()).isIn("info", "warning", "critical");
                 assertThat(rule.path("annotations").path("summary").asText()).as(rule.path("alert").asText()).isNotBlank();
                 if (rule.has("for")) {
                     assertThat(rule.path("for").asText()).matches("[0-9]+[smh]");
@@ -123,7 +125,7 @@ class DeployMetricNamesTest {
         }
         assertThat(alerts).isGreaterThanOrEqualTo(7);
         assertThat(used).contains("sluice_slots_lease_lost_total", "sluice_worker_orgs_total",
-                "kafka_consumer_fetch_manager_records_lag_max", "sluice_orchestrator_run_progress");
+                "sluice_worker_group_lag", "sluice_orchestrator_run_progress");
         assertThat(missing(used)).as("metric names in rules.yaml missing from a worker's /metrics").isEmpty();
     }
 
@@ -138,7 +140,8 @@ class DeployMetricNamesTest {
         }
         assertThat(used).contains("sluice_slots_in_use", "sluice_slots_limit", "sluice_slots_lease_lost_total",
                 "sluice_worker_partitions_paused", "kafka_consumer_fetch_manager_records_lag_max",
-                "sluice_downstream_requests_seconds_count", "sluice_worker_orgs_total", "sluice_orchestrator_run_progress");
+                "sluice_downstream_requests_seconds_count", "sluice_worker_orgs_total", "sluice_orchestrator_run_progress",
+                "sluice_slots_wait_seconds_bucket", "sluice_downstream_requests_seconds_bucket", "sluice_worker_group_lag");
         assertThat(missing(used)).as("metric names on the dashboard missing from a worker's /metrics").isEmpty();
     }
 

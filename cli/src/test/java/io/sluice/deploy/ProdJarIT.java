@@ -41,7 +41,7 @@ class ProdJarIT {
         assertThat(entries).contains("io/sluice/cli/SluiceCli.class", "io/sluice/cli/WorkerCommand.class",
                 "io/sluice/cli/OptionalCommands.class", "io/sluice/worker/Worker.class",
                 "org/apache/kafka/clients/consumer/KafkaConsumer.class", "io/lettuce/core/RedisClient.class",
-                "ch/qos/logback/classic/encoder/JsonEncoder.class", "logback-json.xml");
+                "io/sluice/logging/EcsEncoder.class", "logback-json.xml");
         assertThat(Files.size(JAR)).as("prod jar smaller than the full one")
                 .isLessThan(Files.size(DeployFiles.ROOT.resolve("cli/target/sluice.jar")));
     }
@@ -61,6 +61,10 @@ class ProdJarIT {
         assertThat(worker.output).contains("--config");
         Run badConfig = run("worker", "--config", "/nonexistent/sluice.yaml");
         assertThat(badConfig.exit).as(badConfig.output).isEqualTo(2);
+        // JSON mode: the error is an ECS JSON line, not plain text.
+        assertThat(badConfig.output.lines().filter(l -> l.contains("does not exist")))
+                .singleElement().satisfies(l -> assertThat(l).startsWith("{\"@timestamp\":").contains("\"log.level\":\"ERROR\"",
+                        "\"message\":\"config file /nonexistent/sluice.yaml does not exist\""));
         assertThat(help.output).doesNotContain("snuba-sim");
     }
 

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.sluice.redis.RedisTarget;
 
 import java.io.IOException;
@@ -20,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,13 +32,9 @@ import java.util.TreeSet;
  * that suggests the nearest valid one. All checks happen here, before anything connects.
  */
 public final class ConfigLoader {
-    private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     /** Sections that take any Kafka client key, passed through unchanged. */
     static final Set<String> PASSTHROUGH = Set.of("kafka.common", "kafka.producer", "kafka.consumer");
-    /** SLUICE_ variables that are not config keys (read elsewhere), so they draw no warning. */
-    private static final Set<String> NOT_CONFIG_ENV = Set.of("SLUICE_JAVA_OPTS", "SLUICE_ORGS_JDBC_USER",
-            "SLUICE_ORGS_JDBC_PASSWORD", "SLUICE_LOG_FORMAT", "SLUICE_LOG_LEVEL", "SLUICE_CONFIG");
 
     private final ObjectNode defaults;
     private final Map<String, JsonNode> knownLeaves = new TreeMap<>();
@@ -143,32 +136,9 @@ public final class ConfigLoader {
     }
 
     private void applyEnv(ObjectNode tree, Map<String, String> env) {
-        Map<String, String> byEnvName = new LinkedHashMap<>();
-        for (String key : knownLeaves.keySet()) {
-            if (PASSTHROUGH.stream().noneMatch(p -> key.startsWith(p + "."))) {
-                byEnvName.put(envName(key), key);
-            }
-        }
-        new TreeMap<>(env).forEach((name, value) -> {
-            if (!name.startsWith("SLUICE_") || NOT_CONFIG_ENV.contains(name)) {
-                return;
-            }
-            String key = byEnvName.get(name);
-            if (key == null) {
-                for (String section : PASSTHROUGH) {
-                    String p = envName(section) + "_";
-                    if (name.startsWith(p) && name.length() > p.length()) {
-                        key = section + "." + name.substring(p.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-                    }
-                }
-            }
-            if (key == null) {
-                // Kubernetes injects SERVICE_HOST/PORT variables for a Service named "sluice": warn, don't fail.
-                LOG.warn("ignoring environment variable {}: it names no config key", name);
-                return;
-            }
-            set(tree, key, value, "environment variable " + name);
-        });
+        EnvNames names = new EnvNames(knownLeaves.keySet(), PASSTHROUGH);
+        new TreeMap<>(env).forEach((name, value) ->
+                names.keyOf(name, value).ifPresent(key -> set(tree, key, value, "environment variable " + name)));
     }
 
     private void set(ObjectNode tree, String key, String value, String source) {

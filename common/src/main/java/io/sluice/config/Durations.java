@@ -1,29 +1,64 @@
 package io.sluice.config;
 
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses the human durations of the config file: {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}, {@code 1d}. */
+/**
+ * Parses the durations of the config file and the command line: one unit ({@code 250ms}, {@code 2s},
+ * {@code 5m}, {@code 1h}, {@code 1d}), compound, largest unit first ({@code 1m30s}, {@code 1h30m},
+ * {@code 2s500ms}), or ISO-8601 ({@code PT6H}, {@code PT1M30S}, {@code P1D}).
+ */
 public final class Durations {
-    private static final Pattern P = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    private static final String VALID = "valid examples: 250ms, 2s, 5m, 1h, 1d, 1m30s, PT6H";
+    private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final Pattern COMPOUND = Pattern.compile("(\\d+(ms|s|m|h|d))+");
+    private static final String ORDER = "d h m s ms";
 
     private Durations() {
     }
 
     public static Duration parse(String key, String text) {
-        Matcher m = P.matcher(text == null ? "" : text.trim());
-        if (!m.matches()) {
-            throw new ConfigException(key, key + ": '" + text + "' is not a duration; valid examples: 250ms, 2s, 5m, 1h, 1d");
+        String t = text == null ? "" : text.trim().replace(" ", "");
+        if (t.toUpperCase(Locale.ROOT).startsWith("P")) {
+            return iso(key, text, t);
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        if (!COMPOUND.matcher(t).matches()) {
+            throw new ConfigException(key, key + ": '" + text + "' is not a duration; " + VALID);
+        }
+        Duration total = Duration.ZERO;
+        int lastRank = -1;
+        Matcher m = PART.matcher(t);
+        while (m.find()) {
+            int rank = java.util.List.of(ORDER.split(" ")).indexOf(m.group(2));
+            if (rank <= lastRank) {
+                throw new ConfigException(key, key + ": '" + text + "' repeats a unit or puts a smaller one first; " + VALID);
+            }
+            lastRank = rank;
+            long n = Long.parseLong(m.group(1));
+            total = total.plus(switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            });
+        }
+        return total;
+    }
+
+    private static Duration iso(String key, String text, String t) {
+        try {
+            Duration d = Duration.parse(t.toUpperCase(Locale.ROOT));
+            if (d.isNegative()) {
+                throw new ConfigException(key, key + ": '" + text + "' is negative; " + VALID);
+            }
+            return d;
+        } catch (DateTimeParseException e) {
+            throw new ConfigException(key, key + ": '" + text + "' is not an ISO-8601 duration; " + VALID);
+        }
     }
 
     /** The inverse of {@link #parse}, choosing the largest exact unit. */

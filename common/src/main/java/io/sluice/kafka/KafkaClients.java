@@ -75,8 +75,10 @@ public final class KafkaClients {
      * error (exit 2) that a command can report before it connects to anything else (Redis, say).
      */
     public static void validate(SluiceConfig.Kafka kafka) {
+        // Classic-only keys decide the protocol before any broker is asked (or are a config error under KIP-848).
+        SluiceConfig.Kafka checked = GroupProtocol.fromConfig(kafka).map(c -> GroupProtocol.apply(kafka, c)).orElse(kafka);
         try {
-            new ConsumerConfig(consumerProps(kafka, "sluice-validate"));
+            new ConsumerConfig(consumerProps(checked, "sluice-validate"));
         } catch (org.apache.kafka.common.config.ConfigException e) {
             throw new ConfigException("kafka.consumer", "invalid Kafka consumer setting (kafka.common / kafka.consumer): " + e.getMessage());
         }

@@ -114,11 +114,12 @@ class BadConfigMatrixTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("worker.max-in-flight");
     }
 
-    /** Decided in ConfigLoader: Kubernetes injects SLUICE_SERVICE_HOST and the like, so an unknown variable only warns. */
+    /** DESIGN 11: an unknown SLUICE_* name is an error (a typo must not run on the default); service links are not (EnvNamesTest). */
     @Test
-    void anUnknownEnvironmentVariableIsIgnoredNotFatal() {
-        SluiceConfig c = loader.load(null, Map.of("SLUICE_SLOTS_LIMT", "3", "SLUICE_SERVICE_HOST", "10.0.0.1"), Map.of());
-        assertThat(c.slots().limit()).isEqualTo(50);
+    void anUnknownEnvironmentVariableIsAnError() {
+        assertThatThrownBy(() -> loader.load(null, Map.of("SLUICE_SLOTS_LIMT", "3", "SLUICE_SERVICE_HOST", "10.0.0.1"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("SLUICE_SLOTS_LIMT").hasMessageContaining("SLUICE_SLOTS_LIMIT");
+        assertThat(loader.load(null, Map.of("SLUICE_SERVICE_HOST", "10.0.0.1"), Map.of()).slots().limit()).isEqualTo(50);
     }
 
     @Test

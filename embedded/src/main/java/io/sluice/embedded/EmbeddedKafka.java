@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka implements AutoCloseable, TestBroker {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
     private static final String HOST = "127.0.0.1";
     public static final String BROKER_LISTENER = "PLAINTEXT";
@@ -158,7 +158,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         return logDir;
     }
 
+    @Override
+    public String describe() {
+        return "in-process KRaft broker (kafka_2.13) at " + bootstrapServers();
+    }
+
     /** Creates a topic with replication factor 1 and waits for the broker to confirm it. */
+    @Override
     public void createTopic(String name, int partitions) {
         createTopic(name, partitions, Map.of());
     }

@@ -8,9 +8,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * One Kafka broker and one Redis server per test JVM, started on first use and stopped by a
  * shutdown hook, so that a module's tests share them instead of paying a start each.
  *
- * <p>The broker is the in-process KRaft {@link EmbeddedKafka}: this project's tests run where no
- * Docker engine exists, so there is no Testcontainers path here; the in-process broker is what
- * a Testcontainers-based setup would fall back to anyway. Tests that share these servers must
+ * <p>The broker (DESIGN 11, one provider for every integration test), logged once per JVM:
+ * an existing cluster when {@code SLUICE_TEST_KAFKA_BOOTSTRAP=host:port} names one; else
+ * Testcontainers' Kafka where a Docker engine answers; else the in-process KRaft {@link EmbeddedKafka}.
+ * Tests that share these servers must
  * isolate themselves by name ({@link #uniqueName(String)} for topics, groups and key prefixes)
  * and must not stop or restart them; a test that needs to restart a server starts its own.
  */
@@ -20,8 +21,8 @@ public final class SharedServers {
 
     private SharedServers() {}
 
-    /** The JVM-wide broker, started on first call. */
-    public static EmbeddedKafka kafka() {
+    /** The JVM-wide broker, started (or found) on first call. */
+    public static TestBroker kafka() {
         return KafkaHolder.KAFKA;
     }
 
@@ -40,14 +41,28 @@ public final class SharedServers {
         return clean + "-" + RUN + "-" + SEQUENCE.incrementAndGet();
     }
 
+    /** The provider's choice for this value of SLUICE_TEST_KAFKA_BOOTSTRAP (null: none), started if it is ours to start. */
+    static TestBroker chooseBroker(String external) {
+        if (external != null && !external.isBlank()) {
+            return new ExternalBroker(external.trim());
+        }
+        if (ContainerBroker.dockerAnswers()) {
+            return ContainerBroker.start();
+        }
+        EmbeddedKafka kafka = EmbeddedKafka.builder().build();
+        kafka.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "shared-kafka-stop"));
+        return kafka;
+    }
+
     // Holder classes: the JVM's class initialization makes the first start lazy and happen once.
     private static final class KafkaHolder {
-        static final EmbeddedKafka KAFKA = startWithHook(EmbeddedKafka.builder().build());
+        static final TestBroker KAFKA = announce(chooseBroker(System.getenv("SLUICE_TEST_KAFKA_BOOTSTRAP")));
 
-        private static EmbeddedKafka startWithHook(EmbeddedKafka kafka) {
-            kafka.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "shared-kafka-stop"));
-            return kafka;
+        private static TestBroker announce(TestBroker broker) {
+            // stderr, not a logger: test logging is WARN-level, and which broker ran must always show.
+            System.err.println("SharedServers: integration tests run against " + broker.describe());
+            return broker;
         }
     }
 

@@ -21,6 +21,17 @@ class SharedServersTest {
         SharedServers.kafka().createTopic(topic, 2);
     }
 
+    /** SLUICE_TEST_KAFKA_BOOTSTRAP wins: the tests use that cluster and start nothing. */
+    @Test
+    void anExternalBootstrapIsUsedAsGivenAndNothingIsStarted() {
+        TestBroker external = SharedServers.chooseBroker(" " + SharedServers.kafka().bootstrapServers() + " ");
+        assertThat(external).isInstanceOf(ExternalBroker.class);
+        assertThat(external.bootstrapServers()).isEqualTo(SharedServers.kafka().bootstrapServers());
+        assertThat(external.describe()).startsWith("external Kafka at ").endsWith("(SLUICE_TEST_KAFKA_BOOTSTRAP)");
+        assertThat(external.isRunning()).isTrue();
+        external.createTopic(SharedServers.uniqueName("external"), 1);
+    }
+
     @Test
     void uniqueNamesAreDistinctAndSafeAsTopicNames() {
         Set<String> names = new HashSet<>();

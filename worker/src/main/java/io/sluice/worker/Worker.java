@@ -144,7 +144,7 @@ public final class Worker implements AutoCloseable {
     private void closeClients() {
         consumerMetrics.close();
         producerMetrics.close();
-        producer.close(Duration.ofSeconds(10));
+        producer.close(ShutdownBudget.PRODUCER_CLOSE);
         snuba.close();
         guard.close();
         gate.close();

@@ -80,7 +80,7 @@ public final class WorkerLoop implements Runnable {
         this.gate = gate;
         this.processor = processor;
         this.poison = new PoisonLetters(deadLetters, this::post);
-        this.committer = new Committer(consumer, Duration.ofSeconds(10));
+        this.committer = new Committer(consumer, ShutdownBudget.COMMIT);
         this.maxInFlight = maxInFlight;
         this.slotWait = slotWait;
         this.shutdownGrace = shutdownGrace;
@@ -402,7 +402,7 @@ public final class WorkerLoop implements Runnable {
         drainEvents();
         committer.commitSync(table.values());
         try {
-            consumer.close(Duration.ofSeconds(10));
+            consumer.close(ShutdownBudget.CONSUMER_CLOSE);
         } catch (RuntimeException e) {
             LOG.warn("consumer close: {}", e.toString());
         }
