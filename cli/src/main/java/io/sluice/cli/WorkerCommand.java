@@ -26,6 +26,8 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code sluice worker}: one worker pod. Consumes, gates, queries, projects, publishes; serves metrics and health. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
@@ -51,6 +53,37 @@ public final class WorkerCommand implements Callable<Integer> {
 
         // Kafka settings are checked before Redis is dialled, so any bad config exits 2 without connecting.
         KafkaClients.validate(cfg.kafka());
+        // The hook goes in before anything connects: a SIGTERM during start-up (a pod deleted while it starts) is a
+        // clean stop too. Once call() returns or throws, its own exit code stands and the hook does nothing.
+        AtomicReference<Worker> built = new AtomicReference<>();
+        AtomicBoolean returning = new AtomicBoolean();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> onSignal(workerId, built.get(), returning), "sluice-shutdown"));
+        try {
+            return run(cfg, workerId, registry, built);
+        } finally {
+            returning.set(true);
+        }
+    }
+
+    /**
+     * SIGTERM: drain and commit if the worker exists, then end the JVM with 0 (1 if its loop had failed):
+     * a JVM ended by a signal exits 143 however cleanly it stopped, and System.exit from main blocks while hooks run.
+     */
+    private static void onSignal(String workerId, Worker worker, AtomicBoolean returning) {
+        if (returning.get()) {
+            return;
+        }
+        if (worker != null) {
+            worker.close();   // stop fetching, grace period, release slots, commit
+        }
+        LOG.info(worker == null ? "worker {} stopped on signal during start-up" : "worker {} stopped on signal", workerId);
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(worker == null || worker.loop().failure() == null ? 0 : 1);
+    }
+
+    private Integer run(SluiceConfig cfg, String workerId, PrometheusMeterRegistry registry, AtomicReference<Worker> built)
+            throws Exception {
         SlotGate gate = Gates.open(cfg, workerId, registry);
         Worker worker;
         try {
@@ -67,6 +100,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 admin.close(KafkaClients.startupTimeout(cfg.kafka()));
             }
             worker = new Worker(workerId, cfg, gate, registry);
+            built.set(worker);
         } catch (RuntimeException e) {
             gate.close();
             throw e;
@@ -82,16 +116,6 @@ public final class WorkerCommand implements Callable<Integer> {
         try (MetricsServer metrics = MetricsServer.start(cfg.metrics().bind(), cfg.metrics().port(), registry, health)) {
             LOG.info("worker {} started: batches from {}, metrics on {}:{}", workerId, cfg.kafka().topics().batches(),
                     cfg.metrics().bind(), metrics.port());
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                worker.close();   // stop fetching, grace period, release slots, commit
-                done.countDown();
-                // A JVM ended by SIGTERM exits 143 however cleanly it stopped, and System.exit from main
-                // blocks while hooks run; a drained, committed stop is a success, so say 0 (1 if the loop had failed).
-                LOG.info("worker {} stopped on signal", workerId);
-                System.out.flush();
-                System.err.flush();
-                Runtime.getRuntime().halt(worker.loop().failure() == null ? 0 : 1);
-            }, "sluice-shutdown"));
             worker.start();
             // The poll loop can also end on its own (e.g. the broker refuses our credentials): then exit 1, don't idle.
             Thread.ofVirtual().name("sluice-loop-watch").start(() -> {
