@@ -82,9 +82,41 @@ public final class WorkerCommand implements Callable<Integer> {
         Runtime.getRuntime().halt(worker == null || worker.loop().failure() == null ? 0 : 1);
     }
 
+    /**
+     * Opens the slot pool, waiting for a Redis that refuses connections (restarting, failing over) for up
+     * to {@code patience}, with back-off: a pod started in that moment must not crash-loop. Any other
+     * failure (authentication, TLS, a bad answer) fails at once.
+     */
+    static SlotGate openGate(SluiceConfig cfg, String workerId, PrometheusMeterRegistry registry, Duration patience)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        long backoffMs = 100;
+        while (true) {
+            try {
+                return Gates.open(cfg, workerId, registry);
+            } catch (RuntimeException e) {
+                if (!refused(e) || System.nanoTime() + backoffMs * 1_000_000 > deadline) {
+                    throw e;
+                }
+                LOG.warn("worker {}: Redis refuses connections ({}); retrying in {} ms", workerId, e.getMessage(), backoffMs);
+                Thread.sleep(backoffMs);   // back-off between attempts
+                backoffMs = Math.min(2_000, backoffMs * 2);
+            }
+        }
+    }
+
+    private static boolean refused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Integer run(SluiceConfig cfg, String workerId, PrometheusMeterRegistry registry, AtomicReference<Worker> built)
             throws Exception {
-        SlotGate gate = Gates.open(cfg, workerId, registry);
+        SlotGate gate = openGate(cfg, workerId, registry, KafkaClients.startupTimeout(cfg.kafka()));
         Worker worker;
         try {
             Admin admin = KafkaClients.admin(cfg.kafka());

@@ -47,6 +47,39 @@ class WorkerLifecycleTest {
         assertThat(Files.readString(log)).contains("worker starting stopped on signal during start-up");
     }
 
+    /** A worker started while Redis is down (restarting, failing over) waits for it instead of exiting 1. */
+    @Test
+    void aWorkerStartedWhileRedisRefusesConnectionsWaitsForIt() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path cfg = Files.writeString(dir.resolve("w2.yaml"), String.join("\n",
+                "kafka:",
+                "  bootstrap-servers: 127.0.0.1:1",
+                "redis:",
+                "  uri: redis://127.0.0.1:" + port,
+                "slots:",
+                "  pool: " + SharedServers.uniqueName("lifecycle"),
+                "  assume-new-pool: true",
+                "metrics:",
+                "  port: 0",
+                ""));
+        Path log = dir.resolve("worker2.log");
+        Process p = sluice(log, "worker", "--config", cfg.toString(), "--id", "early");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !p.isAlive()
+                || Files.exists(log) && Files.readString(log).contains("Redis refuses connections"));
+        assertThat(p.isAlive()).as("waiting for Redis, not exited; log:\n" + Files.readString(log)).isTrue();
+        try (io.sluice.embedded.EmbeddedRedis redis = io.sluice.embedded.EmbeddedRedis.builder().port(port).build().start()) {
+            // Past the pool: the Kafka admin client is now trying the (absent) broker.
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("127.0.0.1:1"));
+            assertThat(p.isAlive()).as("log:\n" + Files.readString(log)).isTrue();
+            p.destroy();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isZero();
+        }
+    }
+
     private static Process sluice(Path log, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
