@@ -6,8 +6,9 @@
 --   higher than what is left (below);
 -- * the downstream said how much it takes (Snuba's concurrent policy: rejection_threshold T and
 --   quota_used U, ours included): what is left for us is T - (U - our live leases) - 5 % of T; the
---   limit goes down to it at once, and up towards it by a tenth per step;
--- * no numbers, no 429, the pool full: probing (+10 %, at least 1).
+--   limit goes down to it at once, and up towards it by a tenth per step while more than a tenth of
+--   T away, else by one;
+-- * no numbers, no 429, the pool full: additive probing (+1 per step).
 -- A raised limit is handed to the queue's head at once.
 -- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients  KEYS[4] adapt (hash: ok, limited, thr, others, step)
 -- ARGV[1] caller (see pool_state)  ARGV[2] ok answers  ARGV[3] rate-limited answers
@@ -51,9 +52,15 @@ if limited > 0 and limited * 200 > ok + limited then
 elseif left and left < limit then
   new = left                                                        -- the others took more: give it back now
 elseif left then
-  new = math.min(left, limit + math.max(1, math.ceil(limit / 10)))  -- room: grow by a tenth per step up to it
+  -- Room: grow by a tenth per step while far below it, by one near it (the estimate of the others'
+  -- share is low while our leases outnumber our queries in flight, so the last steps are careful).
+  local step = 1
+  if left - limit > tonumber(w[3]) / 10 then
+    step = math.max(1, math.ceil(limit / 10))
+  end
+  new = math.min(left, limit + step)
 elseif limited == 0 and ok > 0 and live >= limit - 1 then
-  new = limit + math.max(1, math.floor(limit / 10))                 -- no numbers: probe while saturated
+  new = limit + 1                                                   -- no numbers: additive probing while saturated
 end
 new = math.max(lo, math.min(hi, new))
 redis.call('DEL', KEYS[4])
