@@ -2,10 +2,10 @@
 -- most one controller step per step interval for the whole fleet (Redis time, so every pod feeds
 -- the same window and one step runs at a time, atomically). The step moves the live limit between
 -- min and max (docs/SLOTS.md "Adaptive limit"):
--- * more than 0.5 % of the window's answers were 429s: multiplicative decrease (x 0.9), and no
---   higher than what is left (below);
--- * the downstream said how much it takes (Snuba's concurrent policy: rejection_threshold T and
---   quota_used U, ours included): what is left for us is T - (U - our live leases) - 5 % of T; the
+-- * more than 0.5 % of the window's answers were 429s: multiplicative decrease by the refused share
+--   (x 0.9 at most, x 0.5 at least), and no higher than what is left (below);
+-- * the downstream said how much it takes (Snuba's concurrent policy on successful answers:
+--   rejection_threshold T and quota_used U, ours included): what is left for us is T - (U - our live leases) - 5 % of T; the
 --   limit goes down to it at once, and up towards it by a tenth per step while more than a tenth of
 --   T away, else by one;
 -- * no numbers, no 429, the pool full: additive probing (+1 per step).
@@ -44,8 +44,10 @@ if w[3] and w[4] then
 end
 local new = limit
 if limited > 0 and limited * 200 > ok + limited then
-  -- More than 0.5 % refused: back off, and never above what the numbers say is left.
-  new = math.floor(limit * 0.9)
+  -- More than 0.5 % refused: back off by the refused share (between x0.9 and x0.5), and never
+  -- above what the numbers say is left.
+  local refused = limited / (ok + limited)
+  new = math.floor(limit * math.max(0.5, math.min(0.9, 1 - refused)))
   if left and left < new then
     new = left
   end

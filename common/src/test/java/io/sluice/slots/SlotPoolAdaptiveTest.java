@@ -36,11 +36,11 @@ class SlotPoolAdaptiveTest {
     }
 
     @Test
-    void aRefusalWithTheDownstreamsNumbersLowersTheLimitToWhatIsLeftAtOnce() {
+    void anAdmittedQuerysNumbersLowerTheLimitToWhatIsLeftAtOnce() {
         RedisSlotPool pool = adaptive(10, 2, 20);
         hold(pool, 4);
         // Snuba: threshold 12, 13 in use counting ours (4): the others run 9, so 12 - 9 - 1 (margin) = 2 are left for us.
-        pool.observe(new Feedback(true, 12, 13));
+        pool.observe(new Feedback(false, 12, 13));
         await().atMost(Duration.ofSeconds(5)).until(() -> pool.status().limit() == 2);
         assertThat(pool.acquireBlocking("over the new limit", Duration.ZERO)).isInstanceOf(Acquisition.Refused.class);
     }
@@ -66,17 +66,24 @@ class SlotPoolAdaptiveTest {
     }
 
     @Test
-    void withoutNumbersRefusalsCutTheLimitByATenthDownToTheMinimum() {
+    void withoutNumbersRefusalsCutTheLimitByTheirShareDownToTheMinimum() {
         RedisSlotPool pool = adaptive(10, 6, 20);
-        pool.observe(Feedback.limited());
-        await().atMost(Duration.ofSeconds(5)).until(() -> pool.status().limit() == 9);
+        tenPercentRefused(pool);
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.status().limit() == 9);   // x0.9
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            pool.observe(Feedback.limited());
+            tenPercentRefused(pool);
             return pool.status().limit() == 6;
         });
-        pool.observe(Feedback.limited());
+        pool.observe(Feedback.limited());   // all refused: x0.5, but not below the minimum
         await().pollDelay(STEP.multipliedBy(3)).atMost(Duration.ofSeconds(2)).until(() -> true);
         assertThat(pool.status().limit()).as("the minimum holds").isEqualTo(6);
+    }
+
+    private static void tenPercentRefused(RedisSlotPool pool) {
+        pool.observe(Feedback.limited());
+        for (int i = 0; i < 9; i++) {
+            pool.observe(Feedback.ok());
+        }
     }
 
     @Test

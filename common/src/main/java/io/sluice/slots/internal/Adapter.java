@@ -35,7 +35,9 @@ final class Adapter {
         } else {
             ok.incrementAndGet();
         }
-        if (f.hasNumbers()) {
+        if (f.hasNumbers() && !f.rateLimited()) {
+            // Only an admitted query's numbers say what the others run: a refusal reports the threshold
+            // reached, and the others' unmet demand shows in no number, only in the refusals themselves.
             numbers.set(f);
         }
     }
