@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class AdaptiveBench {
     public static final int DEMAND = 150;
+    static final int RETRY_MS = 100;
     static final int SAMPLE_MS = 250;
     private static final String REFERRER = "getsentry.get_spike_projections";
 
@@ -166,36 +167,45 @@ public final class AdaptiveBench {
         return half.stream().mapToInt(Sample::sluice).average().orElse(0) / left;
     }
 
+    /**
+     * One Sluice caller, as a worker runs an org: take a slot, query, give the slot back; a 429 is
+     * retried after {@value #RETRY_MS} ms with a new slot (the worker backs off longer), until the
+     * query succeeds.
+     */
     private void sluiceLoop(SlotPool pool, long org) {
         while (running.get()) {
             Acquisition a = pool.acquireBlocking("org-" + org, SlotPool.UNTIL_GRANTED);
             if (!(a instanceof Acquisition.Granted g)) {
                 continue;
             }
+            boolean limited = false;
             try {
-                boolean done = false;
-                while (!done && running.get()) {
-                    sluiceInFlight.incrementAndGet();
-                    HttpResponse<byte[]> r;
-                    try {
-                        r = query(org);
-                    } finally {
-                        sluiceInFlight.decrementAndGet();
-                    }
-                    sluiceQueries.incrementAndGet();
-                    boolean limited = r.statusCode() == 429;
-                    if (limited) {
-                        sluice429.incrementAndGet();
-                    }
-                    pool.observe(Feedback.fromSnuba(limited, r.body()));
-                    done = r.statusCode() == 200;
+                sluiceInFlight.incrementAndGet();
+                HttpResponse<byte[]> r;
+                try {
+                    r = query(org);
+                } finally {
+                    sluiceInFlight.decrementAndGet();
                 }
+                sluiceQueries.incrementAndGet();
+                limited = r.statusCode() == 429;
+                if (limited) {
+                    sluice429.incrementAndGet();
+                }
+                pool.observe(Feedback.fromSnuba(limited, r.body()));
             } catch (Exception e) {
                 if (running.get()) {
                     System.err.println("adaptive bench: query failed: " + e);
                 }
             } finally {
                 pool.release(g.lease());
+            }
+            if (limited) {
+                try {
+                    TimeUnit.MILLISECONDS.sleep(RETRY_MS);   // the retry back-off of a refused query
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         }
     }

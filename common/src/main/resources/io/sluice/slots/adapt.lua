@@ -10,7 +10,8 @@
 --   T away, else by one;
 -- * no numbers, no 429, the pool full: additive probing (+1 per step).
 -- A raised limit is handed to the queue's head at once.
--- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients  KEYS[4] adapt (hash: ok, limited, thr, others, step)
+-- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients  KEYS[4] adapt (hash: the window's ok, limited, thr,
+--   others; the last step's time; ceil and ceil_at, the limit at the last back-off and when)
 -- ARGV[1] caller (see pool_state)  ARGV[2] ok answers  ARGV[3] rate-limited answers
 -- ARGV[4] threshold T reported (0: none)  ARGV[5] U reported with it  ARGV[6] min  ARGV[7] max  ARGV[8] step ms
 -- ARGV[9] grant channel prefix  ARGV[10] check receivers '1'|'0'
@@ -42,8 +43,18 @@ if w[3] and w[4] then
   local thr = tonumber(w[3])
   left = thr - tonumber(w[4]) - math.max(1, math.ceil(thr / 20))   -- keep 5 % of the threshold as margin
 end
+-- Where the last back-off happened (like TCP's ssthresh): growth is fast below 95 % of it, one by
+-- one above. It is forgotten after 30 s, or at once when the numbers show far more room.
+local ceiling = tonumber(redis.call('HGET', KEYS[4], 'ceil') or '0')
+if now_ms - tonumber(redis.call('HGET', KEYS[4], 'ceil_at') or '0') > 30000 then
+  ceiling = 0
+end
+if left and ceiling > 0 and left > ceiling + tonumber(w[3]) / 10 then
+  ceiling = 0   -- the numbers say the others gave back well over what the back-off was about
+end
 local new = limit
 if limited > 0 and limited * 200 > ok + limited then
+  redis.call('HSET', KEYS[4], 'ceil', limit, 'ceil_at', now_ms)
   -- More than 0.5 % refused: back off by the refused share (between x0.9 and x0.5), and never
   -- above what the numbers say is left.
   local refused = limited / (ok + limited)
@@ -57,7 +68,7 @@ elseif left then
   -- Room: grow by a tenth per step while far below it, by one near it (the estimate of the others'
   -- share is low while our leases outnumber our queries in flight, so the last steps are careful).
   local step = 1
-  if left - limit > tonumber(w[3]) / 10 then
+  if left - limit > tonumber(w[3]) / 10 and (ceiling == 0 or limit < ceiling * 0.95) then
     step = math.max(1, math.ceil(limit / 10))
   end
   new = math.min(left, limit + step)
@@ -65,7 +76,7 @@ elseif limited == 0 and ok > 0 and live >= limit - 1 then
   new = limit + 1                                                   -- no numbers: additive probing while saturated
 end
 new = math.max(lo, math.min(hi, new))
-redis.call('DEL', KEYS[4])
+redis.call('HDEL', KEYS[4], 'ok', 'limited', 'thr', 'others')
 redis.call('HSET', KEYS[4], 'step', now_ms)
 if new ~= limit then
   set_state(KEYS[1], st, 'limit', new)
