@@ -13,27 +13,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
- * Drives one contender: {@code threads} loops of acquire, hold, release, with a warm-up whose
- * figures are dropped. Ground truth (concurrent holders) is counted here, not by the contender.
+ * Drives one contender as a fleet: {@code clients} pool clients, {@code threads} loops of
+ * acquire, hold, release dealt out over them (thread t on client t mod clients), with a warm-up
+ * whose figures are dropped. Ground truth (concurrent holders) is counted here, not by the contender.
  */
 final class Workload {
-    record Result(String contender, String settings, long grants, double seconds, double throughputPerS, double utilization,
-                  int peakConcurrency, long overLimitGrants, double handoffP50Ms, double handoffP99Ms, double acquireP50Ms,
-                  double acquireP99Ms, double acquireP999Ms, double fairnessJain, long skipped, long errors,
-                  Double redisCommandsPerGrant, Map<String, Long> redisCommands) {}
-
-    record Raw(String contender, double pairsPerS, Double redisCommandsPerPair) {}
-
+    private final int clients;
     private final int threads;
     private final int limit;
     private final Duration hold;
     private final Duration warmUp;
     private final Duration measure;
 
-    Workload(int threads, int limit, Duration hold, Duration warmUp, Duration measure) {
+    Workload(int clients, int threads, int limit, Duration hold, Duration warmUp, Duration measure) {
+        if (clients < 1 || threads < clients) {
+            throw new IllegalArgumentException("need 1 <= clients <= threads, got " + clients + " clients, " + threads + " threads");
+        }
+        this.clients = clients;
         this.threads = threads;
         this.limit = limit;
         this.hold = hold;
@@ -41,7 +41,18 @@ final class Workload {
         this.measure = measure;
     }
 
-    Result run(Contender contender, Supplier<Map<String, Long>> commands) throws Exception {
+    /** {@code commands} snapshots Redis' command counts; it returns null for a contender without Redis. */
+    BenchResult run(Contender contender, Supplier<Map<String, Long>> commands) throws Exception {
+        List<Contender.Client> fleet = Fleet.open(contender, clients);
+        try {
+            return drive(contender, fleet, commands);
+        } finally {
+            Fleet.close(fleet);
+        }
+    }
+
+    private BenchResult drive(Contender contender, List<Contender.Client> fleet, Supplier<Map<String, Long>> commands)
+            throws Exception {
         AtomicBoolean measuring = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger holders = new AtomicInteger();
@@ -50,10 +61,9 @@ final class Workload {
         AtomicLong overLimit = new AtomicLong();
         AtomicLong skipped = new AtomicLong();
         AtomicLong errors = new AtomicLong();
+        AtomicReference<String> firstError = new AtomicReference<>();
         ConcurrentLinkedQueue<Long> releasesWithWaiters = new ConcurrentLinkedQueue<>();
         long[] grantsPerThread = new long[threads];
-        List<long[]> acquireSamples = new ArrayList<>();
-        List<long[]> handoffSamples = new ArrayList<>();
         LongBuffer[] acquire = new LongBuffer[threads];
         LongBuffer[] handoff = new LongBuffer[threads];
         long holdNanos = hold.toNanos();
@@ -61,6 +71,8 @@ final class Workload {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int t = 0; t < threads; t++) {
                 int thread = t;
+                Contender.Client client = fleet.get(t % clients);
+                String owner = "c" + (t % clients) + "-t" + t;
                 acquire[t] = new LongBuffer();
                 handoff[t] = new LongBuffer();
                 loops.add(pool.submit(() -> {
@@ -69,9 +81,10 @@ final class Workload {
                         waiting.incrementAndGet();
                         Object token;
                         try {
-                            token = contender.acquire(thread);
+                            token = client.acquire(owner);
                         } catch (Exception e) {
                             errors.incrementAndGet();
+                            firstError.compareAndSet(null, "acquire: " + e);
                             continue;
                         } finally {
                             waiting.decrementAndGet();
@@ -97,25 +110,26 @@ final class Workload {
                                 handoff[thread].add(granted - released);
                             }
                         }
-                        sleepNanos(holdNanos);
+                        TimeUnit.NANOSECONDS.sleep(holdNanos);
                         holders.decrementAndGet();
                         if (waiting.get() > 0) {
                             releasesWithWaiters.add(System.nanoTime());
                         }
                         try {
-                            contender.release(token);
+                            client.release(token);
                         } catch (Exception e) {
                             errors.incrementAndGet();
+                            firstError.compareAndSet(null, "release: " + e);
                         }
                     }
                     return null;
                 }));
             }
-            sleepNanos(warmUp.toNanos());
+            TimeUnit.NANOSECONDS.sleep(warmUp.toNanos());
             Map<String, Long> before = commands.get();
             long measuredFrom = System.nanoTime();
             measuring.set(true);
-            sleepNanos(measure.toNanos());
+            TimeUnit.NANOSECONDS.sleep(measure.toNanos());
             measuring.set(false);
             long measuredNanos = System.nanoTime() - measuredFrom;
             Map<String, Long> after = commands.get();
@@ -123,52 +137,61 @@ final class Workload {
             for (Future<?> f : loops) {
                 f.get(5, TimeUnit.MINUTES);
             }
+            long[] grantsPerClient = new long[clients];
             for (int t = 0; t < threads; t++) {
-                acquireSamples.add(acquire[t].toArray());
-                handoffSamples.add(handoff[t].toArray());
+                grantsPerClient[t % clients] += grantsPerThread[t];
             }
             long grants = Arrays.stream(grantsPerThread).sum();
             double seconds = measuredNanos / 1e9;
-            double throughput = grants / seconds;
-            double ideal = limit / (hold.toNanos() / 1e9);
             Map<String, Long> delta = before == null ? null : CommandStats.delta(before, after);
-            Double perGrant = delta == null || grants == 0 ? null
-                    : delta.values().stream().mapToLong(Long::longValue).sum() / (double) grants;
-            long[] acq = merge(acquireSamples);
-            long[] hand = merge(handoffSamples);
-            return new Result(contender.name(), contender.settings(), grants, seconds, throughput, throughput / ideal,
-                    peak.get(), overLimit.get(), ms(pct(hand, 0.50)), ms(pct(hand, 0.99)), ms(pct(acq, 0.50)),
-                    ms(pct(acq, 0.99)), ms(pct(acq, 0.999)), jain(grantsPerThread), skipped.get(), errors.get(), perGrant, delta);
+            long[] acq = LongBuffer.merge(acquire);
+            long[] hand = LongBuffer.merge(handoff);
+            double throughput = grants / seconds;
+            return new BenchResult(contender.name(), contender.settings(), clients, threads, grants, seconds, throughput,
+                    throughput / (limit / (hold.toNanos() / 1e9)), peak.get(), overLimit.get(),
+                    BenchMath.ms(BenchMath.percentile(hand, 0.50)), BenchMath.ms(BenchMath.percentile(hand, 0.99)),
+                    BenchMath.ms(BenchMath.percentile(acq, 0.50)), BenchMath.ms(BenchMath.percentile(acq, 0.99)),
+                    BenchMath.ms(BenchMath.percentile(acq, 0.999)), BenchMath.jain(grantsPerThread),
+                    BenchMath.jain(grantsPerClient), skipped.get(), errors.get(), firstError.get(),
+                    delta == null ? null : CommandStats.total(delta) / seconds,
+                    delta == null || grants == 0 ? null : CommandStats.total(delta) / (double) grants,
+                    delta == null || grants == 0 ? null : delta.getOrDefault("evalsha", 0L) / (double) grants, delta);
         }
     }
 
-    /** Acquire and release as fast as possible with a limit nobody reaches. */
-    static Raw raw(Contender contender, int threads, Duration duration, Supplier<Map<String, Long>> commands) throws Exception {
+    /** Acquire and release as fast as possible on one client with a limit nobody reaches. */
+    static BenchResult.Raw raw(Contender contender, int threads, Duration duration, Supplier<Map<String, Long>> commands)
+            throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong pairs = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
         AtomicBoolean counting = new AtomicBoolean();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (Contender.Client client = contender.client(0, 1); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> loops = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                int thread = t;
+                String owner = "raw-t" + t;
                 loops.add(pool.submit(() -> {
                     while (!stop.get()) {
-                        Object token = contender.acquire(thread);
-                        if (token != null) {
-                            contender.release(token);
-                            if (counting.get()) {
-                                pairs.incrementAndGet();
+                        try {
+                            Object token = client.acquire(owner);
+                            if (token != null) {
+                                client.release(token);
+                                if (counting.get()) {
+                                    pairs.incrementAndGet();
+                                }
                             }
+                        } catch (Exception e) {
+                            errors.incrementAndGet();
                         }
                     }
                     return null;
                 }));
             }
-            sleepNanos(TimeUnit.SECONDS.toNanos(1));
+            TimeUnit.SECONDS.sleep(1);
             Map<String, Long> before = commands.get();
             long from = System.nanoTime();
             counting.set(true);
-            sleepNanos(duration.toNanos());
+            TimeUnit.NANOSECONDS.sleep(duration.toNanos());
             counting.set(false);
             double seconds = (System.nanoTime() - from) / 1e9;
             Map<String, Long> after = commands.get();
@@ -177,41 +200,9 @@ final class Workload {
                 f.get(5, TimeUnit.MINUTES);
             }
             long n = pairs.get();
-            Double perPair = before == null || n == 0 ? null
-                    : CommandStats.delta(before, after).values().stream().mapToLong(Long::longValue).sum() / (double) n;
-            return new Raw(contender.name(), n / seconds, perPair);
+            Double perPair = before == null || n == 0 ? null : CommandStats.total(CommandStats.delta(before, after)) / (double) n;
+            return new BenchResult.Raw(contender.name(), threads, n / seconds, perPair, errors.get());
         }
-    }
-
-    static double jain(long[] x) {
-        double sum = 0;
-        double squares = 0;
-        for (long v : x) {
-            sum += v;
-            squares += (double) v * v;
-        }
-        return squares == 0 ? 0 : sum * sum / (x.length * squares);
-    }
-
-    private static long[] merge(List<long[]> parts) {
-        long[] all = parts.stream().flatMapToLong(Arrays::stream).toArray();
-        Arrays.sort(all);
-        return all;
-    }
-
-    private static double pct(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return Double.NaN;
-        }
-        return sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
-    }
-
-    private static double ms(double nanos) {
-        return nanos / 1e6;
-    }
-
-    private static void sleepNanos(long nanos) throws InterruptedException {
-        TimeUnit.NANOSECONDS.sleep(nanos);
     }
 
     /** A growable long array; each is written by one thread only. */
@@ -226,8 +217,10 @@ final class Workload {
             values[size++] = v;
         }
 
-        long[] toArray() {
-            return Arrays.copyOf(values, size);
+        static long[] merge(LongBuffer[] parts) {
+            long[] all = Arrays.stream(parts).flatMapToLong(p -> Arrays.stream(p.values, 0, p.size)).toArray();
+            Arrays.sort(all);
+            return all;
         }
     }
 }

@@ -1,7 +1,8 @@
 package io.sluice.cli;
 
+import io.sluice.bench.BenchOptions;
 import io.sluice.bench.SlotBench;
-import java.util.Set;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,9 +21,14 @@ public final class BenchCommand implements Runnable {
 
     /** {@code sluice bench slots}: see {@link SlotBench}. */
     @Command(name = "slots", mixinStandardHelpOptions = true,
-            description = "The slot pool vs the seed's polling counter, Redisson's RPermitExpirableSemaphore and a fair JDK Semaphore, on an embedded Redis.")
+            description = {"The slot pool vs the seed's polling counter, Redisson's RPermitExpirableSemaphore and a fair JDK Semaphore,"
+                    + " on an embedded Redis, as a fleet of --clients pool clients sharing --threads.",
+                    "Redisson runs in a child JVM from bench/target/sluice-bench.jar (its own Netty)."})
     static final class Slots implements Callable<Integer> {
-        @Option(names = "--threads", description = "Concurrent callers C (default ${DEFAULT-VALUE}).", defaultValue = "200")
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+        @Option(names = "--clients", description = "Independent pool clients N, each with its own connections like a pod (default ${DEFAULT-VALUE}).", defaultValue = "1")
+        int clients;
+        @Option(names = "--threads", description = "Concurrent callers C in all, dealt out over the clients (default ${DEFAULT-VALUE}).", defaultValue = "200")
         int threads;
         @Option(names = "--limit", description = "Limit L (default ${DEFAULT-VALUE}).", defaultValue = "50")
         int limit;
@@ -36,11 +42,15 @@ public final class BenchCommand implements Runnable {
         String giveUp;
         @Option(names = "--raw-threads", description = "Threads for raw acquire+release pairs (default ${DEFAULT-VALUE}).", defaultValue = "64")
         int rawThreads;
-        @Option(names = "--raw-duration", description = "Duration of the raw pairs run (default ${DEFAULT-VALUE}).", defaultValue = "5s")
+        @Option(names = "--raw-duration", description = "Duration of the raw pairs run, 0s for none (default ${DEFAULT-VALUE}).", defaultValue = "5s")
         String rawDuration;
         @Option(names = "--contenders", split = ",", description = "Any of sluice, polling-counter, redisson, jdk-fair-semaphore (default all).",
                 defaultValue = "sluice,polling-counter,redisson,jdk-fair-semaphore")
-        Set<String> contenders;
+        List<String> contenders;
+        @Option(names = "--rotate", description = "Start the run order this many places later (default ${DEFAULT-VALUE}).", defaultValue = "0")
+        int rotate;
+        @Option(names = "--rounds", description = "Rounds, each a full table, the order rotated by one each round (default ${DEFAULT-VALUE}).", defaultValue = "1")
+        int rounds;
         @Option(names = "--redis", description = "Use this Redis instead of starting an embedded one.")
         String redis;
         @Option(names = "--json", description = "Also print one JSON object.")
@@ -48,9 +58,15 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            SlotBench.run(new SlotBench.Options(threads, limit, SlotBench.duration(hold), SlotBench.duration(warmUp),
-                    SlotBench.duration(duration), SlotBench.duration(giveUp), rawThreads, SlotBench.duration(rawDuration),
-                    contenders, json, redis));
+            BenchOptions o;
+            try {
+                o = new BenchOptions(clients, threads, limit, BenchOptions.duration(hold), BenchOptions.duration(warmUp),
+                        BenchOptions.duration(duration), BenchOptions.duration(giveUp), rawThreads,
+                        BenchOptions.duration(rawDuration), contenders, rotate, rounds, json, redis);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            SlotBench.run(o);
             return 0;
         }
     }
