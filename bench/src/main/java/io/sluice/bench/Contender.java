@@ -15,6 +15,11 @@ interface Contender extends AutoCloseable {
         return "";
     }
 
+    /** The contender's own counts so far, summed over its clients, by meter name and tags; null when it keeps none. */
+    default java.util.Map<String, Long> meters() {
+        return null;
+    }
+
     @Override
     default void close() throws Exception {}
 

@@ -43,7 +43,8 @@ final class Report {
             }
         }
         for (BenchResult r : results) {
-            out.printf("%s: %s; redis commands %s%s%n", r.contender(), r.settings(), r.redisCommands(),
+            out.printf("%s: %s; redis commands %s%s%s%n", r.contender(), r.settings(), r.redisCommands(),
+                    r.poolMeters() == null ? "" : "; pool meters " + r.poolMeters(),
                     r.firstError() == null ? "" : "; first error: " + r.firstError());
         }
     }

@@ -5,7 +5,16 @@ import io.sluice.slots.Acquisition;
 import io.sluice.slots.Lease;
 import io.sluice.slots.SlotPoolConfig;
 import io.sluice.slots.internal.RedisSlotPool;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 
 /**
  * Sluice's pool: each client is its own {@link RedisSlotPool} (one command and one pub/sub
@@ -14,6 +23,7 @@ import java.time.Duration;
 final class SluiceContender implements Contender {
     private final String uri;
     private final SlotPoolConfig config;
+    private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
 
     SluiceContender(String uri, String pool, int limit) {
         this.uri = uri;
@@ -27,7 +37,9 @@ final class SluiceContender implements Contender {
 
     @Override
     public Client client(int index, int count) {
-        RedisSlotPool pool = RedisSlotPool.connect(uri, config, new SimpleMeterRegistry());
+        MeterRegistry registry = new SimpleMeterRegistry();
+        registries.add(registry);
+        RedisSlotPool pool = RedisSlotPool.connect(uri, config, registry);
         return new Client() {
             @Override
             public Object acquire(String owner) {
@@ -48,6 +60,23 @@ final class SluiceContender implements Contender {
                 pool.close();
             }
         };
+    }
+
+    /** Every counter and timer count of the pools' meters (whatever the pool exposes, e.g. refusals, lost leases). */
+    @Override
+    public Map<String, Long> meters() {
+        Map<String, Long> sums = new TreeMap<>();
+        for (MeterRegistry r : registries) {
+            for (Meter m : r.getMeters()) {
+                long n = m instanceof Counter c ? (long) c.count() : m instanceof Timer t ? t.count() : -1;
+                if (n >= 0) {
+                    String tags = m.getId().getTags().stream().filter(t -> !t.getKey().equals("pool"))
+                            .map(t -> t.getKey() + "=" + t.getValue()).collect(Collectors.joining(","));
+                    sums.merge(m.getId().getName() + (tags.isEmpty() ? "" : "{" + tags + "}"), n, Long::sum);
+                }
+            }
+        }
+        return sums;
     }
 
     @Override

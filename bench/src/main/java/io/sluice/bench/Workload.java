@@ -110,7 +110,9 @@ final class Workload {
                                 handoff[thread].add(granted - released);
                             }
                         }
-                        TimeUnit.NANOSECONDS.sleep(holdNanos);
+                        if (!stop.get()) { // draining after the window: give slots straight back
+                            TimeUnit.NANOSECONDS.sleep(holdNanos);
+                        }
                         holders.decrementAndGet();
                         if (waiting.get() > 0) {
                             releasesWithWaiters.add(System.nanoTime());
@@ -127,12 +129,14 @@ final class Workload {
             }
             TimeUnit.NANOSECONDS.sleep(warmUp.toNanos());
             Map<String, Long> before = commands.get();
+            Map<String, Long> metersBefore = contender.meters();
             long measuredFrom = System.nanoTime();
             measuring.set(true);
             TimeUnit.NANOSECONDS.sleep(measure.toNanos());
             measuring.set(false);
             long measuredNanos = System.nanoTime() - measuredFrom;
             Map<String, Long> after = commands.get();
+            Map<String, Long> metersAfter = contender.meters();
             stop.set(true);
             for (Future<?> f : loops) {
                 f.get(5, TimeUnit.MINUTES);
@@ -155,7 +159,8 @@ final class Workload {
                     BenchMath.jain(grantsPerClient), skipped.get(), errors.get(), firstError.get(),
                     delta == null ? null : CommandStats.total(delta) / seconds,
                     delta == null || grants == 0 ? null : CommandStats.total(delta) / (double) grants,
-                    delta == null || grants == 0 ? null : delta.getOrDefault("evalsha", 0L) / (double) grants, delta);
+                    delta == null || grants == 0 ? null : delta.getOrDefault("evalsha", 0L) / (double) grants, delta,
+                    metersBefore == null ? null : CommandStats.delta(metersBefore, metersAfter));
         }
     }
 
