@@ -67,7 +67,7 @@ public final class BenchJar {
                 }
             }
         }
-        Report.print(o.json() ? System.err : System.out, o, round, order, loadBefore, Report.load(), results, raws);
+        Report.print(o.json() ? System.err : System.out, o, round, order, loadBefore, Report.load(), null, results, raws);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("order", order);
         r.put("loadBefore", loadBefore);

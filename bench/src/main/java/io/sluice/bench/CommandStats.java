@@ -83,6 +83,25 @@ final class CommandStats implements AutoCloseable {
         return d;
     }
 
+    /**
+     * The loopback floor of any Redis contender: round trips of {@code PING} on this connection,
+     * sorted, in nanoseconds (one thread, nothing else in flight on it).
+     */
+    long[] pingRoundTrips(int count) {
+        long[] nanos = new long[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                long start = System.nanoTime();
+                call("PING");
+                nanos[i] = System.nanoTime() - start;
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("PING failed", e);
+        }
+        java.util.Arrays.sort(nanos);
+        return nanos;
+    }
+
     static long total(Map<String, Long> delta) {
         return delta.values().stream().mapToLong(Long::longValue).sum();
     }

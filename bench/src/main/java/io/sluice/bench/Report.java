@@ -19,12 +19,15 @@ final class Report {
     }
 
     static void print(PrintStream out, BenchOptions o, int round, List<String> order, double loadBefore, double loadAfter,
-                      List<BenchResult> results, List<BenchResult.Raw> raws) {
+                      String floor, List<BenchResult> results, List<BenchResult.Raw> raws) {
         out.printf("%nslots bench round %d of %d: %d client(s) x %d threads, L=%d, hold t=%d ms, measured %.1fs after %.1fs"
                         + " warm-up; ideal %.0f grants/s; order %s; %d cores, load average %.2f -> %.2f%n", round + 1, o.rounds(),
                 o.clients(), o.threads(), o.limit(), o.hold().toMillis(), o.duration().toMillis() / 1e3,
                 o.warmUp().toMillis() / 1e3, o.limit() / (o.hold().toNanos() / 1e9), String.join(",", order),
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter);
+        if (floor != null) {
+            out.println(floor);
+        }
         out.printf("%-19s %9s %6s %5s %5s %8s %8s %8s %8s %8s %7s %7s %7s %6s %8s %9s %9s%n", "contender", "grants/s", "util",
                 "peak", "over", "hand-p50", "hand-p99", "acq-p50", "acq-p99", "acq-p999", "jain-t", "jain-c", "skipped",
                 "errors", "cmd/s", "cmd/grant", "eval/grnt");
@@ -55,6 +58,9 @@ final class Report {
                 + System.getProperty("os.arch") + ", Java " + Runtime.version());
         report.put("args", String.join(" ", o.toArgs()));
         report.put("rounds", rounds);
+        // As before rounds existed: the last round's figures at the top level.
+        report.put("results", rounds.getLast().get("results"));
+        report.put("raw", rounds.getLast().get("raw"));
         return JSON.writeValueAsString(report);
     }
 

@@ -40,4 +40,13 @@ class CommandStatsTest {
             assertThat(after.get("info")).isEqualTo(before.getOrDefault("info", 0L) + 1);
         }
     }
+
+    @Test
+    void pingRoundTripsAreSortedAndPositive() throws Exception {
+        try (CommandStats stats = new CommandStats(SharedServers.redis().uri())) {
+            long[] rtt = stats.pingRoundTrips(50);
+            assertThat(rtt).hasSize(50).isSorted();
+            assertThat(rtt[0]).isPositive();
+        }
+    }
 }
