@@ -46,6 +46,12 @@ final class Report {
             }
         }
         for (BenchResult r : results) {
+            Long zrank = r.redisCommands() == null || !r.contender().equals("sluice") ? null : r.redisCommands().get("zrank");
+            if (zrank != null) {
+                // Only acquire.lua, the fallback re-check, calls ZRANK: once, or twice when it tries to serve the head.
+                out.printf("sluice fallback re-checks: %.0f to %.0f per second, %.2f to %.2f per grant (ZRANK %d)%n",
+                        zrank / 2.0 / r.seconds(), zrank / r.seconds(), zrank / 2.0 / r.grants(), zrank / (double) r.grants(), zrank);
+            }
             out.printf("%s: %s; redis commands %s%s%s%n", r.contender(), r.settings(), r.redisCommands(),
                     r.poolMeters() == null ? "" : "; pool meters " + r.poolMeters(),
                     r.firstError() == null ? "" : "; first error: " + r.firstError());
