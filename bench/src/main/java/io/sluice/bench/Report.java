@@ -52,6 +52,11 @@ final class Report {
                 out.printf("sluice fallback re-checks: %.0f to %.0f per second, %.2f to %.2f per grant (ZRANK %d)%n",
                         zrank / 2.0 / r.seconds(), zrank / r.seconds(), zrank / 2.0 / r.grants(), zrank / (double) r.grants(), zrank);
             }
+            Long usec = r.redisCommands() == null ? null : r.redisCommands().get(CommandStats.SCRIPT_USEC);
+            Long scripts = r.redisCommands() == null ? null : r.redisCommands().get("evalsha");
+            if (usec != null && scripts != null) {
+                out.printf("%s script time: %.1f µs per EVALSHA (Redis' own usec, %d calls)%n", r.contender(), usec / (double) scripts, scripts);
+            }
             out.printf("%s: %s; redis commands %s%s%s%n", r.contender(), r.settings(), r.redisCommands(),
                     r.poolMeters() == null ? "" : "; pool meters " + r.poolMeters(),
                     r.firstError() == null ? "" : "; first error: " + r.firstError());

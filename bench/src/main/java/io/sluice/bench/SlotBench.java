@@ -61,9 +61,8 @@ public final class SlotBench {
         List<BenchResult.Raw> raws = new ArrayList<>();
         String run = UUID.randomUUID().toString().substring(0, 8);
         Workload workload = new Workload(o.clients(), o.threads(), o.limit(), o.hold(), o.warmUp(), o.duration());
-        String floor;
+        String floor = Floor.measure(uri, 2_000).toString();
         try (CommandStats stats = new CommandStats(uri)) {
-            floor = floor(stats);
             for (String name : order) {
                 System.err.printf("bench: round %d, %s, %d clients x %d threads, limit %d, hold %s%n", round + 1, name,
                         o.clients(), o.threads(), o.limit(), o.hold());
@@ -96,14 +95,6 @@ public final class SlotBench {
         r.put("results", results);
         r.put("raw", raws);
         return r;
-    }
-
-    /** The loopback floor, before the round: 2,000 PINGs on one connection (the first 500 dropped as warm-up). */
-    static String floor(CommandStats stats) {
-        stats.pingRoundTrips(500);
-        long[] rtt = stats.pingRoundTrips(2_000);
-        return String.format("floor: redis PING round trip p50 %.3f ms, p99 %.3f ms (one connection, before the round)",
-                BenchMath.ms(BenchMath.percentile(rtt, 0.50)), BenchMath.ms(BenchMath.percentile(rtt, 0.99)));
     }
 
     private static Contender contender(String name, String uri, String key, int limit, BenchOptions o) {

@@ -16,7 +16,7 @@ class CommandStatsTest {
     @Test
     void parsesCallsOfEveryCommandIncludingSubcommands() {
         assertThat(CommandStats.parse(INFO)).containsExactlyInAnyOrderEntriesOf(
-                Map.of("evalsha", 10251L, "info", 3L, "client|setname", 2L, "publish", 5277L));
+                Map.of("evalsha", 10251L, "evalsha.usec", 81234L, "info", 3L, "client|setname", 2L, "publish", 5277L));
         assertThat(CommandStats.parse("# Commandstats\r\n")).isEmpty();
     }
 
@@ -26,6 +26,8 @@ class CommandStatsTest {
         Map<String, Long> after = Map.of("evalsha", 160L, "info", 5L, "get", 7L, "zadd", 3L);
         assertThat(CommandStats.delta(before, after)).containsExactlyInAnyOrderEntriesOf(Map.of("evalsha", 60L, "zadd", 3L));
         assertThat(CommandStats.total(CommandStats.delta(before, after))).isEqualTo(63);
+        // script microseconds are a delta too, but not commands
+        assertThat(CommandStats.total(Map.of("evalsha", 60L, CommandStats.SCRIPT_USEC, 480L))).isEqualTo(60);
     }
 
     @Test
