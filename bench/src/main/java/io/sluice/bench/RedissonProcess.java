@@ -59,7 +59,8 @@ final class RedissonProcess {
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+        long budgetMs = o.warmUp().plus(o.duration()).plus(o.rawDuration()).toMillis() + TimeUnit.MINUTES.toMillis(5);
+        if (!p.waitFor(budgetMs, TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
             throw new IOException("the Redisson bench JVM did not finish: " + String.join(" ", cmd));
         }
