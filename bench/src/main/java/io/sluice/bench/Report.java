@@ -46,11 +46,12 @@ final class Report {
             }
         }
         for (BenchResult r : results) {
-            Long zrank = r.redisCommands() == null || !r.contender().equals("sluice") ? null : r.redisCommands().get("zrank");
-            if (zrank != null) {
-                // Only acquire.lua, the fallback re-check, calls ZRANK: once, or twice when it tries to serve the head.
-                out.printf("sluice fallback re-checks: %.0f to %.0f per second, %.2f to %.2f per grant (ZRANK %d)%n",
-                        zrank / 2.0 / r.seconds(), zrank / r.seconds(), zrank / 2.0 / r.grants(), zrank / (double) r.grants(), zrank);
+            if (r.poolMeters() != null && r.contender().equals("sluice")) {
+                long rechecked = r.poolMeters().getOrDefault("sluice.slots.tickets.rechecked", 0L);
+                long requeued = r.poolMeters().getOrDefault("sluice.slots.tickets.requeued", 0L);
+                out.printf("sluice tickets: %d re-checked by the fallback (%.0f/s, %.2f per grant), %d re-queued at the tail"
+                        + " (their ticket was gone)%n", rechecked, rechecked / r.seconds(), rechecked / (double) Math.max(1, r.grants()),
+                        requeued);
             }
             Long usec = r.redisCommands() == null ? null : r.redisCommands().get(CommandStats.SCRIPT_USEC);
             Long scripts = r.redisCommands() == null ? null : r.redisCommands().get("evalsha");

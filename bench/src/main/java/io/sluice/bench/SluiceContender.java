@@ -3,13 +3,13 @@ package io.sluice.bench;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.slots.Acquisition;
 import io.sluice.slots.Lease;
+import io.sluice.slots.SlotPool;
 import io.sluice.slots.SlotPoolConfig;
 import io.sluice.slots.internal.RedisSlotPool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -43,7 +43,7 @@ final class SluiceContender implements Contender {
         return new Client() {
             @Override
             public Object acquire(String owner) {
-                Acquisition a = pool.acquireBlocking(owner, Duration.ofMinutes(5));
+                Acquisition a = pool.acquireBlocking(owner, SlotPool.UNTIL_GRANTED); // as workers wait
                 if (a instanceof Acquisition.Granted g) {
                     return g.lease();
                 }
@@ -83,6 +83,6 @@ final class SluiceContender implements Contender {
     public String settings() {
         return "per client: 1 RedisSlotPool (1 command + 1 pub/sub connection), lease-ttl " + config.leaseTtl().toSeconds()
                 + "s, ticket-ttl " + config.ticketTtl().toSeconds() + "s, fallback-wake " + config.fallbackWake().toMillis()
-                + "ms; acquireBlocking(5 min); release awaited";
+                + "ms; acquireBlocking(UNTIL_GRANTED) as workers; release awaited";
     }
 }
