@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,12 +40,14 @@ import java.util.function.LongSupplier;
 public final class WorkerLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
     private static final Duration MAX_POLL_WAIT = Duration.ofMillis(500);
+    /** How often a loop with nothing else to do looks for new records while some partition can fetch. */
+    static final Duration FETCH_CHECK = Duration.ofMillis(100);
 
     private final String workerId;
     private final Consumer<byte[], byte[]> consumer;
     private final String topic;
     private final SlotGate gate;
-    private final OrgProcessor processor;
+    private final OrgWork processor;
     private final PoisonLetters poison;
     private final Committer committer;
     private final int maxInFlight;
@@ -55,9 +56,7 @@ public final class WorkerLoop implements Runnable {
     private final LongSupplier nanoTime;
 
     private final Map<TopicPartition, PartitionWork> table = new LinkedHashMap<>();
-    private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
-    /** Answers from the gate not yet in: cancelled at once on stop, which withdraws their tickets from the pool. */
-    private final Set<CompletableFuture<?>> asks = ConcurrentHashMap.newKeySet();
+    private final LoopEvents events;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile boolean crashing;
@@ -71,7 +70,7 @@ public final class WorkerLoop implements Runnable {
     private volatile int assigned;
     private final Counter pauses;
 
-    public WorkerLoop(String workerId, Consumer<byte[], byte[]> consumer, String topic, SlotGate gate, OrgProcessor processor,
+    public WorkerLoop(String workerId, Consumer<byte[], byte[]> consumer, String topic, SlotGate gate, OrgWork processor,
                       DeadLetterSink deadLetters, int maxInFlight, Duration slotWait, Duration shutdownGrace,
                       LongSupplier nanoTime, MeterRegistry registry) {
         this.workerId = workerId;
@@ -79,6 +78,7 @@ public final class WorkerLoop implements Runnable {
         this.topic = topic;
         this.gate = gate;
         this.processor = processor;
+        this.events = new LoopEvents();
         this.poison = new PoisonLetters(deadLetters, this::post);
         this.committer = new Committer(consumer, Duration.ofSeconds(10));
         this.maxInFlight = maxInFlight;
@@ -100,7 +100,7 @@ public final class WorkerLoop implements Runnable {
     @Override
     public void run() {
         try {
-            consumer.subscribe(List.of(topic), new Rebalance());
+            subscribe();
             while (!stopping) {
                 loopOnce();
             }
@@ -127,7 +127,7 @@ public final class WorkerLoop implements Runnable {
     /** Stops fetching; in-flight orgs get the grace period, then are cancelled; finished work is committed. */
     public void stop() {
         stopping = true;
-        consumer.wakeup();
+        events.stop();
     }
 
     /** Stops as if the process died: nothing committed, nothing drained. For tests and chaos drills. */
@@ -183,6 +183,11 @@ public final class WorkerLoop implements Runnable {
 
     // ---- the loop -------------------------------------------------------------------------
 
+    void subscribe() {
+        consumer.subscribe(List.of(topic), new Rebalance());
+    }
+
+
     void loopOnce() {
         long now = nanoTime.getAsLong();
         lastLoopNanos = now;
@@ -191,24 +196,52 @@ public final class WorkerLoop implements Runnable {
         applyPauses(now);
         committer.commitAsync(table.values());
         Duration wait = pollWait(nanoTime.getAsLong());
+        if (!wait.isZero()) {
+            // Wait for our own events, never inside consumer.poll(timeout): the KIP-848 consumer (kafka-clients
+            // 4.4) can return to its own loop without waiting and burn a core for the whole timeout (seen with
+            // paused partitions holding fetched data; see docs/BENCHMARKS.md, "Waiting is free"). While some
+            // partition can fetch, look for new records every FETCH_CHECK; then poll(0) collects what the
+            // consumer's background thread fetched, runs rebalance callbacks and keeps the membership alive.
+            events.await(allPaused() ? wait : min(wait, FETCH_CHECK));
+        }
         try {
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(wait)) {
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) {
                 accept(record);
             }
         } catch (WakeupException e) {
-            // an event arrived, or stop() was called
+            // consumer.wakeup() is not used by the loop; someone else's: the next turn goes on
         }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** Every assigned partition is paused (as we last told the consumer); false with no partitions. */
+    private boolean allPaused() {
+        if (table.isEmpty()) {
+            return false;   // waiting for an assignment: the consumer's poll is what brings it
+        }
+        for (PartitionWork w : table.values()) {
+            if (w.appliedPause != Boolean.TRUE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void drainEvents() {
-        for (Runnable event = events.poll(); event != null; event = events.poll()) {
-            event.run();
-        }
+        events.drain();
     }
 
-    private void post(Runnable event) {
-        events.add(event);
-        consumer.wakeup();
+    /** From any thread: an event for the poll thread. */
+    void post(Runnable event) {
+        events.post(event);
+    }
+
+    /** Times the poll thread was unparked (for tests). */
+    long wakeups() {
+        return events.wakeups();
     }
 
     private void accept(ConsumerRecord<byte[], byte[]> record) {
@@ -261,9 +294,12 @@ public final class WorkerLoop implements Runnable {
 
     private void askSlot(PartitionWork w, OrgTask task, Duration maxWait) {
         CompletableFuture<SlotGate.Result> answer = gate.acquire(task.owner(workerId), maxWait);
-        asks.add(answer);
+        w.asks.add(answer);
+        if (!w.active) {
+            answer.cancel(false);   // revoked meanwhile: drop() may have missed this ask
+        }
         answer.whenComplete((result, error) -> {
-            asks.remove(answer);
+            w.asks.remove(answer);
             if (result instanceof SlotGate.Granted granted) {
                 if (!w.active || stopping) {
                     granted.permit().release();
@@ -272,6 +308,9 @@ public final class WorkerLoop implements Runnable {
                 }
                 // Start the query right here, not after a trip through the loop: the slot is already held.
                 CompletableFuture<OrgOutcome> done = processor.process(task, granted.permit());
+                if (!w.active) {
+                    processor.cancel(w.partition);   // revoked while it started: drop() may have missed this query
+                }
                 done.whenComplete((outcome, e) -> {
                     post(() -> orgDone(w, task, e == null ? outcome
                             : new OrgOutcome.Retry(Duration.ofSeconds(1), false, "processing failed: " + e)));
@@ -283,7 +322,7 @@ public final class WorkerLoop implements Runnable {
 
     private void slotAnswered(PartitionWork w, OrgTask task, SlotGate.Result result, Throwable error, Duration askedWait) {
         boolean wasWaiting = !askedWait.isZero();
-        if (stopping && !(result instanceof SlotGate.Granted)) {
+        if ((stopping || !w.active) && !(result instanceof SlotGate.Granted)) {
             if (wasWaiting) w.waitingForSlot--;
             orgDone(w, task, null);   // never ran; redelivered to whoever owns the partition next
             return;
@@ -385,12 +424,13 @@ public final class WorkerLoop implements Runnable {
     private void drainAndClose() {
         LOG.info("worker {} stopping: {} orgs in flight, grace {}", workerId, inFlight, shutdownGrace);
         consumer.pause(consumer.assignment());
-        asks.forEach(a -> a.cancel(false));   // nothing new starts; waiting tickets leave the pool's queue
+        table.values().forEach(w -> w.asks.forEach(a -> a.cancel(false)));   // waiting tickets leave the pool's queue
         long deadline = nanoTime.getAsLong() + shutdownGrace.toNanos();
         while (inFlight > 0 && nanoTime.getAsLong() < deadline) {
             drainEvents();
+            events.await(Duration.ofMillis(50));   // everything is paused: wait for our events, not inside poll
             try {
-                consumer.poll(Duration.ofMillis(50));   // keeps group membership; everything is paused
+                consumer.poll(Duration.ZERO);   // keeps group membership
             } catch (WakeupException e) {
                 // an event
             }
@@ -443,6 +483,10 @@ public final class WorkerLoop implements Runnable {
                     w.active = false;
                     w.ready.clear();
                     w.delayed.clear();
+                    // Another member owns these orgs now: withdraw their tickets from the pool's queue and abort
+                    // their queries, which releases their slots. Their events come back with the partition inactive.
+                    w.asks.forEach(a -> a.cancel(false));
+                    processor.cancel(tp);
                     gone.add(w);
                 }
             }
