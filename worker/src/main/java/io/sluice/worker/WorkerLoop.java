@@ -3,8 +3,6 @@ package io.sluice.worker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sluice.messages.Batch;
-import io.sluice.messages.DeadLetterHeaders.Reason;
 import io.sluice.messages.MessageCodec;
 import io.sluice.messages.PoisonRecordException;
 import io.sluice.worker.gate.SlotGate;
@@ -18,14 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,7 +48,7 @@ public final class WorkerLoop implements Runnable {
     private final Duration shutdownGrace;
     private final LongSupplier nanoTime;
 
-    private final Map<TopicPartition, PartitionWork> table = new LinkedHashMap<>();
+    private final PartitionTable table;
     private final LoopEvents events;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
@@ -64,10 +57,8 @@ public final class WorkerLoop implements Runnable {
     private volatile RuntimeException failure;
     private volatile long lastLoopNanos;
     private int inFlight;
-    private long epochs;
     private final AtomicInteger pausedByGate = new AtomicInteger();
     private final AtomicInteger inFlightGauge = new AtomicInteger();
-    private volatile int assigned;
     private final Counter pauses;
 
     public WorkerLoop(String workerId, Consumer<byte[], byte[]> consumer, String topic, SlotGate gate, OrgWork processor,
@@ -79,6 +70,7 @@ public final class WorkerLoop implements Runnable {
         this.gate = gate;
         this.processor = processor;
         this.events = new LoopEvents();
+        this.table = new PartitionTable(consumer, processor);
         this.poison = new PoisonLetters(deadLetters, this::post);
         this.committer = new Committer(consumer, Duration.ofSeconds(10));
         this.maxInFlight = maxInFlight;
@@ -169,7 +161,7 @@ public final class WorkerLoop implements Runnable {
 
     /** Partitions this worker owns right now. */
     public int assignedPartitions() {
-        return assigned;
+        return table.assigned();
     }
 
     /** Partitions waiting on the pool or a back-off right now. */
@@ -194,7 +186,7 @@ public final class WorkerLoop implements Runnable {
         drainEvents();
         dispatch(now);
         applyPauses(now);
-        committer.commitAsync(table.values());
+        committer.commitAsync(table.all());
         Duration wait = pollWait(nanoTime.getAsLong());
         if (!wait.isZero()) {
             // Wait for our own events, never inside consumer.poll(timeout): the KIP-848 consumer (kafka-clients
@@ -202,7 +194,7 @@ public final class WorkerLoop implements Runnable {
             // paused partitions holding fetched data; see docs/BENCHMARKS.md, "Waiting is free"). While some
             // partition can fetch, look for new records every FETCH_CHECK; then poll(0) collects what the
             // consumer's background thread fetched, runs rebalance callbacks and keeps the membership alive.
-            events.await(allPaused() ? wait : min(wait, FETCH_CHECK));
+            events.await(table.allPaused() ? wait : min(wait, FETCH_CHECK));
         }
         try {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) {
@@ -215,19 +207,6 @@ public final class WorkerLoop implements Runnable {
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    /** Every assigned partition is paused (as we last told the consumer); false with no partitions. */
-    private boolean allPaused() {
-        if (table.isEmpty()) {
-            return false;   // waiting for an assignment: the consumer's poll is what brings it
-        }
-        for (PartitionWork w : table.values()) {
-            if (w.appliedPause != Boolean.TRUE) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void drainEvents() {
@@ -263,7 +242,7 @@ public final class WorkerLoop implements Runnable {
         if (gateHealth.down(now)) {
             return;
         }
-        for (PartitionWork w : table.values()) {
+        for (PartitionWork w : table.all()) {
             w.promoteDue(now);
         }
         boolean progress = true;
@@ -271,7 +250,7 @@ public final class WorkerLoop implements Runnable {
             progress = false;
             // Round-robin, one org per partition per round, so no partition starves the others of this
             // process's share. A partition the pool refused stays paused until the pool hands it a slot.
-            for (PartitionWork w : table.values()) {
+            for (PartitionWork w : table.all()) {
                 if (inFlight >= maxInFlight) break;
                 if (w.waitingForSlot > 0 || w.ready.isEmpty()) continue;
                 OrgTask task = w.ready.poll();
@@ -386,17 +365,7 @@ public final class WorkerLoop implements Runnable {
 
     private void applyPauses(long now) {
         boolean gateDown = gateHealth.down(now);
-        List<TopicPartition> pause = new ArrayList<>();
-        List<TopicPartition> resume = new ArrayList<>();
-        int blocked = 0;
-        for (PartitionWork w : table.values()) {
-            // A partition whose fetched work is not all dispatched fetches nothing more: the work is kept, never skipped.
-            w.want(gateDown || stopping || w.hasPendingWork(), pause, resume);
-            if (gateDown || w.blockedByGate(now)) blocked++;
-        }
-        pausedByGate.set(blocked);
-        if (!pause.isEmpty()) consumer.pause(pause);
-        if (!resume.isEmpty()) consumer.resume(resume);
+        pausedByGate.set(table.applyPauses(gateDown || stopping, gateDown, now));
     }
 
     private Duration pollWait(long now) {
@@ -407,16 +376,9 @@ public final class WorkerLoop implements Runnable {
         if (gateHealth.down(now)) {
             until = Math.min(until, gateHealth.downUntil());
         } else {
-            for (PartitionWork w : table.values()) {
-                if (w.waitingForSlot == 0 && !w.ready.isEmpty() && inFlight < maxInFlight) {
-                    return Duration.ZERO;
-                }
-                if (!w.delayed.isEmpty()) {
-                    until = Math.min(until, w.delayed.peek().notBeforeNanos());
-                }
-            }
+            until = table.nextDue(until, inFlight < maxInFlight);
         }
-        return Duration.ofNanos(Math.max(0, until - now));
+        return until <= now ? Duration.ZERO : Duration.ofNanos(until - now);
     }
 
     // ---- shutdown -------------------------------------------------------------------------
@@ -424,7 +386,7 @@ public final class WorkerLoop implements Runnable {
     private void drainAndClose() {
         LOG.info("worker {} stopping: {} orgs in flight, grace {}", workerId, inFlight, shutdownGrace);
         consumer.pause(consumer.assignment());
-        table.values().forEach(w -> w.asks.forEach(a -> a.cancel(false)));   // waiting tickets leave the pool's queue
+        table.all().forEach(w -> w.asks.forEach(a -> a.cancel(false)));   // waiting tickets leave the pool's queue
         long deadline = nanoTime.getAsLong() + shutdownGrace.toNanos();
         while (inFlight > 0 && nanoTime.getAsLong() < deadline) {
             drainEvents();
@@ -440,7 +402,7 @@ public final class WorkerLoop implements Runnable {
             processor.cancelAll();
         }
         drainEvents();
-        committer.commitSync(table.values());
+        committer.commitSync(table.all());
         try {
             consumer.close(Duration.ofSeconds(10));
         } catch (RuntimeException e) {
@@ -455,43 +417,19 @@ public final class WorkerLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             drainEvents();   // finished orgs already reported must count in the last commit of these partitions
-            List<PartitionWork> gone = drop(partitions);
+            List<PartitionWork> gone = table.drop(partitions);
             committer.commitSync(gone);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            drop(partitions);   // another member may own them already: committing could overwrite its progress
+            table.drop(partitions);   // another member may own them already: committing could overwrite its progress
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            for (TopicPartition tp : partitions) {
-                table.computeIfAbsent(tp, p -> new PartitionWork(p, ++epochs));
-            }
-            assigned = table.size();
-            // Pause state is ours, not the consumer's: re-apply it to every partition now.
-            table.values().forEach(w -> w.appliedPause = null);
+            table.assign(partitions);   // pause state is ours, not the consumer's: re-applied to every partition now
             applyPauses(nanoTime.getAsLong());
-        }
-
-        private List<PartitionWork> drop(Collection<TopicPartition> partitions) {
-            List<PartitionWork> gone = new ArrayList<>();
-            for (TopicPartition tp : partitions) {
-                PartitionWork w = table.remove(tp);
-                if (w != null) {
-                    w.active = false;
-                    w.ready.clear();
-                    w.delayed.clear();
-                    // Another member owns these orgs now: withdraw their tickets from the pool's queue and abort
-                    // their queries, which releases their slots. Their events come back with the partition inactive.
-                    w.asks.forEach(a -> a.cancel(false));
-                    processor.cancel(tp);
-                    gone.add(w);
-                }
-            }
-            assigned = table.size();
-            return gone;
         }
     }
 }
