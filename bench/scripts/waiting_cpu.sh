@@ -47,7 +47,8 @@ YAML
 done
 sleep "$warm"
 declare -a before
-for i in "${!pids[@]}"; do before[$i]=$(ticks "${pids[$i]}"); done
+snap() { for t in /proc/$1/task/*; do s=($(sed 's/.*) //' "$t/stat" 2>/dev/null)) || continue; echo "${t##*/} $((s[11]+s[12])) $(tr ' ' _ < "$t/comm")"; done; }
+for i in "${!pids[@]}"; do before[$i]=$(ticks "${pids[$i]}"); [ "$threads" = 1 ] && snap "${pids[$i]}" > "$tmp/threads.$i"; done
 sleep "$window"
 echo "CPU over ${window}s after ${warm}s warm-up ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)):"
 for i in "${!pids[@]}"; do
@@ -58,7 +59,8 @@ done
 progress=$(tr '\r' '\n' < "$tmp/local.log" | grep "orgs " | tail -1 || true)
 echo "  progress: ${progress:-?}"
 if [ "$threads" = 1 ]; then
-  for p in "${pids[@]}"; do echo "  threads of $p (ticks since start):"
-    for t in /proc/$p/task/*; do s=($(sed 's/.*) //' "$t/stat")); echo "$((s[11]+s[12])) $(cat "$t/comm")"; done | sort -rn | head -5 | sed 's/^/    /'
+  for i in "${!pids[@]}"; do echo "  busiest threads of ${names[$i]} in the window (% of a core):"
+    snap "${pids[$i]}" | awk -v s="$window" -v hz="$hz" 'NR==FNR{b[$1]=$2; next} {d=$2-b[$1]; if (d>0) printf "%6.2f%% %s\n", d/hz/s*100, $3}' "$tmp/threads.$i" - \
+      | sort -rn | head -8 | sed 's/^/    /'
   done
 fi
