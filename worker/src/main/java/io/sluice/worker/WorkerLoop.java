@@ -179,7 +179,6 @@ public final class WorkerLoop implements Runnable {
         consumer.subscribe(List.of(topic), new Rebalance());
     }
 
-
     void loopOnce() {
         long now = nanoTime.getAsLong();
         lastLoopNanos = now;
