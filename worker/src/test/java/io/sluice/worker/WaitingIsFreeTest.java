@@ -42,7 +42,7 @@ class WaitingIsFreeTest {
                     .findFirst().orElseThrow().threadId();
             long cpu0 = mx.getThreadCpuTime(id);
             long t0 = System.nanoTime();
-            await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> true);
+            await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> true);   // the measurement window
             double share = (double) (mx.getThreadCpuTime(id) - cpu0) / (System.nanoTime() - t0);
             System.out.printf("poll thread of a waiting worker: %.3f %% of a core%n", share * 100);
             assertThat(share).as("poll thread CPU share while every org waits").isLessThan(0.02);
