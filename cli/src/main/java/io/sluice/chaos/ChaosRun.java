@@ -229,7 +229,7 @@ public final class ChaosRun {
                         verdict.unexpectedDeadLetters(), verdict.missingDeadLetters(), stats.maxPeakInFlight(),
                         stats.requests(), stats.rateLimited(), stats.serverErrors(), verdict.uncommitted(), inUse,
                         fleet.workersStarted(), fleet.orchestratorStarts(), fleet.unexpectedExits(), violations,
-                        logs.toString());
+                        logs.toString(), verdict.duplicateResults(), verdict.duplicateDeadLetters());
                 out.print(report.render());
                 return report;
             } finally {

@@ -31,7 +31,7 @@ import java.util.TreeSet;
  */
 record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadLetters,
                List<String> unexpectedDeadLetters, List<String> missingDeadLetters, List<String> uncommitted,
-               List<String> violations) {
+               List<String> violations, int duplicateResults, int duplicateDeadLetters) {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
     static Verdict check(TopicReader reader, SluiceConfig cfg, SyntheticData data, String runId, int orgs,
@@ -58,9 +58,14 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
         }
 
         Map<Long, ProjectionResult> latest = new HashMap<>();
+        Set<String> resultSeen = new java.util.HashSet<>();
+        int duplicateResults = 0;
         for (ConsumerRecord<byte[], byte[]> r : reader.readAll(topics.results(), READ_TIMEOUT)) {
             ProjectionResult result = MessageCodec.decodeResult(r.value());
             latest.put(result.orgId(), result);   // per partition in offset order: the last one wins
+            if (!resultSeen.add(result.orgId() + "/" + result.runId() + "/" + result.window())) {
+                duplicateResults++;   // the same org, run and window published again (a redelivery)
+            }
         }
         List<Long> lost = new ArrayList<>();
         List<Long> wrong = new ArrayList<>();
@@ -113,7 +118,9 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
         if (!uncommitted.isEmpty()) {
             violations.add("batch partitions not committed to their end (partition: committed/end): " + uncommitted);
         }
-        return new Verdict(latest.size(), lost, wrong, dead.size(), unexpected, missing, uncommitted, violations);
+        // Output is at least once (exactly once is not built yet): duplicates are counted, not violations.
+        return new Verdict(latest.size(), lost, wrong, dead.size(), unexpected, missing, uncommitted, violations,
+                duplicateResults, dead.size() - seen.size());
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {

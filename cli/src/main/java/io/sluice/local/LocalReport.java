@@ -5,12 +5,14 @@ package io.sluice.local;
  *
  * @param utilization mean in-flight queries at the downstream over the busy span, divided by the pool limit
  *                    (by the downstream's limit when the run had no slots)
+ * @param cpuSeconds  CPU time of the whole process (broker, simulator, orchestrator, workers) over the run
+ * @param rssMb       resident set size of the process at the end of the run; {@code peakRssMb} its high-water mark
  */
 public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProjected, long deadLetters,
                           int peakDownstreamInFlight, int peakOffered, int poolLimit, int downstreamLimit, long rateLimited,
                           long serverErrors, long pauses, double elapsedSeconds, double throughputOrgsPerSecond,
                           double utilization, String pacing, String chart, int backlogPeak, long maxBacklog,
-                          String backlogChart) {
+                          String backlogChart, double cpuSeconds, long rssMb, long peakRssMb) {
 
     public boolean allProjected() {
         return orgsProjected == orgsTotal;
@@ -30,6 +32,13 @@ public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProject
         sb.append(String.format("pauses              %d (times the pool refused a partition)%n", pauses));
         sb.append(String.format("elapsed             %.1f s (pacing %s)%n", elapsedSeconds, pacing));
         sb.append(String.format("throughput          %.1f orgs/s%n", throughputOrgsPerSecond));
+        if (cpuSeconds >= 0 && orgsProjected > 0) {
+            sb.append(String.format("CPU                 %.1f s, %.2f ms per org (whole process: broker, simulator and workers; %.2f cores)%n",
+                    cpuSeconds, cpuSeconds * 1000 / orgsProjected, cpuSeconds / Math.max(elapsedSeconds, 1e-9)));
+        }
+        if (rssMb >= 0) {
+            sb.append(String.format("memory              RSS %d MB at the end, peak %d MB (whole process)%n", rssMb, peakRssMb));
+        }
         sb.append(slotsEnabled
                 ? String.format("pool utilization    %.0f %% (mean in flight at the downstream / pool limit, while busy)%n", utilization * 100)
                 : String.format("downstream use      %.0f %% (mean in flight / downstream limit, while busy)%n", utilization * 100));

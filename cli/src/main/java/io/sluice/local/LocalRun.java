@@ -27,6 +27,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -149,6 +150,7 @@ public final class LocalRun {
 
                 out.printf("orchestrator run %s starting at %.1f s%n", runId, (System.nanoTime() - t0) / 1e9);
                 long start = System.nanoTime();
+                long cpuStart = processCpuNanos();
                 long deadline = start + o.timeout().toNanos();
                 long lastLine = 0;
                 while (tally.finished() < o.orgs() && System.nanoTime() < deadline) {
@@ -164,6 +166,8 @@ public final class LocalRun {
                     Thread.sleep(terminal ? 250 : 500);   // the refresh rate of the live view
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
+                double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+                long rssMb = rssMegabytes("VmRSS");
                 live(System.nanoTime() - start, tally, sim, workers);
                 out.println();
                 orchestrator.requestStop();
@@ -190,7 +194,8 @@ public final class LocalRun {
                 LocalReport report = new LocalReport(o.slots(), o.orgs(), tally.projected(), tally.deadLettered(),
                         stats.maxPeakInFlight(), offered.samples().stream().mapToInt(InFlightSampler.Sample::inFlight).max().orElse(0), o.limit(), o.downstreamLimit(), stats.rateLimited(), stats.serverErrors(),
                         pauses, elapsed, tally.projected() / Math.max(elapsed, 1e-9), utilization, pacingNote,
-                        chart.toString(), backlogPeak, cfg.orchestrator().maxBacklog(), backlogChart.toString());
+                        chart.toString(), backlogPeak, cfg.orchestrator().maxBacklog(), backlogChart.toString(),
+                        cpuSeconds, rssMb, rssMegabytes("VmHWM"));
                 out.print(report.render());
                 if (o.report() != null) {
                     Path parent = o.report().toAbsolutePath().getParent();
@@ -204,6 +209,26 @@ public final class LocalRun {
                 workers.forEach(Worker::close);
             }
         }
+    }
+
+    /** CPU time of this whole process (broker, Redis client, simulator, orchestrator and workers). */
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
+    }
+
+    /** A size from /proc/self/status in MB (VmRSS now, VmHWM peak), or -1 where there is none. */
+    private static long rssMegabytes(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
     }
 
     private void live(long elapsedNanos, Tally tally, SnubaSimulator sim, List<Worker> workers) {

@@ -52,6 +52,7 @@ public final class TopicReader {
         p.remove("group.id");
         p.remove("group.protocol");
         p.remove("group.instance.id");
+        p.put("isolation.level", "read_committed");   // what a downstream reader sees: nothing from aborted transactions
         return p;
     }
 

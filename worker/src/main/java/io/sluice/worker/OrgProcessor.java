@@ -21,7 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -32,7 +33,7 @@ import java.util.random.RandomGenerator;
  * Runs one org under a held slot: query the downstream, release the slot as soon as the answer is
  * in, project, publish. Decides between finished, retry and dead letter (DESIGN section 5).
  */
-final class OrgProcessor {
+final class OrgProcessor implements OrgWork {
     private static final Logger LOG = LoggerFactory.getLogger(OrgProcessor.class);
 
     private final SnubaClient snuba;
@@ -47,7 +48,8 @@ final class OrgProcessor {
     private final Counter projected;
     private final Counter deadLettered;
     private final Counter superseded;
-    private final Set<CompletableFuture<SnubaOutcome>> queries = ConcurrentHashMap.newKeySet();
+    /** Running queries and the partition their org came from. */
+    private final Map<CompletableFuture<SnubaOutcome>, TopicPartition> queries = new ConcurrentHashMap<>();
 
     OrgProcessor(SnubaClient snuba, SpikeProjector projector, ResultGuard results, DeadLetterSink deadLetters,
                  Backoff backoff, int maxAttempts, InstantSource clock, RandomGenerator random, MeterRegistry registry) {
@@ -70,7 +72,8 @@ final class OrgProcessor {
      * org already has a result for a newer window (not queried at all); a retry when the watermarks
      * could not be read (fail closed: nothing runs unchecked). Never completes exceptionally.
      */
-    CompletableFuture<OrgOutcome> admit(OrgTask task) {
+    @Override
+    public CompletableFuture<OrgOutcome> admit(OrgTask task) {
         CompletableFuture<java.util.OptionalLong> newer;
         try {
             newer = results.supersededBy(task.partition() + "@" + task.offset(), task.batch(), task.orgId());
@@ -89,7 +92,8 @@ final class OrgProcessor {
         });
     }
 
-    CompletableFuture<OrgOutcome> process(OrgTask task, Permit permit) {
+    @Override
+    public CompletableFuture<OrgOutcome> process(OrgTask task, Permit permit) {
         CompletableFuture<SnubaOutcome> query;
         try {
             query = snuba.query(task.orgId(), task.batch().window());
@@ -97,7 +101,7 @@ final class OrgProcessor {
             permit.release();
             return CompletableFuture.completedFuture(retry(task, true, "query could not start: " + e));
         }
-        queries.add(query);
+        queries.put(query, task.partition());
         query.whenComplete((x, e) -> queries.remove(query));
         // A query never outlives its lease: when the holder can no longer be sure of its slot, cancel.
         permit.lost().whenComplete((x, e) -> query.cancel(true));
@@ -111,9 +115,17 @@ final class OrgProcessor {
                 .exceptionally(e -> retry(task, false, "could not publish: " + rootMessage(e)));
     }
 
+    @Override
+    public void cancel(TopicPartition partition) {
+        queries.forEach((q, tp) -> {
+            if (tp.equals(partition)) q.cancel(true);
+        });
+    }
+
     /** At the end of the shutdown grace period: abort every running query (their slots are released). */
-    void cancelAll() {
-        queries.forEach(q -> q.cancel(true));
+    @Override
+    public void cancelAll() {
+        queries.keySet().forEach(q -> q.cancel(true));
     }
 
     private CompletableFuture<OrgOutcome> decide(OrgTask task, SnubaOutcome outcome) {

@@ -22,6 +22,8 @@ final class PartitionWork {
     final Deque<OrgTask> ready = new ArrayDeque<>();
     final PriorityQueue<OrgTask> delayed = new PriorityQueue<>(Comparator.comparingLong(OrgTask::notBeforeNanos));
     final OffsetTracker offsets = new OffsetTracker();
+    /** Slot requests not answered yet: cancelled on revocation, which withdraws their tickets from the pool. */
+    final java.util.Set<java.util.concurrent.CompletableFuture<?>> asks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** False once revoked or lost; read by gate callbacks on other threads. */
     volatile boolean active = true;
     private final Map<Long, Integer> orgsLeft = new HashMap<>();

@@ -3,8 +3,6 @@ package io.sluice.worker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sluice.messages.Batch;
-import io.sluice.messages.DeadLetterHeaders.Reason;
 import io.sluice.messages.MessageCodec;
 import io.sluice.messages.PoisonRecordException;
 import io.sluice.worker.gate.SlotGate;
@@ -18,15 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,12 +33,14 @@ import java.util.function.LongSupplier;
 public final class WorkerLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
     private static final Duration MAX_POLL_WAIT = Duration.ofMillis(500);
+    /** How often a loop with nothing else to do looks for new records while some partition can fetch. */
+    static final Duration FETCH_CHECK = Duration.ofMillis(100);
 
     private final String workerId;
     private final Consumer<byte[], byte[]> consumer;
     private final String topic;
     private final SlotGate gate;
-    private final OrgProcessor processor;
+    private final OrgWork processor;
     private final PoisonLetters poison;
     private final Committer committer;
     private final int maxInFlight;
@@ -54,10 +48,8 @@ public final class WorkerLoop implements Runnable {
     private final Duration shutdownGrace;
     private final LongSupplier nanoTime;
 
-    private final Map<TopicPartition, PartitionWork> table = new LinkedHashMap<>();
-    private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
-    /** Answers from the gate not yet in: cancelled at once on stop, which withdraws their tickets from the pool. */
-    private final Set<CompletableFuture<?>> asks = ConcurrentHashMap.newKeySet();
+    private final PartitionTable table;
+    private final LoopEvents events;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile boolean crashing;
@@ -65,13 +57,11 @@ public final class WorkerLoop implements Runnable {
     private volatile RuntimeException failure;
     private volatile long lastLoopNanos;
     private int inFlight;
-    private long epochs;
     private final AtomicInteger pausedByGate = new AtomicInteger();
     private final AtomicInteger inFlightGauge = new AtomicInteger();
-    private volatile int assigned;
     private final Counter pauses;
 
-    public WorkerLoop(String workerId, Consumer<byte[], byte[]> consumer, String topic, SlotGate gate, OrgProcessor processor,
+    public WorkerLoop(String workerId, Consumer<byte[], byte[]> consumer, String topic, SlotGate gate, OrgWork processor,
                       DeadLetterSink deadLetters, int maxInFlight, Duration slotWait, Duration shutdownGrace,
                       LongSupplier nanoTime, MeterRegistry registry) {
         this.workerId = workerId;
@@ -79,6 +69,8 @@ public final class WorkerLoop implements Runnable {
         this.topic = topic;
         this.gate = gate;
         this.processor = processor;
+        this.events = new LoopEvents();
+        this.table = new PartitionTable(consumer, processor);
         this.poison = new PoisonLetters(deadLetters, this::post);
         this.committer = new Committer(consumer, ShutdownBudget.COMMIT);
         this.maxInFlight = maxInFlight;
@@ -100,7 +92,7 @@ public final class WorkerLoop implements Runnable {
     @Override
     public void run() {
         try {
-            consumer.subscribe(List.of(topic), new Rebalance());
+            subscribe();
             while (!stopping) {
                 loopOnce();
             }
@@ -127,7 +119,7 @@ public final class WorkerLoop implements Runnable {
     /** Stops fetching; in-flight orgs get the grace period, then are cancelled; finished work is committed. */
     public void stop() {
         stopping = true;
-        consumer.wakeup();
+        events.stop();
     }
 
     /** Stops as if the process died: nothing committed, nothing drained. For tests and chaos drills. */
@@ -169,7 +161,7 @@ public final class WorkerLoop implements Runnable {
 
     /** Partitions this worker owns right now. */
     public int assignedPartitions() {
-        return assigned;
+        return table.assigned();
     }
 
     /** Partitions waiting on the pool or a back-off right now. */
@@ -183,32 +175,51 @@ public final class WorkerLoop implements Runnable {
 
     // ---- the loop -------------------------------------------------------------------------
 
+    void subscribe() {
+        consumer.subscribe(List.of(topic), new Rebalance());
+    }
+
     void loopOnce() {
         long now = nanoTime.getAsLong();
         lastLoopNanos = now;
         drainEvents();
         dispatch(now);
         applyPauses(now);
-        committer.commitAsync(table.values());
+        committer.commitAsync(table.all());
         Duration wait = pollWait(nanoTime.getAsLong());
+        if (!wait.isZero()) {
+            // Wait for our own events, never inside consumer.poll(timeout): the KIP-848 consumer (kafka-clients
+            // 4.4) can return to its own loop without waiting and burn a core for the whole timeout (seen with
+            // paused partitions holding fetched data; see docs/BENCHMARKS.md, "Waiting is free"). While some
+            // partition can fetch, look for new records every FETCH_CHECK; then poll(0) collects what the
+            // consumer's background thread fetched, runs rebalance callbacks and keeps the membership alive.
+            events.await(table.allPaused() ? wait : min(wait, FETCH_CHECK));
+        }
         try {
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(wait)) {
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) {
                 accept(record);
             }
         } catch (WakeupException e) {
-            // an event arrived, or stop() was called
+            // consumer.wakeup() is not used by the loop; someone else's: the next turn goes on
         }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private void drainEvents() {
-        for (Runnable event = events.poll(); event != null; event = events.poll()) {
-            event.run();
-        }
+        events.drain();
     }
 
-    private void post(Runnable event) {
-        events.add(event);
-        consumer.wakeup();
+    /** From any thread: an event for the poll thread. */
+    void post(Runnable event) {
+        events.post(event);
+    }
+
+    /** Times the poll thread was unparked (for tests). */
+    long wakeups() {
+        return events.wakeups();
     }
 
     private void accept(ConsumerRecord<byte[], byte[]> record) {
@@ -230,7 +241,7 @@ public final class WorkerLoop implements Runnable {
         if (gateHealth.down(now)) {
             return;
         }
-        for (PartitionWork w : table.values()) {
+        for (PartitionWork w : table.all()) {
             w.promoteDue(now);
         }
         boolean progress = true;
@@ -238,7 +249,7 @@ public final class WorkerLoop implements Runnable {
             progress = false;
             // Round-robin, one org per partition per round, so no partition starves the others of this
             // process's share. A partition the pool refused stays paused until the pool hands it a slot.
-            for (PartitionWork w : table.values()) {
+            for (PartitionWork w : table.all()) {
                 if (inFlight >= maxInFlight) break;
                 if (w.waitingForSlot > 0 || w.ready.isEmpty()) continue;
                 OrgTask task = w.ready.poll();
@@ -261,9 +272,12 @@ public final class WorkerLoop implements Runnable {
 
     private void askSlot(PartitionWork w, OrgTask task, Duration maxWait) {
         CompletableFuture<SlotGate.Result> answer = gate.acquire(task.owner(workerId), maxWait);
-        asks.add(answer);
+        w.asks.add(answer);
+        if (!w.active) {
+            answer.cancel(false);   // revoked meanwhile: drop() may have missed this ask
+        }
         answer.whenComplete((result, error) -> {
-            asks.remove(answer);
+            w.asks.remove(answer);
             if (result instanceof SlotGate.Granted granted) {
                 if (!w.active || stopping) {
                     granted.permit().release();
@@ -272,6 +286,9 @@ public final class WorkerLoop implements Runnable {
                 }
                 // Start the query right here, not after a trip through the loop: the slot is already held.
                 CompletableFuture<OrgOutcome> done = processor.process(task, granted.permit());
+                if (!w.active) {
+                    processor.cancel(w.partition);   // revoked while it started: drop() may have missed this query
+                }
                 done.whenComplete((outcome, e) -> {
                     post(() -> orgDone(w, task, e == null ? outcome
                             : new OrgOutcome.Retry(Duration.ofSeconds(1), false, "processing failed: " + e)));
@@ -283,7 +300,7 @@ public final class WorkerLoop implements Runnable {
 
     private void slotAnswered(PartitionWork w, OrgTask task, SlotGate.Result result, Throwable error, Duration askedWait) {
         boolean wasWaiting = !askedWait.isZero();
-        if (stopping && !(result instanceof SlotGate.Granted)) {
+        if ((stopping || !w.active) && !(result instanceof SlotGate.Granted)) {
             if (wasWaiting) w.waitingForSlot--;
             orgDone(w, task, null);   // never ran; redelivered to whoever owns the partition next
             return;
@@ -347,17 +364,7 @@ public final class WorkerLoop implements Runnable {
 
     private void applyPauses(long now) {
         boolean gateDown = gateHealth.down(now);
-        List<TopicPartition> pause = new ArrayList<>();
-        List<TopicPartition> resume = new ArrayList<>();
-        int blocked = 0;
-        for (PartitionWork w : table.values()) {
-            // A partition whose fetched work is not all dispatched fetches nothing more: the work is kept, never skipped.
-            w.want(gateDown || stopping || w.hasPendingWork(), pause, resume);
-            if (gateDown || w.blockedByGate(now)) blocked++;
-        }
-        pausedByGate.set(blocked);
-        if (!pause.isEmpty()) consumer.pause(pause);
-        if (!resume.isEmpty()) consumer.resume(resume);
+        pausedByGate.set(table.applyPauses(gateDown || stopping, gateDown, now));
     }
 
     private Duration pollWait(long now) {
@@ -368,16 +375,9 @@ public final class WorkerLoop implements Runnable {
         if (gateHealth.down(now)) {
             until = Math.min(until, gateHealth.downUntil());
         } else {
-            for (PartitionWork w : table.values()) {
-                if (w.waitingForSlot == 0 && !w.ready.isEmpty() && inFlight < maxInFlight) {
-                    return Duration.ZERO;
-                }
-                if (!w.delayed.isEmpty()) {
-                    until = Math.min(until, w.delayed.peek().notBeforeNanos());
-                }
-            }
+            until = table.nextDue(until, inFlight < maxInFlight);
         }
-        return Duration.ofNanos(Math.max(0, until - now));
+        return until <= now ? Duration.ZERO : Duration.ofNanos(until - now);
     }
 
     // ---- shutdown -------------------------------------------------------------------------
@@ -385,12 +385,13 @@ public final class WorkerLoop implements Runnable {
     private void drainAndClose() {
         LOG.info("worker {} stopping: {} orgs in flight, grace {}", workerId, inFlight, shutdownGrace);
         consumer.pause(consumer.assignment());
-        asks.forEach(a -> a.cancel(false));   // nothing new starts; waiting tickets leave the pool's queue
+        table.all().forEach(w -> w.asks.forEach(a -> a.cancel(false)));   // waiting tickets leave the pool's queue
         long deadline = nanoTime.getAsLong() + shutdownGrace.toNanos();
         while (inFlight > 0 && nanoTime.getAsLong() < deadline) {
             drainEvents();
+            events.await(Duration.ofMillis(50));   // everything is paused: wait for our events, not inside poll
             try {
-                consumer.poll(Duration.ofMillis(50));   // keeps group membership; everything is paused
+                consumer.poll(Duration.ZERO);   // keeps group membership
             } catch (WakeupException e) {
                 // an event
             }
@@ -400,7 +401,7 @@ public final class WorkerLoop implements Runnable {
             processor.cancelAll();
         }
         drainEvents();
-        committer.commitSync(table.values());
+        committer.commitSync(table.all());
         try {
             consumer.close(ShutdownBudget.CONSUMER_CLOSE);
         } catch (RuntimeException e) {
@@ -415,39 +416,19 @@ public final class WorkerLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             drainEvents();   // finished orgs already reported must count in the last commit of these partitions
-            List<PartitionWork> gone = drop(partitions);
+            List<PartitionWork> gone = table.drop(partitions);
             committer.commitSync(gone);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            drop(partitions);   // another member may own them already: committing could overwrite its progress
+            table.drop(partitions);   // another member may own them already: committing could overwrite its progress
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            for (TopicPartition tp : partitions) {
-                table.computeIfAbsent(tp, p -> new PartitionWork(p, ++epochs));
-            }
-            assigned = table.size();
-            // Pause state is ours, not the consumer's: re-apply it to every partition now.
-            table.values().forEach(w -> w.appliedPause = null);
+            table.assign(partitions);   // pause state is ours, not the consumer's: re-applied to every partition now
             applyPauses(nanoTime.getAsLong());
-        }
-
-        private List<PartitionWork> drop(Collection<TopicPartition> partitions) {
-            List<PartitionWork> gone = new ArrayList<>();
-            for (TopicPartition tp : partitions) {
-                PartitionWork w = table.remove(tp);
-                if (w != null) {
-                    w.active = false;
-                    w.ready.clear();
-                    w.delayed.clear();
-                    gone.add(w);
-                }
-            }
-            assigned = table.size();
-            return gone;
         }
     }
 }

@@ -19,10 +19,23 @@ class WorkerEndToEndTest {
 
     @Test
     void everyOrgIsProjectedExactlyAndTheDownstreamNeverExceedsThePool() throws Exception {
+        run(Map.of());
+    }
+
+    /** The loop only ever calls poll(0): the classic group protocol (brokers without KIP-848) must still join and fetch. */
+    @Test
+    void theSameWithTheClassicGroupProtocol() throws Exception {
+        run(Map.of("kafka.consumer.group.protocol", "classic",
+                "kafka.consumer.partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"));
+    }
+
+    private static void run(Map<String, String> extra) throws Exception {
+        Map<String, String> overrides = new java.util.HashMap<>(Map.of("slots.limit", "10", "worker.max-in-flight", "8"));
+        overrides.putAll(extra);
         // The downstream admits 20, twice the pool's 10: a breach of the pool's cap would show in its peak.
         try (SnubaSimulator sim = new SnubaSimulator(SnubaSimulator.Options.defaults().withLimit(20)
                 .withLatency(LatencyModel.fixed(Duration.ofMillis(20)))).start();
-             StackFixture stack = new StackFixture(sim.url(), Map.of("slots.limit", "10", "worker.max-in-flight", "8"))) {
+             StackFixture stack = new StackFixture(sim.url(), overrides)) {
             List<Long> orgs = LongStream.rangeClosed(1, 2_000).boxed().toList();
             for (int i = 0; i < 3; i++) {
                 stack.startWorker("w" + i);

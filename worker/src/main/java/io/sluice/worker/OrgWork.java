@@ -1,0 +1,22 @@
+package io.sluice.worker;
+
+import io.sluice.worker.gate.SlotGate.Permit;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.concurrent.CompletableFuture;
+
+/** What the poll loop asks of the org pipeline ({@link OrgProcessor}); a seam for the loop's unit tests. */
+interface OrgWork {
+
+    /** Before an org asks for a slot: null when it should run, else how it ended (e.g. superseded) or a retry. */
+    CompletableFuture<OrgOutcome> admit(OrgTask task);
+
+    /** Runs the org under a held slot; the permit is released when the query ends, whatever the outcome. */
+    CompletableFuture<OrgOutcome> process(OrgTask task, Permit permit);
+
+    /** Aborts the running queries of orgs of this partition (revoked or lost); their slots are released. */
+    void cancel(TopicPartition partition);
+
+    /** Aborts every running query (end of the shutdown grace period). */
+    void cancelAll();
+}

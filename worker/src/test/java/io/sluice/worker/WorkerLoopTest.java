@@ -1,0 +1,347 @@
+package io.sluice.worker;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sluice.messages.Batch;
+import io.sluice.messages.MessageCodec;
+import io.sluice.messages.Window;
+import io.sluice.worker.gate.SlotGate;
+import io.sluice.worker.sink.DeadLetterSink;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
+import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The poll loop's bookkeeping against a {@link MockConsumer}, a scripted slot gate and scripted org
+ * work, driven turn by turn on the test thread: what is committed, what is paused, what a revocation
+ * cancels, and how the loop waits.
+ */
+class WorkerLoopTest {
+    private static final String TOPIC = "batches";
+    private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
+    private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
+    private static final Window WINDOW = new Window(Instant.parse("2026-11-21T00:00:00Z"), Instant.parse("2026-11-28T00:00:00Z"));
+
+    private final FlakyConsumer consumer = new FlakyConsumer();
+    private final ScriptedGate gate = new ScriptedGate();
+    private final ScriptedWork work = new ScriptedWork();
+    private final WorkerLoop loop = new WorkerLoop("w", consumer, TOPIC, gate, work,
+            new DeadLetterSink(new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()), "dlt"),
+            16, Duration.ofSeconds(30), Duration.ofSeconds(1), System::nanoTime, new SimpleMeterRegistry());
+    private final ScheduledExecutorService other = Executors.newSingleThreadScheduledExecutor();
+
+    WorkerLoopTest() {
+        consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+        loop.subscribe();
+    }
+
+    @AfterEach
+    void tearDown() {
+        other.shutdownNow();
+    }
+
+    private void assign(TopicPartition... partitions) {
+        consumer.rebalance(List.of(partitions));
+    }
+
+    /** A batch of one org per offset, org id = 1000 × (partition + 1) + offset. */
+    private void records(TopicPartition tp, long from, long to) {
+        for (long o = from; o < to; o++) {
+            Batch b = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r", o, List.of(1000L * (tp.partition() + 1) + o), WINDOW, Instant.EPOCH);
+            consumer.addRecord(new ConsumerRecord<>(TOPIC, tp.partition(), o, b.key().getBytes(), MessageCodec.encode(b)));
+        }
+    }
+
+    private void turns(int n) {
+        for (int i = 0; i < n; i++) {
+            loop.loopOnce();
+        }
+    }
+
+    private Long committed(TopicPartition tp) {
+        OffsetAndMetadata m = consumer.committed(Set.of(tp)).get(tp);
+        return m == null ? null : m.offset();
+    }
+
+    @Test
+    void commitsOnlyTheContiguousFinishedPrefix() {
+        assign(P0);
+        records(P0, 0, 3);
+        turns(3);   // fetch, admit, ask
+        gate.grantAll();
+        assertThat(work.running.keySet()).containsExactlyInAnyOrder(1000L, 1001L, 1002L);
+
+        work.finish(1001);
+        work.finish(1002);
+        turns(2);
+        assertThat(committed(P0)).isNull();   // offset 0 still runs: nothing is committable
+
+        work.finish(1000);
+        turns(2);
+        assertThat(committed(P0)).isEqualTo(3);
+        assertThat(loop.inFlight()).isZero();
+    }
+
+    @Test
+    void aFailedCommitIsSentAgainAndNothingLowerIsEverSent() {
+        assign(P0);
+        records(P0, 0, 2);
+        turns(3);
+        gate.grantAll();
+        consumer.failNextAsync = true;
+        work.finish(1000);
+        turns(1);
+        assertThat(committed(P0)).isNull();         // that commit failed
+        turns(1);
+        assertThat(committed(P0)).isEqualTo(1);     // sent again without anything new finishing
+        work.finish(1001);
+        turns(2);
+        assertThat(committed(P0)).isEqualTo(2);
+        assertThat(consumer.sent).containsExactly(1L, 1L, 2L);   // offsets only ever went up
+    }
+
+    @Test
+    void aRefusedPartitionIsPausedAndThePauseIsReappliedAfterAnAssignment() {
+        assign(P0, P1);
+        records(P0, 0, 1);
+        turns(3);
+        gate.refuseAll();           // the pool is full: the org waits in its queue, the partition pauses
+        turns(2);
+        assertThat(consumer.paused()).contains(P0).doesNotContain(P1);
+        assertThat(loop.pausedPartitions()).isEqualTo(1);
+
+        consumer.resume(List.of(P0));   // what a consumer that lost track of the pause would do
+        assign(P0, P1);                 // a rebalance keeps both partitions
+        assertThat(consumer.paused()).contains(P0);   // our state, re-applied
+    }
+
+    @Test
+    void revocationCancelsThatPartitionsWaitingTicketsAndRunningQueriesAndCommitsItsFinishedWork() {
+        assign(P0, P1);
+        records(P0, 0, 3);
+        records(P1, 0, 1);
+        turns(3);
+        gate.grant(1000, 1001, 2000);   // offsets 0 and 1 of P0 and offset 0 of P1 run
+        gate.refuseAll();               // offset 2 of P0 waits in the pool's queue
+        turns(2);
+        List<ScriptedGate.Ask> waiting = gate.pending();
+        assertThat(waiting).hasSize(1).allMatch(a -> !a.maxWait().isZero());
+        CompletableFuture<OrgOutcome> query1 = work.running.get(1001L);
+
+        work.finish(1000);         // reported, but not yet seen by the poll thread
+        assign(P1);                // P0 goes to another member
+
+        assertThat(waiting).allMatch(a -> a.answer().isCancelled());   // its ticket left the pool's queue
+        assertThat(query1).isCancelled();                                // its running query was aborted
+        assertThat(consumer.sent).containsExactly(1L);   // its finished prefix, drained and committed on revoke
+        turns(2);
+        assertThat(loop.inFlight()).isEqualTo(1);                        // only P1's org is left
+        assertThat(work.running).containsOnlyKeys(2000L);
+        assertThat(gate.released.get()).isEqualTo(2);                    // the slots of P0's two queries; P1's is still held
+    }
+
+    @Test
+    void withEveryPartitionPausedTheLoopWaitsForItsOwnEventsNotInsidePoll() throws Exception {
+        assign(P0);
+        records(P0, 0, 1);
+        turns(3);
+        gate.refuseAll();
+        turns(2);
+        assertThat(consumer.paused()).containsExactly(P0);
+
+        long t0 = System.nanoTime();
+        loop.loopOnce();
+        long waitedMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(consumer.lastPollTimeout()).isEqualTo(Duration.ZERO);   // never blocks inside the consumer
+        assertThat(waitedMs).isGreaterThanOrEqualTo(400);                   // but waits for the next due event
+
+        // An event (here: the pool hands over a slot) ends the wait at once.
+        other.schedule(() -> gate.grantAll(), 100, TimeUnit.MILLISECONDS);
+        t0 = System.nanoTime();
+        loop.loopOnce();
+        assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(50L, 400L);
+    }
+
+    @Test
+    void eventsNeverWakeTheConsumerAndWakeUpsAreBatched() throws Exception {
+        assign(P0);
+        records(P0, 0, 1);
+        turns(3);
+        gate.refuseAll();   // the partition pauses: the next turn parks up to 500 ms
+        turns(2);
+        AtomicInteger ran = new AtomicInteger();
+        Thread turn = Thread.ofPlatform().start(loop::loopOnce);   // parks: nothing to do
+        await().pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(2)).until(() -> turn.getState() == Thread.State.TIMED_WAITING);
+        for (int i = 0; i < 1_000; i++) {
+            loop.post(ran::incrementAndGet);
+        }
+        assertThat(turn.join(Duration.ofSeconds(5))).isTrue();
+        turns(1);
+        assertThat(ran.get()).isEqualTo(1_000);
+        assertThat(consumer.wakeups.get()).isZero();      // no selector wake-up and WakeupException per event
+        assertThat(loop.wakeups()).isLessThanOrEqualTo(1);   // one unpark for the whole burst
+    }
+
+    // ---- fakes ----------------------------------------------------------------------------
+
+    private static final class FlakyConsumer extends MockConsumer<byte[], byte[]> {
+        volatile boolean failNextAsync;
+        final List<Long> sent = new CopyOnWriteArrayList<>();
+        final AtomicInteger wakeups = new AtomicInteger();
+
+        @Override
+        public synchronized void wakeup() {
+            wakeups.incrementAndGet();
+            super.wakeup();
+        }
+
+        FlakyConsumer() {
+            super("earliest");
+        }
+
+        @Override
+        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
+            if (callback == null) {
+                super.commitAsync(offsets, null);
+                return;
+            }
+            offsets.values().forEach(o -> sent.add(o.offset()));
+            if (failNextAsync) {
+                failNextAsync = false;
+                callback.onComplete(offsets, new RetriableCommitFailedException("rebalance in progress"));
+                return;
+            }
+            super.commitAsync(offsets, callback);
+        }
+
+        @Override
+        public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
+            offsets.values().forEach(o -> sent.add(o.offset()));
+            super.commitSync(offsets);
+        }
+    }
+
+    /** A slot gate whose answers the test gives. */
+    static final class ScriptedGate implements SlotGate {
+        record Ask(String owner, Duration maxWait, CompletableFuture<Result> answer) {
+            long org() {
+                return Long.parseLong(owner.substring(owner.lastIndexOf("org-") + 4));
+            }
+        }
+
+        final List<Ask> asks = new CopyOnWriteArrayList<>();
+        final AtomicInteger released = new AtomicInteger();
+
+        @Override
+        public CompletableFuture<Result> acquire(String owner, Duration maxWait) {
+            Ask a = new Ask(owner, maxWait, new CompletableFuture<>());
+            asks.add(a);
+            return a.answer();
+        }
+
+        List<Ask> pending() {
+            return asks.stream().filter(a -> !a.answer().isDone()).toList();
+        }
+
+        void grant(long... orgs) {
+            for (long org : orgs) {
+                pending().stream().filter(a -> a.org() == org).forEach(a -> a.answer().complete(new Granted(permit())));
+            }
+        }
+
+        void grantAll() {
+            pending().forEach(a -> a.answer().complete(new Granted(permit())));
+        }
+
+        /** Immediate asks are refused; the loop then asks again to wait in the queue. */
+        void refuseAll() {
+            pending().stream().filter(a -> a.maxWait().isZero())
+                    .forEach(a -> a.answer().complete(new Refused("full", Duration.ofSeconds(1))));
+        }
+
+        private Permit permit() {
+            return new Permit() {
+                final CompletableFuture<Void> lost = new CompletableFuture<>();
+                boolean done;
+
+                @Override
+                public CompletableFuture<?> lost() {
+                    return lost;
+                }
+
+                @Override
+                public synchronized void release() {
+                    if (!done) {
+                        done = true;
+                        released.incrementAndGet();
+                    }
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** Org work that runs until the test finishes it; keyed by org id. */
+    static final class ScriptedWork implements OrgWork {
+        final Map<Long, CompletableFuture<OrgOutcome>> running = new ConcurrentHashMap<>();
+        final List<TopicPartition> cancelled = new CopyOnWriteArrayList<>();
+
+        @Override
+        public CompletableFuture<OrgOutcome> admit(OrgTask task) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletableFuture<OrgOutcome> process(OrgTask task, SlotGate.Permit permit) {
+            CompletableFuture<OrgOutcome> f = new CompletableFuture<>();
+            running.put(task.orgId(), f);
+            f.whenComplete((x, e) -> {
+                permit.release();
+                running.remove(task.orgId(), f);
+            });
+            return f;
+        }
+
+        void finish(long org) {
+            running.get(org).complete(new OrgOutcome.Finished("projected"));
+        }
+
+        @Override
+        public void cancel(TopicPartition partition) {
+            cancelled.add(partition);
+            new ArrayList<>(running.keySet()).stream().filter(org -> org / 1000 - 1 == partition.partition())
+                    .forEach(org -> running.get(org).cancel(true));
+        }
+
+        @Override
+        public void cancelAll() {
+            running.values().forEach(f -> f.cancel(true));
+        }
+    }
+}
