@@ -5,7 +5,7 @@
 -- * more than 0.5 % of the window's answers were 429s: multiplicative decrease by the refused share
 --   (x 0.9 at most, x 0.5 at least), and no higher than what is left (below);
 -- * the downstream said how much it takes (Snuba's concurrent policy on successful answers:
---   rejection_threshold T and quota_used U, ours included): what is left for us is T - (U - our live leases) - 5 % of T; the
+--   rejection_threshold T and quota_used U, ours included): what is left for us is T - (U - our live leases) - 2 % of T; the
 --   limit goes down to it at once, and up towards it by a tenth per step while more than a tenth of
 --   T away, else by one;
 -- * no numbers, no 429, the pool full: additive probing (+1 per step).
@@ -41,7 +41,7 @@ local lo, hi = tonumber(ARGV[6]), tonumber(ARGV[7])
 local left = nil
 if w[3] and w[4] then
   local thr = tonumber(w[3])
-  left = thr - tonumber(w[4]) - math.max(1, math.ceil(thr / 20))   -- keep 5 % of the threshold as margin
+  left = thr - tonumber(w[4]) - math.max(1, math.ceil(thr / 50))   -- keep 2 % of the threshold as margin
 end
 -- Where the last back-off happened (like TCP's ssthresh): growth is fast below 95 % of it, one by
 -- one above. It is forgotten after 30 s, or at once when the numbers show far more room.

@@ -93,8 +93,9 @@ public final class RedisSlotPool implements SlotPool {
         long wake = config.fallbackWake().toNanos();
         ctx.scheduler.scheduleWithFixedDelay(acquirer::recheckAll, wake, wake, TimeUnit.NANOSECONDS);
         if (adapter != null) {
-            long step = config.adaptive().step().toNanos();
-            ctx.scheduler.scheduleWithFixedDelay(adapter::report, step, step, TimeUnit.NANOSECONDS);
+            // Twice per step, so that a step sees every client's answers of the last half step at most.
+            long every = config.adaptive().step().toNanos() / 2;
+            ctx.scheduler.scheduleWithFixedDelay(adapter::report, every, every, TimeUnit.NANOSECONDS);
         }
         // After a reconnect, say we are alive at once, and renew what we hold at once rather than at the
         // next period: Redis may have lost or rolled back our leases; the renewal re-admits them, and
