@@ -57,20 +57,7 @@ class OrchestratorLifecycleTest {
     private final String batches = SharedServers.uniqueName("life-batches");
 
     private static Process sluice(Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.add("-Xmx256m");
-        cmd.add("-XX:TieredStopAtLevel=1");
-        if (Runtime.version().feature() >= 24) {
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(SluiceCli.class.getName());
-        cmd.addAll(List.of(args));
-        ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        b.environment().keySet().removeIf(k -> k.startsWith("SLUICE_"));
-        return b.start();
+        return CliProcess.start(log, args);
     }
 
     private RunRecord record(String runId) {

@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,17 +23,7 @@ class WorkerLifecycleTest {
     @Test
     void sigtermDuringStartUpExitsZero() throws Exception {
         // No broker answers on port 1, so start-up waits in its topic check (bounded by the startup timeout).
-        Path cfg = Files.writeString(dir.resolve("w.yaml"), String.join("\n",
-                "kafka:",
-                "  bootstrap-servers: 127.0.0.1:1",
-                "redis:",
-                "  uri: " + SharedServers.redis().uri(),
-                "slots:",
-                "  pool: " + SharedServers.uniqueName("lifecycle"),
-                "  assume-new-pool: true",
-                "metrics:",
-                "  port: 0",
-                ""));
+        Path cfg = config("w.yaml", SharedServers.redis().uri());
         Path log = dir.resolve("worker.log");
         Process p = sluice(log, "worker", "--config", cfg.toString(), "--id", "starting");
         // The slot pool is open and the Kafka admin client is trying the broker: start-up is under way.
@@ -54,17 +42,7 @@ class WorkerLifecycleTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Path cfg = Files.writeString(dir.resolve("w2.yaml"), String.join("\n",
-                "kafka:",
-                "  bootstrap-servers: 127.0.0.1:1",
-                "redis:",
-                "  uri: redis://127.0.0.1:" + port,
-                "slots:",
-                "  pool: " + SharedServers.uniqueName("lifecycle"),
-                "  assume-new-pool: true",
-                "metrics:",
-                "  port: 0",
-                ""));
+        Path cfg = config("w2.yaml", "redis://127.0.0.1:" + port);
         Path log = dir.resolve("worker2.log");
         Process p = sluice(log, "worker", "--config", cfg.toString(), "--id", "early");
         await().atMost(Duration.ofSeconds(60)).until(() -> !p.isAlive()
@@ -80,20 +58,22 @@ class WorkerLifecycleTest {
         }
     }
 
+    /** A worker config whose broker never answers (port 1), so start-up waits in its topic check. */
+    private Path config(String name, String redisUri) throws IOException {
+        return Files.writeString(dir.resolve(name), String.join("\n",
+                "kafka:",
+                "  bootstrap-servers: 127.0.0.1:1",
+                "redis:",
+                "  uri: " + redisUri,
+                "slots:",
+                "  pool: " + SharedServers.uniqueName("lifecycle"),
+                "  assume-new-pool: true",
+                "metrics:",
+                "  port: 0",
+                ""));
+    }
+
     private static Process sluice(Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.add("-Xmx256m");
-        cmd.add("-XX:TieredStopAtLevel=1");
-        if (Runtime.version().feature() >= 24) {
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(SluiceCli.class.getName());
-        cmd.addAll(List.of(args));
-        ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        b.environment().keySet().removeIf(k -> k.startsWith("SLUICE_"));
-        return b.start();
+        return CliProcess.start(log, args);
     }
 }
