@@ -29,6 +29,34 @@ class WorkerEndToEndTest {
                 "kafka.consumer.partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"));
     }
 
+    /**
+     * The same against a broker in a process of its own ({@code EmbeddedKafkaMain}), reached only by its
+     * address, as {@code SLUICE_TEST_KAFKA_BOOTSTRAP} would point the whole suite at an existing cluster.
+     */
+    @Test
+    void theSameAgainstABrokerInAnotherProcess() throws Exception {
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("external-kafka", ".log");
+        java.util.List<String> cmd = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx512m"));
+        if (Runtime.version().feature() >= 24) {
+            cmd.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.embedded.EmbeddedKafkaMain"));
+        Process broker = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            String prefix = "embedded Kafka serving at ";
+            await().atMost(Duration.ofSeconds(90)).until(() -> !broker.isAlive()
+                    || java.nio.file.Files.readString(log).contains(prefix));
+            String out = java.nio.file.Files.readString(log);
+            assertThat(broker.isAlive()).as("the broker process; its log:\n" + out).isTrue();
+            String bootstrap = out.substring(out.indexOf(prefix) + prefix.length()).lines().findFirst().orElseThrow().trim();
+            run(Map.of("kafka.bootstrap-servers", bootstrap));
+        } finally {
+            broker.destroy();
+            broker.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     private static void run(Map<String, String> extra) throws Exception {
         Map<String, String> overrides = new java.util.HashMap<>(Map.of("slots.limit", "10", "worker.max-in-flight", "8"));
         overrides.putAll(extra);
