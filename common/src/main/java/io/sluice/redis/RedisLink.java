@@ -44,6 +44,7 @@ import java.util.regex.Pattern;
  * {@code commandTimeout}, and TCP keepalive (5 s idle, 3 probes 1 s apart) so a silent peer is found.
  */
 public final class RedisLink implements AutoCloseable {
+    private static final int CLOSE_SECONDS = 2;
     private static final Pattern VERSION = Pattern.compile("redis_version:(\\d+)\\.");
 
     private final RedisTarget target;
@@ -199,18 +200,28 @@ public final class RedisLink implements AutoCloseable {
     }
 
     private void shutdown() {
+        if (subscription != null) {
+            subscription.close();
+        }
+        shutdown(pubsubClient);
+        shutdown(client);
+    }
+
+    /**
+     * Closes a client's connections, waiting at most {@value #CLOSE_SECONDS} s: Lettuce's blocking
+     * {@code shutdown} waits without a bound for every connection to close, and a Cluster connection
+     * to a node that just failed over can leave that wait hanging (seen in CI after a fail-over).
+     */
+    private static void shutdown(AbstractRedisClient c) {
+        if (c == null) {
+            return;
+        }
         try {
-            if (subscription != null) {
-                subscription.close();
-            }
-            if (pubsubClient != null) {
-                pubsubClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            }
-            if (client != null) {
-                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            }
-        } catch (RuntimeException ignored) {
-            // closing anyway
+            c.shutdownAsync(0, CLOSE_SECONDS, TimeUnit.SECONDS).get(CLOSE_SECONDS + 1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // Closing anyway: whatever did not close in time is dropped with the process' resources.
         }
     }
 }

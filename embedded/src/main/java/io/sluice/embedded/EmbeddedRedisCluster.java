@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
  * A real Redis Cluster of {@code redis-server} processes on 127.0.0.1 (the binary {@link EmbeddedRedis}
  * uses): {@code masters} primaries splitting the 16,384 slots evenly, each with {@code replicas}
  * replicas. Formed with {@code CLUSTER MEET}, {@code ADDSLOTS} and {@code REPLICATE}, as
- * {@code redis-cli --cluster create} would, so it needs no {@code redis-cli}. Node timeout 2 s.
+ * {@code redis-cli --cluster create} would, so it needs no {@code redis-cli}. Node timeout 15 s (Redis' default), so a loaded test machine does not fail over on its own; the tests fail over by hand.
  *
  * <pre>{@code
  * try (EmbeddedRedisCluster cluster = EmbeddedRedisCluster.start(3, 1)) {
@@ -61,7 +61,7 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
             }
             try {
                 return EmbeddedRedis.builder().port(port).arg("--cluster-enabled", "yes",
-                        "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout", "2000").build().start();
+                        "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout", "15000").build().start();
             } catch (IllegalStateException e) {
                 if (attempt > 20) {
                     throw e;
