@@ -209,8 +209,10 @@ final class Acquirer {
         ctx.metrics.rechecked(batch.size());
         ctx.run(Script.RECHECK_MANY, ctx.keys, args).whenComplete((reply, error) -> {
             if (error != null) {
-                // Nothing is lost: the waiters stay queued in Redis; the next period (or a hand-off) serves them.
-                log.debug("slot pool {}: fallback re-check failed: {}", ctx.config.pool(), SlotScripts.unwrap(error).toString());
+                // Redis is unreachable or cannot be trusted: fail closed. The waiters end with Failed (their
+                // callers pause and report unready), each gives back whatever its request may have got.
+                Throwable cause = SlotScripts.unwrap(error);
+                batch.forEach(w -> w.future.complete(new Acquisition.Failed(cause)));
                 return;
             }
             long nowMs = (Long) reply.get(0);
