@@ -32,10 +32,14 @@ if thr > 0 then
   end
 end
 local last = tonumber(redis.call('HGET', KEYS[4], 'step') or '0')
-if now_ms - last < tonumber(ARGV[8]) then
+local w = redis.call('HMGET', KEYS[4], 'ok', 'limited', 'thr', 'others')
+local since = now_ms - last
+-- A burst of refusals (a tenth or more of the window) steps after a quarter of the interval: the
+-- others just arrived, and every further second at the old limit is refused queries.
+local burst = tonumber(w[2] or '0') * 10 >= tonumber(w[1] or '0') + tonumber(w[2] or '0') and tonumber(w[2] or '0') > 0
+if since < tonumber(ARGV[8]) and not (burst and since * 4 >= tonumber(ARGV[8])) then
   return {limit, 0, live, gen_of(st)}
 end
-local w = redis.call('HMGET', KEYS[4], 'ok', 'limited', 'thr', 'others')
 local ok, limited = tonumber(w[1] or '0'), tonumber(w[2] or '0')
 local lo, hi = tonumber(ARGV[6]), tonumber(ARGV[7])
 local left = nil

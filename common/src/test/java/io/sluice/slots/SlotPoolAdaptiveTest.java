@@ -79,11 +79,12 @@ class SlotPoolAdaptiveTest {
         assertThat(pool.status().limit()).as("the minimum holds").isEqualTo(6);
     }
 
+    /** Nine answers, then a refusal: the refusal is reported at once, with the nine. */
     private static void tenPercentRefused(RedisSlotPool pool) {
-        pool.observe(Feedback.limited());
         for (int i = 0; i < 9; i++) {
             pool.observe(Feedback.ok());
         }
+        pool.observe(Feedback.limited());
     }
 
     @Test

@@ -21,6 +21,7 @@ final class Adapter {
     private final String[] keys;
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong limited = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean urgent = new java.util.concurrent.atomic.AtomicBoolean();
     /** The latest numbers the downstream gave (threshold, used), or null. */
     private final AtomicReference<Feedback> numbers = new AtomicReference<>();
 
@@ -31,7 +32,13 @@ final class Adapter {
 
     void observe(Feedback f) {
         if (f.rateLimited()) {
-            limited.incrementAndGet();
+            // The first refusal since the last report is reported at once: a burst may step early (adapt.lua).
+            if (limited.getAndIncrement() == 0 && urgent.compareAndSet(false, true)) {
+                ctx.scheduler.execute(() -> {
+                    urgent.set(false);
+                    report();
+                });
+            }
         } else {
             ok.incrementAndGet();
         }
