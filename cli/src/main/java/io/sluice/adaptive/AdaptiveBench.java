@@ -4,19 +4,22 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.embedded.EmbeddedRedis;
 import io.sluice.embedded.snuba.LatencyModel;
 import io.sluice.embedded.snuba.SnubaSimulator;
+import io.sluice.messages.Window;
 import io.sluice.slots.Acquisition;
 import io.sluice.slots.Feedback;
 import io.sluice.slots.SlotPool;
 import io.sluice.slots.SlotPoolConfig;
 import io.sluice.slots.internal.RedisSlotPool;
+import io.sluice.snuba.SnubaQuery;
+import io.sluice.snuba.SnubaSettings;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -60,6 +63,8 @@ public final class AdaptiveBench {
     private final AtomicLong other429 = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    private static final Window WINDOW = new Window(Instant.parse("2026-11-24T00:00:00Z"), Instant.parse("2026-12-01T00:00:00Z"));
+    private SnubaSettings settings;
     private String url;
 
     public List<Phase> run(Options o, PrintStream out) throws Exception {
@@ -70,7 +75,8 @@ public final class AdaptiveBench {
                      .limit(o.startLimit()).assumeNewPool(true)
                      .adaptive(new SlotPoolConfig.Adaptive(o.minLimit(), o.maxLimit(), o.step())).build(), new SimpleMeterRegistry());
              ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            url = sim.url() + "/outcomes/snql";
+            settings = new SnubaSettings(URI.create(sim.url()), "outcomes", REFERRER, Duration.ofSeconds(30));
+            url = sim.url() + "/" + settings.dataset() + "/snql";
             for (int i = 0; i < DEMAND; i++) {
                 long org = i + 1;
                 threads.submit(() -> sluiceLoop(pool, org));
@@ -240,13 +246,10 @@ public final class AdaptiveBench {
         }
     }
 
+    /** The worker's own request (DESIGN section 5), built by {@link SnubaQuery}. */
     private HttpResponse<byte[]> query(long org) throws Exception {
-        String body = "{\"query\":\"MATCH (outcomes) SELECT sum(quantity) AS total BY project_id, time WHERE org_id = " + org
-                + " AND timestamp >= toDateTime('2026-11-24T00:00:00') AND timestamp < toDateTime('2026-12-01T00:00:00')"
-                + " AND outcome = 0 GRANULARITY 3600\",\"dataset\":\"outcomes\",\"app_id\":\"sluice\","
-                + "\"tenant_ids\":{\"referrer\":\"" + REFERRER + "\",\"organization_id\":" + org + "}}";
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Referer", REFERRER)
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(SnubaQuery.body(settings, org, WINDOW))).build();
         return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     }
 }

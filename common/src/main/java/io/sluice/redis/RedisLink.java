@@ -147,11 +147,6 @@ public final class RedisLink implements AutoCloseable {
         return target.cluster();
     }
 
-    /** The server's major version (7 for 7.0.15), 0 if it did not say. */
-    public int majorVersion() {
-        return majorVersion;
-    }
-
     /** Whether pub/sub is sharded: a Cluster of Redis 7 or later. */
     public boolean sharded() {
         return target.cluster() && majorVersion >= 7;
@@ -184,11 +179,6 @@ public final class RedisLink implements AutoCloseable {
             });
             ps.sync().subscribe(channel);
         }
-    }
-
-    /** Where this link points, password hidden. */
-    public String describe() {
-        return (target.cluster() ? "cluster " : "") + target.uris().stream().map(u -> RedisTarget.redact(u.toString())).toList();
     }
 
     @Override

@@ -5,11 +5,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +24,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
-import org.apache.kafka.common.utils.internals.Exit;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
@@ -198,7 +194,7 @@ public final class EmbeddedKafka implements AutoCloseable, TestBroker {
             stop();
         } finally {
             if (deleteLogDirOnClose) {
-                deleteRecursively(logDir);
+                Dirs.deleteRecursively(logDir, "embedded Kafka log dir");
             }
         }
     }
@@ -321,47 +317,6 @@ public final class EmbeddedKafka implements AutoCloseable, TestBroker {
             }
         }
         return false;
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            log.warn("cannot delete embedded Kafka log dir {}: {}", dir, e.toString());
-        }
-    }
-
-    /** Kafka calls {@code Exit.exit/halt} on fatal errors; in process that must not kill the host JVM. */
-    private static final class ExitGuard {
-        private static boolean installed;
-
-        static synchronized void install() {
-            if (installed) {
-                return;
-            }
-            Exit.setExitProcedure((status, message) -> {
-                throw new IllegalStateException("embedded Kafka asked to exit(" + status + "): " + message);
-            });
-            Exit.setHaltProcedure((status, message) -> {
-                throw new IllegalStateException("embedded Kafka asked to halt(" + status + "): " + message);
-            });
-            installed = true;
-        }
     }
 
     /** Options for {@link EmbeddedKafka}; every setter returns this builder. */

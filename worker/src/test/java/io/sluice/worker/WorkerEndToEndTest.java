@@ -6,9 +6,14 @@ import io.sluice.embedded.snuba.SnubaSimulator;
 import io.sluice.messages.ProjectionResult;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,8 +40,8 @@ class WorkerEndToEndTest {
      */
     @Test
     void theSameAgainstABrokerInAnotherProcess() throws Exception {
-        java.nio.file.Path log = java.nio.file.Files.createTempFile("external-kafka", ".log");
-        java.util.List<String> cmd = new java.util.ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        Path log = Files.createTempFile("external-kafka", ".log");
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Xmx512m"));
         if (Runtime.version().feature() >= 24) {
             cmd.add("--sun-misc-unsafe-memory-access=allow");
@@ -46,19 +51,19 @@ class WorkerEndToEndTest {
         try {
             String prefix = "embedded Kafka serving at ";
             await().atMost(Duration.ofSeconds(90)).until(() -> !broker.isAlive()
-                    || java.nio.file.Files.readString(log).contains(prefix));
-            String out = java.nio.file.Files.readString(log);
+                    || Files.readString(log).contains(prefix));
+            String out = Files.readString(log);
             assertThat(broker.isAlive()).as("the broker process; its log:\n" + out).isTrue();
             String bootstrap = out.substring(out.indexOf(prefix) + prefix.length()).lines().findFirst().orElseThrow().trim();
             run(Map.of("kafka.bootstrap-servers", bootstrap));
         } finally {
             broker.destroy();
-            broker.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            broker.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
     private static void run(Map<String, String> extra) throws Exception {
-        Map<String, String> overrides = new java.util.HashMap<>(Map.of("slots.limit", "10", "worker.max-in-flight", "8"));
+        Map<String, String> overrides = new HashMap<>(Map.of("slots.limit", "10", "worker.max-in-flight", "8"));
         overrides.putAll(extra);
         // The downstream admits 20, twice the pool's 10: a breach of the pool's cap would show in its peak.
         try (SnubaSimulator sim = new SnubaSimulator(SnubaSimulator.Options.defaults().withLimit(20)

@@ -3,6 +3,7 @@ package io.sluice.slots.internal;
 import io.sluice.slots.Feedback;
 import io.sluice.slots.internal.SlotScripts.Script;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -21,7 +22,7 @@ final class Adapter {
     private final String[] keys;
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong limited = new AtomicLong();
-    private final java.util.concurrent.atomic.AtomicBoolean urgent = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean urgent = new AtomicBoolean();
     /** The latest numbers the downstream gave (threshold, used), or null. */
     private final AtomicReference<Feedback> numbers = new AtomicReference<>();
 
