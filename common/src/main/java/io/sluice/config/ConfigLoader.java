@@ -280,7 +280,7 @@ public final class ConfigLoader {
                     + ") must not be shorter than worker.retry.initial-backoff (" + Durations.format(retry.initialBackoff()) + ")");
         }
         SluiceConfig.Worker worker = new SluiceConfig.Worker(v.intIn("worker.max-in-flight", 1, 10_000),
-                v.nonNegative("worker.shutdown-grace"), retry);
+                v.nonNegative("worker.shutdown-grace"), retry, v.bool("worker.exactly-once"));
         SluiceConfig.Projection projection = new SluiceConfig.Projection(v.intIn("projection.history-days", 1, 366),
                 v.longIn("projection.multiplier", 1, 1_000_000), v.longIn("projection.floor", 0, Long.MAX_VALUE));
         SluiceConfig.Metrics metrics = new SluiceConfig.Metrics(v.text("metrics.bind"), v.intIn("metrics.port", 0, 65_535));

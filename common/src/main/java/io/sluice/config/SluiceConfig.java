@@ -66,7 +66,11 @@ public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, O
     public record Retry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
     }
 
-    public record Worker(int maxInFlight, Duration shutdownGrace, Retry retry) {
+    /** {@code exactlyOnce}: results, dead letters and consumed offsets in one Kafka transaction per flush. */
+    public record Worker(int maxInFlight, Duration shutdownGrace, Retry retry, boolean exactlyOnce) {
+        public Worker(int maxInFlight, Duration shutdownGrace, Retry retry) {
+            this(maxInFlight, shutdownGrace, retry, true);
+        }
     }
 
     public record Projection(int historyDays, long multiplier, long floor) {

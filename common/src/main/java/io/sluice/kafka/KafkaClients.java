@@ -125,8 +125,25 @@ public final class KafkaClients {
     }
 
     public static KafkaProducer<byte[], byte[]> producer(SluiceConfig.Kafka kafka, String clientId) {
+        return producer(producerProps(kafka, clientId));
+    }
+
+    /**
+     * A transactional producer's settings: {@code transactional.id} as given and, unless kafka.producer
+     * says otherwise, a 10 s {@code transaction.timeout.ms} (Kafka Streams' choice under exactly-once): a
+     * killed worker's open transaction holds back {@code read_committed} readers of its partitions until
+     * the broker aborts it after that long.
+     */
+    public static Map<String, Object> transactionalProducerProps(SluiceConfig.Kafka kafka, String clientId, String transactionalId) {
+        Map<String, Object> p = producerProps(kafka, clientId);
+        p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000");
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        return p;
+    }
+
+    public static KafkaProducer<byte[], byte[]> producer(Map<String, Object> props) {
         try {
-            return new KafkaProducer<>(producerProps(kafka, clientId));
+            return new KafkaProducer<>(props);
         } catch (org.apache.kafka.common.config.ConfigException e) {
             throw new ConfigException("kafka.producer", "invalid Kafka producer setting (kafka.common / kafka.producer): " + e.getMessage());
         } catch (org.apache.kafka.common.KafkaException e) {

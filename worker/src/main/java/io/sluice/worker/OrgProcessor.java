@@ -12,7 +12,7 @@ import io.sluice.retry.Backoff;
 import io.sluice.snuba.SnubaClient;
 import io.sluice.snuba.SnubaOutcome;
 import io.sluice.worker.gate.SlotGate.Permit;
-import io.sluice.worker.sink.DeadLetterSink;
+import io.sluice.worker.sink.OutputRecords;
 import io.sluice.worker.sink.ResultGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +31,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * Runs one org under a held slot: query the downstream, release the slot as soon as the answer is
- * in, project, publish. Decides between finished, retry and dead letter (DESIGN section 5).
+ * in, project. Decides between a result to write, a retry and a dead letter (DESIGN section 5); the
+ * poll loop writes results and dead letters with the consumed offsets ({@link Flusher}).
  */
 final class OrgProcessor implements OrgWork {
     private static final Logger LOG = LoggerFactory.getLogger(OrgProcessor.class);
@@ -39,31 +40,29 @@ final class OrgProcessor implements OrgWork {
     private final SnubaClient snuba;
     private final SpikeProjector projector;
     private final ResultGuard results;
-    private final DeadLetterSink deadLetters;
+    private final String resultsTopic;
+    private final String deadLetterTopic;
     private final Backoff backoff;
     private final int maxAttempts;
     private final InstantSource clock;
     private final RandomGenerator random;
     private final Counter retried;
-    private final Counter projected;
-    private final Counter deadLettered;
     private final Counter superseded;
     /** Running queries and the partition their org came from. */
     private final Map<CompletableFuture<SnubaOutcome>, TopicPartition> queries = new ConcurrentHashMap<>();
 
-    OrgProcessor(SnubaClient snuba, SpikeProjector projector, ResultGuard results, DeadLetterSink deadLetters,
+    OrgProcessor(SnubaClient snuba, SpikeProjector projector, ResultGuard results, String resultsTopic, String deadLetterTopic,
                  Backoff backoff, int maxAttempts, InstantSource clock, RandomGenerator random, MeterRegistry registry) {
         this.snuba = snuba;
         this.projector = projector;
         this.results = results;
-        this.deadLetters = deadLetters;
+        this.resultsTopic = resultsTopic;
+        this.deadLetterTopic = deadLetterTopic;
         this.backoff = backoff;
         this.maxAttempts = maxAttempts;
         this.clock = clock;
         this.random = random;
-        this.projected = Counter.builder("sluice.worker.orgs").tag("outcome", "projected").register(registry);
         this.retried = Counter.builder("sluice.worker.orgs").tag("outcome", "retried").register(registry);
-        this.deadLettered = Counter.builder("sluice.worker.orgs").tag("outcome", "dead_lettered").register(registry);
         this.superseded = Counter.builder("sluice.worker.orgs").tag("outcome", "superseded").register(registry);
     }
 
@@ -112,7 +111,7 @@ final class OrgProcessor implements OrgWork {
                 .thenCompose(outcome -> outcome == null
                         ? CompletableFuture.completedFuture(retry(task, false, "lease lost; query cancelled"))
                         : decide(task, outcome))
-                .exceptionally(e -> retry(task, false, "could not publish: " + rootMessage(e)));
+                .exceptionally(e -> retry(task, false, "could not project: " + rootMessage(e)));
     }
 
     @Override
@@ -134,19 +133,8 @@ final class OrgProcessor implements OrgWork {
                 List<ProjectProjection> projects = projector.project(task.batch().window(), ok.rows());
                 ProjectionResult result = new ProjectionResult(1, task.batch().runId(), task.orgId(),
                         task.batch().window(), projects, clock.instant());
-                yield results.publish(result).thenApply(p -> switch (p) {
-                    case ResultGuard.Published x -> {
-                        projected.increment();
-                        yield new OrgOutcome.Finished("projected");
-                    }
-                    case ResultGuard.Superseded x -> {
-                        LOG.debug("org {}: result for window ending {} not published, a newer one was", task.orgId(),
-                                task.batch().window().end());
-                        superseded.increment();
-                        yield new OrgOutcome.Finished("superseded");
-                    }
-                    case ResultGuard.Busy b -> retry(task, false, "another worker is publishing this org");
-                });
+                yield CompletableFuture.completedFuture(
+                        new OrgOutcome.Write(new Output(OutputRecords.result(resultsTopic, result), result, Output.PROJECTED)));
             }
             case SnubaOutcome.RateLimited r -> CompletableFuture.completedFuture(retry(task, false, "429 " + r.message()));
             case SnubaOutcome.Rejected r -> deadLetter(task, Reason.REJECTED,
@@ -168,12 +156,9 @@ final class OrgProcessor implements OrgWork {
     private CompletableFuture<OrgOutcome> deadLetter(OrgTask task, Reason reason, String error) {
         Batch single = task.batch().forSingleOrg(task.orgId());
         LOG.warn("org {} of batch {} dead-lettered ({}): {}", task.orgId(), task.batch().key(), reason.wire(), error);
-        return deadLetters.send(single.key().getBytes(StandardCharsets.UTF_8), MessageCodec.encode(single), reason,
-                        task.partition().topic(), task.partition().partition(), task.offset(), error)
-                .thenApply(x -> {
-                    deadLettered.increment();
-                    return new OrgOutcome.Finished("dead_lettered");
-                });
+        return CompletableFuture.completedFuture(new OrgOutcome.Write(new Output(OutputRecords.deadLetter(deadLetterTopic,
+                single.key().getBytes(StandardCharsets.UTF_8), MessageCodec.encode(single), reason, task.partition().topic(),
+                task.partition().partition(), task.offset(), error), null, Output.DEAD_LETTERED)));
     }
 
     private static String rootMessage(Throwable e) {

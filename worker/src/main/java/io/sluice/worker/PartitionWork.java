@@ -32,10 +32,14 @@ final class PartitionWork {
     int inFlight;
     /** What was last applied to the consumer; null after an assignment, so it is applied afresh. */
     Boolean appliedPause;
-    /** The highest offset the broker confirmed as committed for this partition (by this process). */
+    /** The highest offset committed for this partition (by this process), with its output. */
     long lastCommitted = -1;
-    /** An async commit of this offset is on its way; −1 when none. */
-    long commitInFlight = -1;
+    /** Records waiting for their batch (by offset) to join the finished prefix; written by {@link Flusher}. */
+    final java.util.TreeMap<Long, java.util.List<Output>> outputs = new java.util.TreeMap<>();
+    /** No flush of this partition before this nanoTime (a write of it failed, or an org was busy); 0: none. */
+    long flushNotBefore;
+    /** Failed flushes of this partition in a row (its back-off). */
+    int flushFailures;
 
     PartitionWork(TopicPartition partition, long epoch) {
         this.partition = partition;
@@ -56,6 +60,16 @@ final class PartitionWork {
         orgsLeft.put(offset, 1);
     }
 
+    /** Keeps {@code output} until its batch joins the finished prefix. */
+    void output(long offset, Output output) {
+        outputs.computeIfAbsent(offset, k -> new java.util.ArrayList<>(2)).add(output);
+    }
+
+    /** The offset to commit next (the finished prefix's end), or -1 when nothing is finished yet. */
+    long committable() {
+        return offsets.committable().orElse(-1);
+    }
+
     void orgFinished(long offset) {
         Integer left = orgsLeft.computeIfPresent(offset, (k, v) -> v - 1);
         if (left != null && left == 0) {
@@ -70,8 +84,9 @@ final class PartitionWork {
         }
     }
 
+    /** Work fetched and not dispatched yet, or output that failed to be written: the partition fetches nothing more. */
     boolean hasPendingWork() {
-        return !ready.isEmpty() || !delayed.isEmpty() || waitingForSlot > 0;
+        return !ready.isEmpty() || !delayed.isEmpty() || waitingForSlot > 0 || flushFailures > 0;
     }
 
     /** Adds this partition to {@code pause} or {@code resume} when {@code paused} differs from what the consumer was last told. */

@@ -10,9 +10,7 @@ import io.sluice.retry.Backoff;
 import io.sluice.snuba.SnubaClient;
 import io.sluice.snuba.SnubaSettings;
 import io.sluice.worker.gate.SlotGate;
-import io.sluice.worker.sink.DeadLetterSink;
 import io.sluice.worker.sink.ResultGuard;
-import io.sluice.worker.sink.ResultSink;
 import io.sluice.worker.sink.Watermarks;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -22,7 +20,9 @@ import org.slf4j.LoggerFactory;
 import io.sluice.slots.SlotPool;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.UUID;
 
 /**
  * One worker: wires consumer, gate, Snuba client, projector and sinks by hand and runs the poll loop
@@ -58,8 +58,15 @@ public final class Worker implements AutoCloseable {
         SluiceConfig.Retry r = config.worker().retry();
         SpikeProjector projector = new SpikeProjector(new ProjectionSettings(p.historyDays(), p.multiplier(), p.floor()));
         this.consumer = KafkaClients.consumer(config.kafka(), "sluice-" + id);
+        boolean exactlyOnce = config.worker().exactlyOnce();
+        // A transactional id of its own per process (as Kafka Streams' process id): two workers never fence
+        // each other by mistake; a killed one's open transaction is aborted by the broker after its timeout.
+        Map<String, Object> producerProps = exactlyOnce
+                ? KafkaClients.transactionalProducerProps(config.kafka(), "sluice-" + id,
+                        "sluice-worker-" + id + "-" + Long.toString(UUID.randomUUID().getMostSignificantBits() & Long.MAX_VALUE, 36))
+                : KafkaClients.producerProps(config.kafka(), "sluice-" + id);
         try {
-            this.producer = KafkaClients.producer(config.kafka(), "sluice-" + id);
+            this.producer = KafkaClients.producer(producerProps);
         } catch (RuntimeException e) {
             consumer.close();
             throw e;
@@ -67,20 +74,22 @@ public final class Worker implements AutoCloseable {
         this.snuba = new SnubaClient(new SnubaSettings(s.url(), s.dataset(), s.referrer(), s.timeout()), registry);
         snuba.onAnswer(gate::observe);   // the adaptive limit's signal (ignored unless slots.adaptive)
         // Results never regress: per-org watermarks and publish locks in Redis (connected on first use).
-        Duration lockTtl = ResultGuard.lockTtl(KafkaClients.producerProps(config.kafka(), "sluice-" + id));
-        this.guard = new ResultGuard(new ResultSink(producer, config.kafka().topics().results()),
-                new Watermarks(config.redis().uri(), config.redis().timeout(), config.kafka().topics().results()),
+        Duration lockTtl = ResultGuard.lockTtl(producerProps);
+        this.guard = new ResultGuard(new Watermarks(config.redis().uri(), config.redis().timeout(), config.kafka().topics().results()),
                 lockTtl, System::nanoTime);
         LOG.debug("worker {}: result watermarks on Redis, publish lock TTL {}", id, lockTtl);
-        OrgProcessor processor = new OrgProcessor(snuba, projector, guard,
-                new DeadLetterSink(producer, config.kafka().topics().deadLetter()),
+        OrgProcessor processor = new OrgProcessor(snuba, projector, guard, config.kafka().topics().results(),
+                config.kafka().topics().deadLetter(),
                 Backoff.exponentialWithFullJitter(r.initialBackoff(), r.maxBackoff()), r.maxAttempts(),
                 InstantSource.system(), new SplittableRandom(), registry);
         // A refused org waits in the pool's queue for as long as this worker lives (its heartbeat keeps the
         // ticket), never on a timer that would send it to the back of the line.
         Duration slotWait = SlotPool.UNTIL_GRANTED;
+        Flusher flusher = new Flusher(consumer, producer, guard, exactlyOnce, Flusher.INTERVAL, Flusher.MAX_BACKOFF, System::nanoTime, registry);
+        LOG.info("worker {}: output {}", id, exactlyOnce ? "exactly once (Kafka transactions with the consumed offsets)"
+                : "at least once (worker.exactly-once: false)");
         this.loop = new WorkerLoop(id, consumer, config.kafka().topics().batches(), gate, processor,
-                new DeadLetterSink(producer, config.kafka().topics().deadLetter()), config.worker().maxInFlight(),
+                flusher, config.kafka().topics().deadLetter(), config.worker().maxInFlight(),
                 slotWait, config.worker().shutdownGrace(), System::nanoTime, registry);
         this.consumerMetrics = new KafkaClientMetrics(consumer);
         this.producerMetrics = new KafkaClientMetrics(producer);

@@ -3,10 +3,11 @@ package io.sluice.worker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sluice.messages.DeadLetterHeaders.Reason;
 import io.sluice.messages.MessageCodec;
 import io.sluice.messages.PoisonRecordException;
 import io.sluice.worker.gate.SlotGate;
-import io.sluice.worker.sink.DeadLetterSink;
+import io.sluice.worker.sink.OutputRecords;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -41,8 +42,8 @@ public final class WorkerLoop implements Runnable {
     private final String topic;
     private final SlotGate gate;
     private final OrgWork processor;
-    private final PoisonLetters poison;
-    private final Committer committer;
+    private final Flusher flusher;
+    private final String deadLetterTopic;
     private final int maxInFlight;
     private final Duration slotWait;
     private final Duration shutdownGrace;
@@ -61,9 +62,9 @@ public final class WorkerLoop implements Runnable {
     private final AtomicInteger inFlightGauge = new AtomicInteger();
     private final Counter pauses;
 
-    public WorkerLoop(String workerId, Consumer<byte[], byte[]> consumer, String topic, SlotGate gate, OrgWork processor,
-                      DeadLetterSink deadLetters, int maxInFlight, Duration slotWait, Duration shutdownGrace,
-                      LongSupplier nanoTime, MeterRegistry registry) {
+    WorkerLoop(String workerId, Consumer<byte[], byte[]> consumer, String topic, SlotGate gate, OrgWork processor,
+               Flusher flusher, String deadLetterTopic, int maxInFlight, Duration slotWait, Duration shutdownGrace,
+               LongSupplier nanoTime, MeterRegistry registry) {
         this.workerId = workerId;
         this.consumer = consumer;
         this.topic = topic;
@@ -71,8 +72,8 @@ public final class WorkerLoop implements Runnable {
         this.processor = processor;
         this.events = new LoopEvents();
         this.table = new PartitionTable(consumer, processor);
-        this.poison = new PoisonLetters(deadLetters, this::post);
-        this.committer = new Committer(consumer, ShutdownBudget.COMMIT);
+        this.flusher = flusher;
+        this.deadLetterTopic = deadLetterTopic;
         this.maxInFlight = maxInFlight;
         this.slotWait = slotWait;
         this.shutdownGrace = shutdownGrace;
@@ -92,6 +93,7 @@ public final class WorkerLoop implements Runnable {
     @Override
     public void run() {
         try {
+            flusher.init();
             subscribe();
             while (!stopping) {
                 loopOnce();
@@ -139,7 +141,7 @@ public final class WorkerLoop implements Runnable {
 
     /** False while a poison record's dead letter fails non-retriably (e.g. too large, no ACL): see the log. */
     public boolean deadLettersHealthy() {
-        return poison.problem() == null;
+        return flusher.problem() == null;
     }
 
     /** True while the loop turns; a loop stuck for a minute, or one that died of an error, fails {@code /healthz}. */
@@ -185,7 +187,7 @@ public final class WorkerLoop implements Runnable {
         drainEvents();
         dispatch(now);
         applyPauses(now);
-        committer.commitAsync(table.all());
+        flusher.maybeFlush(table.all());
         Duration wait = pollWait(nanoTime.getAsLong());
         if (!wait.isZero()) {
             // Wait for our own events, never inside consumer.poll(timeout): the KIP-848 consumer (kafka-clients
@@ -233,7 +235,9 @@ public final class WorkerLoop implements Runnable {
         } catch (PoisonRecordException e) {
             LOG.warn("poison record {}@{}: {}", tp, record.offset(), e.getMessage());
             w.addSingle(record.offset());
-            poison.send(w, record, e.getMessage());
+            w.output(record.offset(), new Output(OutputRecords.deadLetter(deadLetterTopic, record.key(), record.value(),
+                    Reason.POISON, record.topic(), record.partition(), record.offset(), e.getMessage()), null, Output.POISON));
+            w.orgFinished(record.offset());
         }
     }
 
@@ -358,6 +362,10 @@ public final class WorkerLoop implements Runnable {
         }
         switch (outcome) {
             case OrgOutcome.Finished f -> w.orgFinished(task.offset());
+            case OrgOutcome.Write out -> {
+                w.output(task.offset(), out.output());
+                w.orgFinished(task.offset());
+            }
             case OrgOutcome.Retry r -> w.delayed.add(task.retryAt(nanoTime.getAsLong() + r.delay().toNanos(), r.countsAsAttempt()));
         }
     }
@@ -375,7 +383,7 @@ public final class WorkerLoop implements Runnable {
         if (gateHealth.down(now)) {
             until = Math.min(until, gateHealth.downUntil());
         } else {
-            until = table.nextDue(until, inFlight < maxInFlight);
+            until = flusher.nextDue(table.all(), table.nextDue(until, inFlight < maxInFlight));
         }
         return until <= now ? Duration.ZERO : Duration.ofNanos(until - now);
     }
@@ -401,7 +409,7 @@ public final class WorkerLoop implements Runnable {
             processor.cancelAll();
         }
         drainEvents();
-        committer.commitSync(table.all());
+        flusher.flush(table.all(), true);
         try {
             consumer.close(ShutdownBudget.CONSUMER_CLOSE);
         } catch (RuntimeException e) {
@@ -417,12 +425,14 @@ public final class WorkerLoop implements Runnable {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             drainEvents();   // finished orgs already reported must count in the last commit of these partitions
             List<PartitionWork> gone = table.drop(partitions);
-            committer.commitSync(gone);
+            flusher.flush(gone, true);   // their output and offsets, in one transaction, before another member takes them
+            flusher.forget(gone);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            table.drop(partitions);   // another member may own them already: committing could overwrite its progress
+            // Another member may own them already: their unwritten output is dropped, their batches redelivered.
+            flusher.forget(table.drop(partitions));
         }
 
         @Override

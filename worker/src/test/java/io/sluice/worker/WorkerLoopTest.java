@@ -5,7 +5,16 @@ import io.sluice.messages.Batch;
 import io.sluice.messages.MessageCodec;
 import io.sluice.messages.Window;
 import io.sluice.worker.gate.SlotGate;
-import io.sluice.worker.sink.DeadLetterSink;
+import io.sluice.embedded.SharedServers;
+import io.sluice.messages.ProjectionResult;
+import io.sluice.worker.sink.OutputRecords;
+import io.sluice.worker.sink.ResultGuard;
+import io.sluice.worker.sink.Watermarks;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -48,19 +57,26 @@ class WorkerLoopTest {
     private final FlakyConsumer consumer = new FlakyConsumer();
     private final ScriptedGate gate = new ScriptedGate();
     private final ScriptedWork work = new ScriptedWork();
-    private final WorkerLoop loop = new WorkerLoop("w", consumer, TOPIC, gate, work,
-            new DeadLetterSink(new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()), "dlt"),
+    private final TxProducer producer = new TxProducer();
+    private final ResultGuard guard = new ResultGuard(new Watermarks(SharedServers.redis().uri(), Duration.ofSeconds(5),
+            SharedServers.uniqueName("loop-results")), Duration.ofSeconds(30), System::nanoTime);
+    /** Flushes at every turn (interval 0); a failed write backs off at most 300 ms. */
+    private final Flusher flusher = new Flusher(consumer, producer, guard, true, Duration.ZERO, Duration.ofMillis(300),
+            System::nanoTime, new SimpleMeterRegistry());
+    private final WorkerLoop loop = new WorkerLoop("w", consumer, TOPIC, gate, work, flusher, "dlt",
             16, Duration.ofSeconds(30), Duration.ofSeconds(1), System::nanoTime, new SimpleMeterRegistry());
     private final ScheduledExecutorService other = Executors.newSingleThreadScheduledExecutor();
 
     WorkerLoopTest() {
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+        flusher.init();
         loop.subscribe();
     }
 
     @AfterEach
     void tearDown() {
         other.shutdownNow();
+        guard.close();
     }
 
     private void assign(TopicPartition... partitions) {
@@ -81,9 +97,20 @@ class WorkerLoopTest {
         }
     }
 
+    /** The offset committed for {@code tp}: in a committed transaction, with that transaction's records. */
     private Long committed(TopicPartition tp) {
-        OffsetAndMetadata m = consumer.committed(Set.of(tp)).get(tp);
-        return m == null ? null : m.offset();
+        Long last = null;
+        for (Map<String, Map<TopicPartition, OffsetAndMetadata>> commit : producer.consumerGroupOffsetsHistory()) {
+            for (Map<TopicPartition, OffsetAndMetadata> offsets : commit.values()) {
+                if (offsets.containsKey(tp)) last = offsets.get(tp).offset();
+            }
+        }
+        return last;
+    }
+
+    /** Orgs whose results a {@code read_committed} reader sees, in order. */
+    private List<Long> resultOrgs() {
+        return producer.history().stream().filter(r -> r.topic().equals("results")).map(r -> Long.parseLong(new String(r.key()))).toList();
     }
 
     @Test
@@ -99,28 +126,68 @@ class WorkerLoopTest {
         turns(2);
         assertThat(committed(P0)).isNull();   // offset 0 still runs: nothing is committable
 
+        assertThat(resultOrgs()).as("results wait for their batch to join the finished prefix").isEmpty();
+
         work.finish(1000);
         turns(2);
         assertThat(committed(P0)).isEqualTo(3);
+        assertThat(resultOrgs()).as("written with the offset, in one transaction").containsExactly(1000L, 1001L, 1002L);
+        assertThat(producer.commitCount()).isEqualTo(1);
         assertThat(loop.inFlight()).isZero();
     }
 
     @Test
-    void aFailedCommitIsSentAgainAndNothingLowerIsEverSent() {
+    void aFailedTransactionIsAbortedAndWrittenAgainWithNothingLowerEverCommitted() {
         assign(P0);
         records(P0, 0, 2);
         turns(3);
         gate.grantAll();
-        consumer.failNextAsync = true;
+        producer.commitTransactionException = new KafkaException("coordinator moved");
         work.finish(1000);
         turns(1);
-        assertThat(committed(P0)).isNull();         // that commit failed
+        assertThat(committed(P0)).isNull();                 // that transaction failed
+        assertThat(producer.transactionAborted()).isTrue();
+        assertThat(resultOrgs()).as("nothing of an aborted transaction is visible").isEmpty();
+        producer.commitTransactionException = null;
         turns(1);
-        assertThat(committed(P0)).isEqualTo(1);     // sent again without anything new finishing
+        assertThat(committed(P0)).isEqualTo(1);             // written again without anything new finishing
         work.finish(1001);
         turns(2);
         assertThat(committed(P0)).isEqualTo(2);
-        assertThat(consumer.sent).containsExactly(1L, 1L, 2L);   // offsets only ever went up
+        assertThat(resultOrgs()).containsExactly(1000L, 1001L);   // each result once
+        assertThat(producer.offsetsSent).containsExactly(1L, 1L, 2L);   // offsets only ever went up
+    }
+
+    @Test
+    void aPoisonRecordsDeadLetterThatCannotBeWrittenKeepsItsOffsetAndTheWorkerUnreadyUntilItIsWritten() {
+        assign(P0, P1);
+        consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 0, "k".getBytes(), "not json".getBytes()));
+        records(P0, 1, 2);
+        records(P1, 0, 1);
+        producer.failDeadLetters = new RecordTooLargeException("dead letter with headers is 1100000 bytes");
+        turns(3);
+        gate.grantAll();
+        work.finish(1001);
+        work.finish(2000);
+        turns(2);
+        assertThat(loop.deadLettersHealthy()).isFalse();
+        assertThat(flusher.problem()).contains("dead letter for batches-0@0").contains("RecordTooLargeException");
+        assertThat(committed(P0)).as("never skipped").isNull();
+        assertThat(consumer.paused()).as("a partition whose output fails fetches nothing more").contains(P0);
+        assertThat(committed(P1)).as("other partitions go on").isEqualTo(1);
+        int attempts = producer.deadLetterAttempts.get();
+        turns(3);
+        assertThat(producer.deadLetterAttempts.get()).as("backs off, no tight loop").isLessThanOrEqualTo(attempts + 1);
+
+        producer.failDeadLetters = null;   // e.g. the topic's max.message.bytes was raised
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            loop.loopOnce();
+            return committed(P0) != null;
+        });
+        assertThat(committed(P0)).isEqualTo(2);
+        assertThat(loop.deadLettersHealthy()).isTrue();
+        assertThat(producer.history().stream().filter(r -> r.topic().equals("dlt")).count()).isEqualTo(1);
+        assertThat(resultOrgs()).containsExactlyInAnyOrder(2000L, 1001L);
     }
 
     @Test
@@ -156,7 +223,8 @@ class WorkerLoopTest {
 
         assertThat(waiting).allMatch(a -> a.answer().isCancelled());   // its ticket left the pool's queue
         assertThat(query1).isCancelled();                                // its running query was aborted
-        assertThat(consumer.sent).containsExactly(1L);   // its finished prefix, drained and committed on revoke
+        assertThat(committed(P0)).isEqualTo(1);   // its finished prefix, drained and committed on revoke
+        assertThat(resultOrgs()).containsExactly(1000L);   // with its result, in the same transaction
         turns(2);
         assertThat(loop.inFlight()).isEqualTo(1);                        // only P1's org is left
         assertThat(work.running).containsOnlyKeys(2000L);
@@ -208,8 +276,6 @@ class WorkerLoopTest {
     // ---- fakes ----------------------------------------------------------------------------
 
     private static final class FlakyConsumer extends MockConsumer<byte[], byte[]> {
-        volatile boolean failNextAsync;
-        final List<Long> sent = new CopyOnWriteArrayList<>();
         final AtomicInteger wakeups = new AtomicInteger();
 
         @Override
@@ -222,25 +288,55 @@ class WorkerLoopTest {
             super("earliest");
         }
 
-        @Override
-        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
-            if (callback == null) {
-                super.commitAsync(offsets, null);
-                return;
-            }
-            offsets.values().forEach(o -> sent.add(o.offset()));
-            if (failNextAsync) {
-                failNextAsync = false;
-                callback.onComplete(offsets, new RetriableCommitFailedException("rebalance in progress"));
-                return;
-            }
-            super.commitAsync(offsets, callback);
+    }
+
+    /**
+     * A transactional {@link MockProducer} that can fail the dead letters' sends the way a real producer
+     * does (the callback gets the error, then the commit fails) and records every offset it was given.
+     */
+    private static final class TxProducer extends MockProducer<byte[], byte[]> {
+        volatile RuntimeException failDeadLetters;
+        final AtomicInteger deadLetterAttempts = new AtomicInteger();
+        final List<Long> offsetsSent = new CopyOnWriteArrayList<>();
+        private boolean failed;
+
+        TxProducer() {
+            super(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         }
 
         @Override
-        public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
-            offsets.values().forEach(o -> sent.add(o.offset()));
-            super.commitSync(offsets);
+        public synchronized java.util.concurrent.Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+            if (record.topic().equals("dlt")) {
+                deadLetterAttempts.incrementAndGet();
+                RuntimeException e = failDeadLetters;
+                if (e != null) {
+                    failed = true;
+                    callback.onCompletion(null, e);
+                    return CompletableFuture.failedFuture(e);
+                }
+            }
+            return super.send(record, callback);
+        }
+
+        @Override
+        public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                             org.apache.kafka.clients.consumer.ConsumerGroupMetadata group) {
+            offsets.values().forEach(o -> offsetsSent.add(o.offset()));
+            super.sendOffsetsToTransaction(offsets, group);
+        }
+
+        @Override
+        public void commitTransaction() {
+            if (failed) {
+                throw new KafkaException("Cannot execute transactional method because we are in an error state");
+            }
+            super.commitTransaction();
+        }
+
+        @Override
+        public void abortTransaction() {
+            failed = false;
+            super.abortTransaction();
         }
     }
 
@@ -328,8 +424,10 @@ class WorkerLoopTest {
             return f;
         }
 
+        /** The org's query ended: its result waits to be written with its batch's offset. */
         void finish(long org) {
-            running.get(org).complete(new OrgOutcome.Finished("projected"));
+            ProjectionResult r = new ProjectionResult(1, "r", org, WINDOW, List.of(), Instant.EPOCH);
+            running.get(org).complete(new OrgOutcome.Write(new Output(OutputRecords.result("results", r), r, Output.PROJECTED)));
         }
 
         @Override

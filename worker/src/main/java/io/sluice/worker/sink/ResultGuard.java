@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -26,16 +27,17 @@ import java.util.function.LongSupplier;
  * shared by its orgs. An org whose watermark is newer is not queried: it finishes as {@code superseded}.
  *
  * <p><b>Decide at publish time.</b> The early check can be overtaken (two workers on one org with
- * different windows), so publishing is: atomically check the watermark and take the org's lock
- * (newer watermark: superseded; locked by another: busy, retry later); send and await the broker's ack;
- * then raise the watermark to {@code max(watermark, mine)} and drop the lock. An equal window end is the
- * same window and may publish again (a redelivery is an idempotent upsert). The lock lives for
- * {@link #lockTtl(Map)}, longer than the producer may hold a record before reporting it delivered or
- * failed ({@code max.block.ms + delivery.timeout.ms}); so a lock can only lapse once its record can no
- * longer land, and a newer result published after that stays the latest. A failed send keeps the lock
- * until it lapses for the same reason.
+ * different windows), so every flush of results (the worker writes them in one Kafka transaction with
+ * the consumed offsets) first {@link #claim claims} its orgs in one round trip: per org, a newer
+ * watermark makes it stale (not written), another publisher's lock makes the flush wait (nothing is
+ * taken then); otherwise the flush holds every org's lock. After the transaction commits,
+ * {@link #settle} raises the watermarks to {@code max(watermark, mine)} and drops the locks; when
+ * nothing was written, {@link #release} drops them. An equal window end is the same window and may
+ * publish again (a redelivery is an idempotent upsert). A lock lives for {@link #lockTtl(Map)}, longer
+ * than the producer may take to commit or abort a transaction, so a lock can only lapse once its
+ * records can no longer land, and a newer result published after that stays the latest.
  *
- * <p>Redis unreachable: every call fails, the caller retries the org (fail closed).
+ * <p>Redis unreachable: every call fails, the flush is retried (fail closed).
  */
 public final class ResultGuard implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResultGuard.class);
@@ -47,48 +49,50 @@ public final class ResultGuard implements AutoCloseable {
     private static final int BATCH_CHECKS_KEPT = 512;
     private static final long ADVANCE_RETRY_MAX_MS = 2_000;
 
-    /** How a publish ended. */
-    public sealed interface Publication {
-    }
+    /**
+     * One flush's claim on the orgs of its results: per result, the answer; {@link #busy()} when another
+     * publisher holds one of them (then nothing was taken). {@code askedNanos} is when it was asked.
+     */
+    public record Claim(String token, List<ProjectionResult> results, List<Watermarks.Claim> answers, long askedNanos) {
+        public boolean busy() {
+            return answers.stream().anyMatch(a -> a instanceof Watermarks.Busy);
+        }
 
-    /** Acknowledged by the broker; the watermark now covers it. */
-    public record Published() implements Publication {
-    }
-
-    /** Not sent: the org already has a result for a newer window ({@code watermark}, epoch millis). */
-    public record Superseded(long watermark) implements Publication {
-    }
-
-    /** Not sent: another worker is publishing this org right now; try again later. */
-    public record Busy(Duration remaining) implements Publication {
+        /** Whether result {@code i} is for an older window than its org's latest (it is not written). */
+        public boolean stale(int i) {
+            return answers.get(i) instanceof Watermarks.Stale;
+        }
     }
 
     private record BatchCheck(CompletableFuture<long[]> watermarks, long bornNanos) {
     }
 
-    private final ResultSink sink;
     private final Watermarks watermarks;
+    private volatile boolean closed;
     private final Duration lockTtl;
     private final LongSupplier nanoTime;
     private final String instance = Long.toString(UUID.randomUUID().getMostSignificantBits() & Long.MAX_VALUE, 36);
     private final AtomicLong tokens = new AtomicLong();
     private final Map<String, BatchCheck> checks = new ConcurrentHashMap<>();
 
-    public ResultGuard(ResultSink sink, Watermarks watermarks, Duration lockTtl, LongSupplier nanoTime) {
-        this.sink = sink;
+    public ResultGuard(Watermarks watermarks, Duration lockTtl, LongSupplier nanoTime) {
         this.watermarks = watermarks;
         this.lockTtl = lockTtl;
         this.nanoTime = nanoTime;
     }
 
     /**
-     * The publish lock's TTL for a producer with these settings: {@code max.block.ms} (send() may block
-     * that long) + {@code delivery.timeout.ms} (then the callback fires, delivered or failed) + a margin.
+     * The publish lock's TTL for a producer with these settings: {@code max.block.ms} (a send or a
+     * transaction's commit may block that long) plus the longer of {@code delivery.timeout.ms} (then a
+     * send's callback fires, delivered or failed) and {@code transaction.timeout.ms} (then the broker
+     * aborts a transaction that was not committed), plus a margin.
      */
     public static Duration lockTtl(Map<String, Object> producerProps) {
         long maxBlock = millis(producerProps, ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
         long delivery = millis(producerProps, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
-        return Duration.ofMillis(maxBlock + delivery).plus(LOCK_MARGIN);
+        long transaction = producerProps.containsKey(ProducerConfig.TRANSACTIONAL_ID_CONFIG)
+                ? millis(producerProps, ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000) : 0;
+        return Duration.ofMillis(maxBlock + Math.max(delivery, transaction)).plus(LOCK_MARGIN);
     }
 
     private static long millis(Map<String, Object> props, String key, long dflt) {
@@ -140,51 +144,86 @@ public final class ResultGuard implements AutoCloseable {
         return new BatchCheck(wm, now);
     }
 
-    /** Publishes unless superseded or busy; completes exceptionally when Redis or the broker failed (retry the org). */
-    public CompletableFuture<Publication> publish(ProjectionResult result) {
-        long org = result.orgId();
-        long end = result.window().end().toEpochMilli();
+    /** Claims the orgs of {@code results} for one flush (one round trip); fails when Redis does (retry the flush). */
+    public CompletableFuture<Claim> claim(List<ProjectionResult> results) {
         String token = instance + "-" + tokens.incrementAndGet();
         long asked = nanoTime.getAsLong();
-        return watermarks.claim(org, end, token, lockTtl).thenCompose(claim -> switch (claim) {
-            case Watermarks.Stale s -> CompletableFuture.<Publication>completedFuture(new Superseded(s.watermark()));
-            case Watermarks.Busy b -> CompletableFuture.<Publication>completedFuture(new Busy(b.remaining()));
-            case Watermarks.Held h -> {
-                if (nanoTime.getAsLong() - asked > SEND_WITHIN.toNanos()) {
-                    // Nothing was sent, so the lock may go now; the org is simply tried again.
-                    yield watermarks.advance(org, -1, token).thenApply(x -> new Busy(Duration.ZERO));
-                }
-                yield sink.publish(result)
-                        .thenCompose(x -> advance(org, end, token, asked + lockTtl.toNanos(), 100))
-                        .thenApply(x -> new Published());
-            }
-        });
+        if (results.isEmpty()) {
+            return CompletableFuture.completedFuture(new Claim(token, results, List.of(), asked));
+        }
+        long[] orgs = new long[results.size()];
+        long[] ends = new long[results.size()];
+        for (int i = 0; i < orgs.length; i++) {
+            orgs[i] = results.get(i).orgId();
+            ends[i] = results.get(i).window().end().toEpochMilli();
+        }
+        return watermarks.claim(orgs, ends, token, lockTtl).thenApply(answers -> new Claim(token, results, answers, asked));
+    }
+
+    /** Whether a claim is still fresh enough to write under: a long pause since asking could eat into the lock. */
+    public boolean fresh(Claim claim) {
+        return nanoTime.getAsLong() - claim.askedNanos() <= SEND_WITHIN.toNanos();
     }
 
     /**
-     * Records the acknowledged window. Retried while our lock still stands (no other publisher can
-     * overtake us meanwhile); failing that the org is retried, which publishes the same window again.
+     * After the claim's results were committed: raises each written org's watermark and drops the
+     * locks. Retried until Redis answers (a watermark left behind would let an older window win later);
+     * the future completes when it is recorded.
      */
-    private CompletableFuture<Void> advance(long org, long end, String token, long lockDeadlineNanos, long delayMs) {
-        return watermarks.advance(org, end, token).handle((ours, e) -> {
+    public CompletableFuture<Void> settle(Claim claim) {
+        int n = claim.results().size();
+        long[] orgs = new long[n];
+        long[] ends = new long[n];
+        for (int i = 0; i < n; i++) {
+            orgs[i] = claim.results().get(i).orgId();
+            ends[i] = claim.stale(i) ? -1 : claim.results().get(i).window().end().toEpochMilli();
+        }
+        return advance(orgs, ends, claim, 100);
+    }
+
+    /** Nothing of the claim was written: drops its locks (best effort; they lapse on their own otherwise). */
+    public CompletableFuture<Void> release(Claim claim) {
+        if (claim.busy() || claim.results().isEmpty()) {
+            return CompletableFuture.completedFuture(null);   // a busy claim took nothing
+        }
+        long[] orgs = claim.results().stream().mapToLong(ProjectionResult::orgId).toArray();
+        long[] none = new long[orgs.length];
+        java.util.Arrays.fill(none, -1);
+        return watermarks.advance(orgs, none, claim.token()).<Void>thenApply(x -> null)
+                .exceptionally(e -> {
+                    LOG.debug("publish locks of {} orgs not dropped ({}); they lapse within {}", orgs.length, e.toString(), lockTtl);
+                    return null;
+                });
+    }
+
+    private CompletableFuture<Void> advance(long[] orgs, long[] ends, Claim claim, long delayMs) {
+        if (orgs.length == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return watermarks.advance(orgs, ends, claim.token()).handle((ours, e) -> {
             if (e == null) {
-                if (!ours) {
-                    LOG.warn("publish lock of org {} lapsed before its result was acknowledged (lock TTL {}); the watermark "
-                            + "is raised anyway", org, lockTtl);
+                if (ours < orgs.length) {
+                    LOG.warn("{} of {} publish locks lapsed before their results were committed (lock TTL {}); the "
+                            + "watermarks are raised anyway", orgs.length - ours, orgs.length, lockTtl);
                 }
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            if (nanoTime.getAsLong() + TimeUnit.MILLISECONDS.toNanos(delayMs) >= lockDeadlineNanos) {
-                return CompletableFuture.<Void>failedFuture(new IllegalStateException(
-                        "result of org " + org + " published but its watermark not recorded: " + e, e));
+            if (closed) {
+                LOG.warn("watermarks of {} published orgs not recorded before close: {}", orgs.length, e.toString());
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            if (delayMs >= ADVANCE_RETRY_MAX_MS) {
+                LOG.warn("watermarks of {} published orgs not recorded yet ({}); retrying every {} ms", orgs.length,
+                        e.toString(), ADVANCE_RETRY_MAX_MS);
             }
             return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS))
-                    .thenCompose(x -> advance(org, end, token, lockDeadlineNanos, Math.min(ADVANCE_RETRY_MAX_MS, delayMs * 2)));
+                    .thenCompose(x -> advance(orgs, ends, claim, Math.min(ADVANCE_RETRY_MAX_MS, delayMs * 2)));
         }).thenCompose(f -> f);
     }
 
     @Override
     public void close() {
+        closed = true;
         watermarks.close();
     }
 }

@@ -42,31 +42,50 @@ public final class Watermarks implements AutoCloseable {
             return out
             """);
     /**
-     * KEYS: shard, lock; ARGV: org, window end, token, lock TTL ms. A newer watermark: {"stale", wm}.
-     * Locked by another publisher: {"busy", pttl}. Otherwise the lock is ours: {"ok", wm}.
+     * KEYS: shard and lock of each org, in pairs; ARGV: token, lock TTL ms, then org and window end of each.
+     * Per org, two replies: a newer watermark: "stale", wm; locked by another publisher: "busy", pttl;
+     * otherwise the lock is ours (taken or kept): "ok", wm. Locks are taken only when no org is busy, so a
+     * flush that must wait holds nothing.
      */
     private static final Script CLAIM = new Script("""
-            local wm = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
-            if wm > tonumber(ARGV[2]) then return {'stale', tostring(wm)} end
-            local holder = redis.call('GET', KEYS[2])
-            if holder and holder ~= ARGV[3] then return {'busy', tostring(redis.call('PTTL', KEYS[2]))} end
-            redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
-            return {'ok', tostring(wm)}
+            local out, busy = {}, false
+            for i = 1, #KEYS, 2 do
+              local org, mine = ARGV[i + 2], tonumber(ARGV[i + 3])
+              local wm = tonumber(redis.call('HGET', KEYS[i], org) or '-1')
+              local holder = redis.call('GET', KEYS[i + 1])
+              if wm > mine then
+                out[#out + 1] = 'stale'; out[#out + 1] = tostring(wm)
+              elseif holder and holder ~= ARGV[1] then
+                out[#out + 1] = 'busy'; out[#out + 1] = tostring(redis.call('PTTL', KEYS[i + 1])); busy = true
+              else
+                out[#out + 1] = 'ok'; out[#out + 1] = tostring(wm)
+              end
+            end
+            if not busy then
+              for i = 1, #KEYS, 2 do
+                if out[i] == 'ok' then redis.call('SET', KEYS[i + 1], ARGV[1], 'PX', ARGV[2]) end
+              end
+            end
+            return out
             """);
     /**
-     * KEYS: shard, lock; ARGV: org, window end (-1 to record nothing), token. Raises the watermark to the
-     * window end (never lowers it) and drops the lock if it is still ours: {"1"}, or {"0"} if it lapsed.
+     * KEYS: shard and lock of each org, in pairs; ARGV: token, then org and window end (-1 to record nothing)
+     * of each. Raises each watermark to its window end (never lowers it) and drops each lock that is still
+     * ours. Answers how many locks were still ours.
      */
     private static final Script ADVANCE = new Script("""
-            local mine = tonumber(ARGV[2])
-            if mine >= 0 and mine > tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1') then
-              redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+            local ours = 0
+            for i = 1, #KEYS, 2 do
+              local org, mine = ARGV[i + 1], tonumber(ARGV[i + 2])
+              if mine >= 0 and mine > tonumber(redis.call('HGET', KEYS[i], org) or '-1') then
+                redis.call('HSET', KEYS[i], org, ARGV[i + 2])
+              end
+              if redis.call('GET', KEYS[i + 1]) == ARGV[1] then redis.call('DEL', KEYS[i + 1]); ours = ours + 1 end
             end
-            if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) return {'1'} end
-            return {'0'}
+            return {tostring(ours)}
             """);
 
-    /** What {@link #claim} answered. */
+    /** What {@link #claim} answered for one org. */
     public sealed interface Claim {
     }
 
@@ -122,24 +141,51 @@ public final class Watermarks implements AutoCloseable {
         });
     }
 
-    /** Checks the org's watermark against {@code windowEndMillis} and, unless newer or locked by another, takes its lock. */
-    public CompletableFuture<Claim> claim(long org, long windowEndMillis, String token, Duration ttl) {
-        return run(CLAIM, new String[] {shardKey(org), lockKey(org)}, Long.toString(org), Long.toString(windowEndMillis),
-                token, Long.toString(ttl.toMillis())).thenApply(reply -> {
-                    String kind = (String) reply.get(0);
-                    long n = Long.parseLong((String) reply.get(1));
-                    return switch (kind) {
-                        case "ok" -> new Held(n);
-                        case "stale" -> new Stale(n);
-                        default -> new Busy(Duration.ofMillis(Math.max(0, n)));
-                    };
+    /**
+     * For each org (with its window end, epoch millis): its watermark against the window end and whether
+     * another publisher holds it; unless some org is busy, takes (or keeps) every non-stale org's lock
+     * for {@code ttl}. One round trip.
+     */
+    public CompletableFuture<List<Claim>> claim(long[] orgs, long[] windowEndMillis, String token, Duration ttl) {
+        String[] keys = new String[orgs.length * 2];
+        String[] args = new String[2 + orgs.length * 2];
+        args[0] = token;
+        args[1] = Long.toString(ttl.toMillis());
+        for (int i = 0; i < orgs.length; i++) {
+            keys[2 * i] = shardKey(orgs[i]);
+            keys[2 * i + 1] = lockKey(orgs[i]);
+            args[2 + 2 * i] = Long.toString(orgs[i]);
+            args[3 + 2 * i] = Long.toString(windowEndMillis[i]);
+        }
+        return run(CLAIM, keys, args).thenApply(reply -> {
+            List<Claim> out = new ArrayList<>(orgs.length);
+            for (int i = 0; i < orgs.length; i++) {
+                long n = Long.parseLong((String) reply.get(2 * i + 1));
+                out.add(switch ((String) reply.get(2 * i)) {
+                    case "ok" -> new Held(n);
+                    case "stale" -> new Stale(n);
+                    default -> new Busy(Duration.ofMillis(Math.max(0, n)));
                 });
+            }
+            return out;
+        });
     }
 
-    /** Raises the watermark to {@code windowEndMillis} (-1: leaves it) and drops our lock; false if the lock had lapsed. */
-    public CompletableFuture<Boolean> advance(long org, long windowEndMillis, String token) {
-        return run(ADVANCE, new String[] {shardKey(org), lockKey(org)}, Long.toString(org), Long.toString(windowEndMillis), token)
-                .thenApply(reply -> "1".equals(reply.get(0)));
+    /**
+     * Raises each org's watermark to its window end (-1: leaves it) and drops our lock on it; answers
+     * how many of those locks were still ours (fewer: some lapsed).
+     */
+    public CompletableFuture<Integer> advance(long[] orgs, long[] windowEndMillis, String token) {
+        String[] keys = new String[orgs.length * 2];
+        String[] args = new String[1 + orgs.length * 2];
+        args[0] = token;
+        for (int i = 0; i < orgs.length; i++) {
+            keys[2 * i] = shardKey(orgs[i]);
+            keys[2 * i + 1] = lockKey(orgs[i]);
+            args[1 + 2 * i] = Long.toString(orgs[i]);
+            args[2 + 2 * i] = Long.toString(windowEndMillis[i]);
+        }
+        return run(ADVANCE, keys, args).thenApply(reply -> Integer.parseInt((String) reply.get(0)));
     }
 
     @SuppressWarnings("unchecked")

@@ -42,6 +42,7 @@ class ResultGuardTest {
 
     private final List<AutoCloseable> closing = new ArrayList<>();
     private final String topic = SharedServers.uniqueName("wm");
+    private final Map<ResultGuard, MockProducer<byte[], byte[]>> producers = new java.util.IdentityHashMap<>();
 
     @AfterEach
     void close() throws Exception {
@@ -57,9 +58,42 @@ class ResultGuardTest {
         Watermarks w = new Watermarks(SharedServers.redis().uri(), Duration.ofSeconds(2), topic);
         // Connected before the test's clock starts (a first connect on a loaded machine may take a while; it is retried).
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> w.read(List.of(0L)).get().length == 1);
-        ResultGuard g = new ResultGuard(new ResultSink(producer, topic), w, lockTtl, System::nanoTime);
+        ResultGuard g = new ResultGuard(w, lockTtl, System::nanoTime);
         closing.add(g);
+        producers.put(g, producer);
         return g;
+    }
+
+    sealed interface Publication {
+    }
+
+    record Published() implements Publication {
+    }
+
+    record Superseded(long watermark) implements Publication {
+    }
+
+    record Busy() implements Publication {
+    }
+
+    /**
+     * What a flush does for one result: claim its org; stale or busy: nothing is sent; else send, await
+     * the broker's ack (the transaction's commit in the worker) and settle the watermark.
+     */
+    private CompletableFuture<Publication> publish(ResultGuard g, ProjectionResult r) {
+        MockProducer<byte[], byte[]> p = producers.get(g);
+        return g.claim(List.of(r)).thenCompose(c -> {
+            if (c.busy()) return CompletableFuture.<Publication>completedFuture(new Busy());
+            if (c.stale(0)) {
+                return CompletableFuture.<Publication>completedFuture(new Superseded(((Watermarks.Stale) c.answers().get(0)).watermark()));
+            }
+            CompletableFuture<Void> acked = new CompletableFuture<>();
+            p.send(OutputRecords.result(topic, r), (md, e) -> {
+                if (e != null) acked.completeExceptionally(e);
+                else acked.complete(null);
+            });
+            return acked.thenCompose(x -> g.settle(c)).thenApply(x -> new Published());
+        });
     }
 
     /** The answer, which must come within seconds: a publish waiting on an ack that never comes fails the test. */
@@ -86,14 +120,14 @@ class ResultGuardTest {
         ResultGuard dailyWorker = guard(daily, Duration.ofSeconds(30));
         ResultGuard backfillWorker = guard(backfill, Duration.ofSeconds(30));
 
-        CompletableFuture<ResultGuard.Publication> today = dailyWorker.publish(result(1, TODAY));
+        CompletableFuture<Publication> today = publish(dailyWorker, result(1, TODAY));
         await().atMost(Duration.ofSeconds(30)).until(() -> daily.history().size() == 1);   // sent, not acknowledged
-        assertThat(answer(backfillWorker.publish(result(1, LAST_WEEK)))).isInstanceOf(ResultGuard.Busy.class);
+        assertThat(answer(publish(backfillWorker, result(1, LAST_WEEK)))).isInstanceOf(Busy.class);
 
         assertThat(daily.completeNext()).isTrue();
-        assertThat(answer(today)).isInstanceOf(ResultGuard.Published.class);
-        assertThat(answer(backfillWorker.publish(result(1, LAST_WEEK))))
-                .isEqualTo(new ResultGuard.Superseded(TODAY.end().toEpochMilli()));
+        assertThat(answer(today)).isInstanceOf(Published.class);
+        assertThat(answer(publish(backfillWorker, result(1, LAST_WEEK))))
+                .isEqualTo(new Superseded(TODAY.end().toEpochMilli()));
         assertThat(backfill.history()).as("the older window was never sent").isEmpty();
     }
 
@@ -104,16 +138,16 @@ class ResultGuardTest {
         ResultGuard backfillWorker = guard(backfill, Duration.ofSeconds(30));
         ResultGuard dailyWorker = guard(daily, Duration.ofSeconds(30));
 
-        CompletableFuture<ResultGuard.Publication> lastWeek = backfillWorker.publish(result(2, LAST_WEEK));
+        CompletableFuture<Publication> lastWeek = publish(backfillWorker, result(2, LAST_WEEK));
         await().atMost(Duration.ofSeconds(30)).until(() -> backfill.history().size() == 1);
-        assertThat(answer(dailyWorker.publish(result(2, TODAY)))).isInstanceOf(ResultGuard.Busy.class);
+        assertThat(answer(publish(dailyWorker, result(2, TODAY)))).isInstanceOf(Busy.class);
 
         assertThat(backfill.completeNext()).isTrue();
-        assertThat(answer(lastWeek)).isInstanceOf(ResultGuard.Published.class);
-        CompletableFuture<ResultGuard.Publication> today = dailyWorker.publish(result(2, TODAY));
+        assertThat(answer(lastWeek)).isInstanceOf(Published.class);
+        CompletableFuture<Publication> today = publish(dailyWorker, result(2, TODAY));
         await().atMost(Duration.ofSeconds(30)).until(() -> daily.history().size() == 1);
         assertThat(daily.completeNext()).isTrue();
-        assertThat(answer(today)).isInstanceOf(ResultGuard.Published.class);
+        assertThat(answer(today)).isInstanceOf(Published.class);
     }
 
     @Test
@@ -121,26 +155,38 @@ class ResultGuardTest {
         MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         ResultGuard a = guard(p, Duration.ofSeconds(30));
         ResultGuard b = guard(p, Duration.ofSeconds(30));
-        assertThat(answer(a.publish(result(3, TODAY)))).isInstanceOf(ResultGuard.Published.class);
-        assertThat(answer(b.publish(result(3, TODAY)))).as("a redelivery is an upsert").isInstanceOf(ResultGuard.Published.class);
+        assertThat(answer(publish(a, result(3, TODAY)))).isInstanceOf(Published.class);
+        assertThat(answer(publish(b, result(3, TODAY)))).as("a redelivery is an upsert").isInstanceOf(Published.class);
         assertThat(p.history()).hasSize(2);
     }
 
     @Test
-    void afterAFailedSendTheLockIsKeptUntilItLapsesOnItsOwn() {
-        MockProducer<byte[], byte[]> failing = manualAcks();
-        MockProducer<byte[], byte[]> next = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-        ResultGuard a = guard(failing, Duration.ofSeconds(3));
-        ResultGuard b = guard(next, Duration.ofSeconds(3));
+    void aClaimThatWroteNothingIsReleasedAtOnceButOneWhoseHolderDiedLapsesOnItsOwn() throws Exception {
+        MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        ResultGuard a = guard(p, Duration.ofSeconds(3));
+        ResultGuard b = guard(p, Duration.ofSeconds(3));
 
-        CompletableFuture<ResultGuard.Publication> failed = a.publish(result(4, TODAY));
-        await().atMost(Duration.ofSeconds(30)).until(() -> failing.history().size() == 1);
-        failing.errorNext(new org.apache.kafka.common.errors.TimeoutException("delivery timed out"));
-        assertThatThrownBy(failed::join).hasRootCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
-        // The failed record might still land until the producer's own bounds pass: the lock stays.
-        assertThat(answer(b.publish(result(4, LAST_WEEK)))).isInstanceOf(ResultGuard.Busy.class);
+        ResultGuard.Claim aborted = answer(a.claim(List.of(result(4, TODAY))));
+        assertThat(answer(publish(b, result(4, LAST_WEEK)))).as("held by a's flush").isInstanceOf(Busy.class);
+        answer(a.release(aborted));   // a's transaction aborted: nothing of it is visible
+        assertThat(answer(publish(b, result(4, LAST_WEEK)))).isInstanceOf(Published.class);
+
+        answer(a.claim(List.of(result(4, TODAY))));   // and a dies before committing or aborting
+        assertThat(answer(publish(b, result(4, LAST_WEEK)))).isInstanceOf(Busy.class);
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
-                .until(() -> answer(b.publish(result(4, LAST_WEEK))) instanceof ResultGuard.Published);
+                .until(() -> answer(publish(b, result(4, LAST_WEEK))) instanceof Published);
+    }
+
+    @Test
+    void aFlushThatMustWaitForOneOrgTakesNoLockAtAll() {
+        MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        ResultGuard a = guard(p, Duration.ofSeconds(30));
+        ResultGuard b = guard(p, Duration.ofSeconds(30));
+        answer(a.claim(List.of(result(30, TODAY))));
+        ResultGuard.Claim waits = answer(b.claim(List.of(result(31, TODAY), result(30, TODAY), result(32, TODAY))));
+        assertThat(waits.busy()).isTrue();
+        assertThat(answer(publish(a, result(31, TODAY)))).as("31 was not taken by b's claim").isInstanceOf(Published.class);
+        assertThat(answer(publish(a, result(32, TODAY)))).isInstanceOf(Published.class);
     }
 
     @Test
@@ -159,7 +205,7 @@ class ResultGuardTest {
                 ResultGuard g = workers.get(i % workers.size());
                 Window w = windows.get(i);
                 done.add(pool.submit(() -> {
-                    while (answer(g.publish(result(5, w))) instanceof ResultGuard.Busy) {
+                    while (answer(publish(g, result(5, w))) instanceof Busy) {
                         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));   // back-off between tries
                     }
                 }));
@@ -176,7 +222,7 @@ class ResultGuardTest {
         MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         ResultGuard g = guard(p, Duration.ofSeconds(30));
         for (long org = 10; org <= 12; org++) {
-            assertThat(answer(g.publish(result(org, TODAY)))).isInstanceOf(ResultGuard.Published.class);
+            assertThat(answer(publish(g, result(org, TODAY)))).isInstanceOf(Published.class);
         }
         Batch replay = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r-old", 0, List.of(10L, 11L, 12L, 13L), LAST_WEEK, Instant.now());
         assertThat(g.supersededBy("p0@1", replay, 10).join()).hasValue(TODAY.end().toEpochMilli());
@@ -190,11 +236,12 @@ class ResultGuardTest {
     void withRedisUnreachableNothingIsPublishedAndEveryCallFails() {
         MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         Watermarks nowhere = new Watermarks("redis://127.0.0.1:" + FreePorts.pick(), Duration.ofMillis(500), topic);
-        ResultGuard g = new ResultGuard(new ResultSink(p, topic), nowhere, Duration.ofSeconds(30), System::nanoTime);
+        ResultGuard g = new ResultGuard(nowhere, Duration.ofSeconds(30), System::nanoTime);
         closing.add(g);
+        producers.put(g, p);
         Batch b = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r", 0, List.of(20L), TODAY, Instant.now());
         assertThatThrownBy(() -> g.supersededBy("p0@3", b, 20).join()).isNotNull();
-        assertThatThrownBy(() -> answer(g.publish(result(20, TODAY)))).isNotNull();
+        assertThatThrownBy(() -> answer(publish(g, result(20, TODAY)))).isNotNull();
         assertThat(p.history()).as("fail closed: nothing published unchecked").isEmpty();
     }
 
@@ -204,5 +251,8 @@ class ResultGuardTest {
                 .isEqualTo(Duration.ofSeconds(195));
         assertThat(ResultGuard.lockTtl(Map.of("max.block.ms", "1000", "delivery.timeout.ms", "30000")))
                 .isEqualTo(Duration.ofSeconds(46));
+        assertThat(ResultGuard.lockTtl(Map.of("max.block.ms", "1000", "delivery.timeout.ms", "30000",
+                "transactional.id", "t", "transaction.timeout.ms", "90000")))
+                .as("a transaction may stay open until the broker aborts it").isEqualTo(Duration.ofSeconds(106));
     }
 }

@@ -19,12 +19,14 @@ class WatermarksClusterTest {
              Watermarks w = new Watermarks(cluster.uri(), Duration.ofSeconds(2), "results-cluster")) {
             long end = 1_764_547_200_000L;
             for (long org = 1; org <= 50; org++) {
-                assertThat(w.claim(org, end, "t", Duration.ofSeconds(30)).get()).isEqualTo(new Watermarks.Held(-1));
-                assertThat(w.advance(org, end, "t").get()).isTrue();
+                assertThat(w.claim(new long[] {org}, new long[] {end}, "t", Duration.ofSeconds(30)).get())
+                        .containsExactly(new Watermarks.Held(-1));
+                assertThat(w.advance(new long[] {org}, new long[] {end}, "t").get()).isEqualTo(1);
             }
             assertThat(w.read(List.of(1L, 25L, 50L, 51L)).get()).containsExactly(end, end, end, -1L);
-            assertThat(w.claim(7, end - 1, "u", Duration.ofSeconds(30)).get()).as("an older window is stale")
-                    .isEqualTo(new Watermarks.Stale(end));
+            assertThat(w.claim(new long[] {7, 60}, new long[] {end - 1, end}, "u", Duration.ofSeconds(30)).get())
+                    .as("an older window is stale; many orgs in one call on one node").containsExactly(new Watermarks.Stale(end),
+                            new Watermarks.Held(-1));
         }
     }
 }
