@@ -14,9 +14,12 @@ import java.util.List;
  * @param unexpectedDeadLetters dead-letter keys that are not poison records this run produced
  * @param uncommittedPartitions batch partitions whose committed offset is not their end offset ("p: committed/end")
  * @param poolInUseAtEnd        live leases once the workers stopped and expired leases were reaped
- * @param duplicateResults      result records beyond the first for the same org, run and window, read with
- *                              {@code read_committed} (output is at least once today, so not a violation)
+ * @param duplicateResults      result records for an org, run and window beyond the number of batch records that
+ *                              carry the org, read with {@code read_committed}: a batch's output written twice
+ *                              (a violation while {@code worker.exactly-once})
  * @param duplicateDeadLetters  dead-letter records beyond the first for the same key, read likewise
+ * @param republishedOrgs       orgs carried by more than one batch record of the run: the orchestrator published
+ *                              those batches again after a Redis data loss took its progress back (input, not output)
  */
 public record ChaosReport(long seed, String runId, int orgs, int workers, int poolLimit, int downstreamLimit,
                           double faultWindowSeconds, double elapsedSeconds, double totalSeconds,
@@ -27,7 +30,8 @@ public record ChaosReport(long seed, String runId, int orgs, int workers, int po
                           int peakInFlight, long requests, long rateLimited, long serverErrors,
                           List<String> uncommittedPartitions, int poolInUseAtEnd,
                           int workerProcessesStarted, int orchestratorStarts, List<String> unexpectedExits,
-                          List<String> violations, String logDir, int duplicateResults, int duplicateDeadLetters) {
+                          List<String> violations, String logDir, int duplicateResults, int duplicateDeadLetters,
+                          int republishedOrgs) {
 
     public ChaosReport {
         faults = List.copyOf(faults);
@@ -61,8 +65,9 @@ public record ChaosReport(long seed, String runId, int orgs, int workers, int po
                 serverErrors));
         b.append(String.format("dead letters        %d (poison produced %d, unexpected %d, missing %d)%n", deadLetters,
                 poisonProduced.size(), unexpectedDeadLetters.size(), missingDeadLetters.size()));
-        b.append(String.format("duplicates          %d results, %d dead letters (read_committed reader; output is at least once)%n",
-                duplicateResults, duplicateDeadLetters));
+        b.append(String.format("duplicates          %d results, %d dead letters (read_committed reader; %d orgs were in "
+                + "batches the orchestrator published twice, each of those records' output counts once)%n",
+                duplicateResults, duplicateDeadLetters, republishedOrgs));
         b.append(String.format("committed offsets   %s%n", uncommittedPartitions.isEmpty() ? "every partition at its end"
                 : "behind: " + uncommittedPartitions));
         b.append(String.format("pool in use at end  %d%n", poolInUseAtEnd));

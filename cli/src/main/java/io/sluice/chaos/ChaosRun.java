@@ -229,7 +229,8 @@ public final class ChaosRun {
                         verdict.unexpectedDeadLetters(), verdict.missingDeadLetters(), stats.maxPeakInFlight(),
                         stats.requests(), stats.rateLimited(), stats.serverErrors(), verdict.uncommitted(), inUse,
                         fleet.workersStarted(), fleet.orchestratorStarts(), fleet.unexpectedExits(), violations,
-                        logs.toString(), verdict.duplicateResults(), verdict.duplicateDeadLetters());
+                        logs.toString(), verdict.duplicateResults(), verdict.duplicateDeadLetters(),
+                        verdict.republishedOrgs());
                 out.print(report.render());
                 return report;
             } finally {

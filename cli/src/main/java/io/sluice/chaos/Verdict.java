@@ -31,7 +31,7 @@ import java.util.TreeSet;
  */
 record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadLetters,
                List<String> unexpectedDeadLetters, List<String> missingDeadLetters, List<String> uncommitted,
-               List<String> violations, int duplicateResults, int duplicateDeadLetters) {
+               List<String> violations, int duplicateResults, int duplicateDeadLetters, int republishedOrgs) {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
     static Verdict check(TopicReader reader, SluiceConfig cfg, SyntheticData data, String runId, int orgs,
@@ -41,11 +41,16 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
         List<String> violations = new ArrayList<>();
 
         Set<Window> windows = new LinkedHashSet<>();
+        // How many batch records carry each org: more than one when the orchestrator published a batch again
+        // (it resumes from the progress in Redis, which a Redis data loss takes back). Each record's output
+        // appears once; those repeats are input, counted apart from the workers' duplicates.
+        Map<Long, Integer> carried = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : reader.readAll(topics.batches(), READ_TIMEOUT)) {
             try {
                 Batch b = MessageCodec.decodeBatch(r.value());
                 if (b.runId().equals(runId)) {
                     windows.add(b.window());
+                    b.orgIds().forEach(org -> carried.merge(org, 1, Integer::sum));
                 }
             } catch (PoisonRecordException e) {
                 // one of ours, checked against the dead-letter topic below
@@ -58,15 +63,17 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
         }
 
         Map<Long, ProjectionResult> latest = new HashMap<>();
-        Set<String> resultSeen = new java.util.HashSet<>();
+        Map<String, Integer> resultSeen = new HashMap<>();
         int duplicateResults = 0;
         for (ConsumerRecord<byte[], byte[]> r : reader.readAll(topics.results(), READ_TIMEOUT)) {
             ProjectionResult result = MessageCodec.decodeResult(r.value());
             latest.put(result.orgId(), result);   // per partition in offset order: the last one wins
-            if (!resultSeen.add(result.orgId() + "/" + result.runId() + "/" + result.window())) {
-                duplicateResults++;   // the same org, run and window published again (a redelivery)
+            int n = resultSeen.merge(result.orgId() + "/" + result.runId() + "/" + result.window(), 1, Integer::sum);
+            if (n > Math.max(1, carried.getOrDefault(result.orgId(), 1))) {
+                duplicateResults++;   // more results than batch records carrying the org: a batch's output written twice
             }
         }
+        int republished = carried.values().stream().mapToInt(c -> c - 1).sum();
         List<Long> lost = new ArrayList<>();
         List<Long> wrong = new ArrayList<>();
         for (long org = 1; org <= orgs; org++) {
@@ -118,9 +125,15 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
         if (!uncommitted.isEmpty()) {
             violations.add("batch partitions not committed to their end (partition: committed/end): " + uncommitted);
         }
-        // Output is at least once (exactly once is not built yet): duplicates are counted, not violations.
+        // Output is exactly once for a read_committed reader (worker.exactly-once, the default): a record seen
+        // twice is a violation. With it off, output is at least once and duplicates are only counted.
+        int duplicateDeadLetters = dead.size() - seen.size();
+        if (cfg.worker().exactlyOnce() && (duplicateResults > 0 || duplicateDeadLetters > 0)) {
+            violations.add("output is exactly once, yet a read_committed reader saw " + duplicateResults
+                    + " duplicate results and " + duplicateDeadLetters + " duplicate dead letters");
+        }
         return new Verdict(latest.size(), lost, wrong, dead.size(), unexpected, missing, uncommitted, violations,
-                duplicateResults, dead.size() - seen.size());
+                duplicateResults, duplicateDeadLetters, republished);
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {

@@ -62,6 +62,10 @@ public final class LocalCommand implements Callable<Integer> {
     @Option(names = "--max-backlog", defaultValue = "-1", description = "orchestrator.max-backlog: hold publishing while this many orgs are published but unfinished (default: the config default, 10000; 0 = off).")
     long maxBacklog;
 
+    @Option(names = "--at-least-once", description = "Write results without Kafka transactions (worker.exactly-once: false), "
+            + "e.g. to measure what exactly-once output costs.")
+    boolean atLeastOnce;
+
     @Option(names = "--timeout", defaultValue = "10m", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
     String timeout;
 
@@ -83,7 +87,7 @@ public final class LocalCommand implements Callable<Integer> {
         Duration give = duration("--timeout", timeout);
         LocalRun run = new LocalRun(new LocalRun.Options(orgs, workers, limit, downstreamLimit, Duration.ofMillis(latencyMs),
                 pace, batchSize, maxInFlight, !noSlots, chart, report, give,
-                finishWithin == null ? null : duration("--finish-within", finishWithin), maxBacklog), System.out, System.console() != null);
+                finishWithin == null ? null : duration("--finish-within", finishWithin), maxBacklog, !atLeastOnce), System.out, System.console() != null);
         LocalReport r = run.run();
         if (!r.allProjected()) {
             System.err.printf("error: %d of %d orgs were not projected (%d dead-lettered)%n", r.orgsTotal() - r.orgsProjected(),

@@ -54,11 +54,11 @@ public final class LocalRun {
     /** @param finishWithin null: the config default; @param maxBacklog negative: the config default */
     public record Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
                           int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout,
-                          Duration finishWithin, long maxBacklog) {
+                          Duration finishWithin, long maxBacklog, boolean exactlyOnce) {
         public Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
                        int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout) {
             this(orgs, workers, limit, downstreamLimit, latencyMedian, pacing, batchSize, maxInFlight, slots, chart, report,
-                    timeout, null, -1);
+                    timeout, null, -1, true);
         }
     }
 
@@ -111,6 +111,7 @@ public final class LocalRun {
             overrides.put("worker.retry.max-backoff", "5s");
             overrides.put("worker.retry.max-attempts", "20");
             overrides.put("worker.shutdown-grace", "5s");
+            overrides.put("worker.exactly-once", Boolean.toString(o.exactlyOnce()));
             if (o.finishWithin() != null) {
                 overrides.put("orchestrator.finish-within", Durations.format(o.finishWithin()));
                 overrides.put("orchestrator.query-time", Durations.format(o.latencyMedian().isZero()

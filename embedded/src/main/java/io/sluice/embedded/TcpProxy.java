@@ -17,12 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An in-process TCP proxy on 127.0.0.1 for failure drills: forwards to a target that can be
  * changed (a fail-over moving a Service IP), and can turn existing connections silent without
  * closing them (a host that stops answering and sends no RST), or drop only the replies (a
- * command that ran but whose answer never arrived). New connections always forward to the
+ * command that ran but whose answer never arrived), or hold every byte until told to forward
+ * again (a process or network that stalls, then catches up). New connections always forward to the
  * current target.
  */
 public final class TcpProxy implements AutoCloseable {
     /** What an existing connection does with the bytes it reads. */
-    public enum Mode { FORWARD, SILENT, DROP_REPLIES }
+    public enum Mode { FORWARD, SILENT, DROP_REPLIES, HOLD }
 
     private final ServerSocket server;
     private final Set<Link> links = ConcurrentHashMap.newKeySet();
@@ -62,6 +63,9 @@ public final class TcpProxy implements AutoCloseable {
     /** Applies {@code mode} to every connection open now. */
     public void existing(Mode mode) {
         links.forEach(l -> l.mode = mode);
+        synchronized (links) {
+            links.notifyAll();   // held bytes go on
+        }
     }
 
     /** Closes every connection open now, as a server crash or a fail-over would. */
@@ -72,6 +76,9 @@ public final class TcpProxy implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        synchronized (links) {
+            links.notifyAll();
+        }
         try {
             server.close();
         } catch (IOException ignored) {
@@ -120,6 +127,11 @@ public final class TcpProxy implements AutoCloseable {
                 OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    synchronized (links) {
+                        while (mode == Mode.HOLD && !closed) {
+                            links.wait();
+                        }
+                    }
                     Mode m = mode;
                     if (m == Mode.SILENT || (m == Mode.DROP_REPLIES && replies)) {
                         continue; // swallowed: the sender sees its bytes accepted and no answer, ever
@@ -129,6 +141,8 @@ public final class TcpProxy implements AutoCloseable {
                 }
             } catch (IOException e) {
                 // the other side closed or was closed
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             if (!replies || mode == Mode.FORWARD) {
                 close(); // the client hung up, or (forwarding) the server did

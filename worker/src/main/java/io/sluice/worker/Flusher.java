@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.sluice.messages.ProjectionResult;
 import io.sluice.worker.sink.ResultGuard;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
@@ -329,8 +330,7 @@ final class Flusher {
         }
         Map<Slice, Sent> culprit = new LinkedHashMap<>();
         for (Sent x : sent) {
-            Throwable err = x.error()[0];
-            if (err != null && !(err instanceof TransactionAbortedException) && err.getClass() != KafkaException.class) {
+            if (ownFault(x.error()[0], e)) {
                 culprit.putIfAbsent(x.slice(), x);
             }
         }
@@ -355,6 +355,19 @@ final class Flusher {
             }
             w.flushNotBefore = now + delay.toNanos();
         });
+    }
+
+    /**
+     * Whether a record's send failed for a reason of its own (too large, no ACL on its topic, its
+     * partition without enough replicas), not because the transaction around it failed: aborted, or
+     * fenced by the group generation (a zombie's commit), or any error the whole flush shares.
+     */
+    private static boolean ownFault(Throwable err, KafkaException flushError) {
+        if (err == null || err instanceof TransactionAbortedException || err instanceof CommitFailedException
+                || err.getClass() == KafkaException.class) {
+            return false;
+        }
+        return err != flushError && err.getClass() != flushError.getClass();
     }
 
     static Duration backoff(int attempt, Duration max) {

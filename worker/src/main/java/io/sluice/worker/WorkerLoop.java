@@ -9,7 +9,6 @@ import io.sluice.messages.PoisonRecordException;
 import io.sluice.worker.gate.SlotGate;
 import io.sluice.worker.sink.OutputRecords;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -17,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -43,6 +41,7 @@ public final class WorkerLoop implements Runnable {
     private final SlotGate gate;
     private final OrgWork processor;
     private final Flusher flusher;
+    private final Handover handover;
     private final String deadLetterTopic;
     private final int maxInFlight;
     private final Duration slotWait;
@@ -74,6 +73,7 @@ public final class WorkerLoop implements Runnable {
         this.table = new PartitionTable(consumer, processor);
         this.flusher = flusher;
         this.deadLetterTopic = deadLetterTopic;
+        this.handover = new Handover(workerId, consumer, table, flusher, events, processor);
         this.maxInFlight = maxInFlight;
         this.slotWait = slotWait;
         this.shutdownGrace = shutdownGrace;
@@ -101,7 +101,7 @@ public final class WorkerLoop implements Runnable {
             if (crashing) {
                 consumer.close(Duration.ZERO);   // no commit, nothing drained: what a killed process leaves behind
             } else {
-                drainAndClose();
+                handover.shutdown(shutdownGrace, () -> inFlight);
             }
         } catch (RuntimeException e) {
             // E.g. the broker refused our credentials (SaslAuthenticationException): nothing here can fix that.
@@ -178,13 +178,13 @@ public final class WorkerLoop implements Runnable {
     // ---- the loop -------------------------------------------------------------------------
 
     void subscribe() {
-        consumer.subscribe(List.of(topic), new Rebalance());
+        consumer.subscribe(List.of(topic), handover.listener(() -> applyPauses(nanoTime.getAsLong())));
     }
 
     void loopOnce() {
         long now = nanoTime.getAsLong();
         lastLoopNanos = now;
-        drainEvents();
+        events.drain();
         dispatch(now);
         applyPauses(now);
         flusher.maybeFlush(table.all());
@@ -208,10 +208,6 @@ public final class WorkerLoop implements Runnable {
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    private void drainEvents() {
-        events.drain();
     }
 
     /** From any thread: an event for the poll thread. */
@@ -386,59 +382,5 @@ public final class WorkerLoop implements Runnable {
             until = flusher.nextDue(table.all(), table.nextDue(until, inFlight < maxInFlight));
         }
         return until <= now ? Duration.ZERO : Duration.ofNanos(until - now);
-    }
-
-    // ---- shutdown -------------------------------------------------------------------------
-
-    private void drainAndClose() {
-        LOG.info("worker {} stopping: {} orgs in flight, grace {}", workerId, inFlight, shutdownGrace);
-        consumer.pause(consumer.assignment());
-        table.all().forEach(w -> w.asks.forEach(a -> a.cancel(false)));   // waiting tickets leave the pool's queue
-        long deadline = nanoTime.getAsLong() + shutdownGrace.toNanos();
-        while (inFlight > 0 && nanoTime.getAsLong() < deadline) {
-            drainEvents();
-            events.await(Duration.ofMillis(50));   // everything is paused: wait for our events, not inside poll
-            try {
-                consumer.poll(Duration.ZERO);   // keeps group membership
-            } catch (WakeupException e) {
-                // an event
-            }
-        }
-        if (inFlight > 0) {
-            LOG.warn("grace period over; cancelling {} in-flight orgs (they are redelivered)", inFlight);
-            processor.cancelAll();
-        }
-        drainEvents();
-        flusher.flush(table.all(), true);
-        try {
-            consumer.close(ShutdownBudget.CONSUMER_CLOSE);
-        } catch (RuntimeException e) {
-            LOG.warn("consumer close: {}", e.toString());
-        }
-        LOG.info("worker {} stopped", workerId);
-    }
-
-    // ---- rebalances -----------------------------------------------------------------------
-
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            drainEvents();   // finished orgs already reported must count in the last commit of these partitions
-            List<PartitionWork> gone = table.drop(partitions);
-            flusher.flush(gone, true);   // their output and offsets, in one transaction, before another member takes them
-            flusher.forget(gone);
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            // Another member may own them already: their unwritten output is dropped, their batches redelivered.
-            flusher.forget(table.drop(partitions));
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            table.assign(partitions);   // pause state is ours, not the consumer's: re-applied to every partition now
-            applyPauses(nanoTime.getAsLong());
-        }
     }
 }

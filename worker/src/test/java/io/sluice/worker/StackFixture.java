@@ -39,6 +39,7 @@ final class StackFixture implements AutoCloseable {
     final String name = SharedServers.uniqueName("e2e");
     final SluiceConfig config;
     final List<Worker> workers = new ArrayList<>();
+    private final Map<String, String> settings;
 
     StackFixture(String snubaUrl, Map<String, String> overrides) {
         Map<String, String> o = new HashMap<>();
@@ -64,6 +65,7 @@ final class StackFixture implements AutoCloseable {
         o.put("kafka.producer.request.timeout.ms", "5000");
         o.put("kafka.producer.delivery.timeout.ms", "10000");
         o.putAll(overrides);
+        settings = Map.copyOf(o);
         config = new ConfigLoader().load(null, Map.of(), o);
         try (Admin admin = KafkaClients.admin(config.kafka())) {
             KafkaClients.ensureTopics(admin, config.kafka(), Duration.ofSeconds(30));
@@ -76,6 +78,17 @@ final class StackFixture implements AutoCloseable {
 
     Worker startWorker(String id, io.micrometer.core.instrument.MeterRegistry registry) {
         Worker w = new Worker(id, config, Gates.open(config, id, registry), registry).start();
+        workers.add(w);
+        return w;
+    }
+
+    /** A worker of this stack with some settings of its own (e.g. its Redis through a proxy). */
+    Worker startWorker(String id, Map<String, String> overrides) {
+        Map<String, String> o = new HashMap<>(settings);
+        o.putAll(overrides);
+        SluiceConfig own = new ConfigLoader().load(null, Map.of(), o);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Worker w = new Worker(id, own, Gates.open(own, id, registry), registry).start();
         workers.add(w);
         return w;
     }
