@@ -48,8 +48,8 @@ public final class AdaptiveBench {
     public record Options(int downstreamLimit, int[] otherLoads, Duration phase, int startLimit, int minLimit, int maxLimit,
                           Duration step, Duration latencyMedian, Path chart) {}
 
-    /** One sample: seconds since the start, live limit, Sluice in flight, other caller in flight. */
-    record Sample(double seconds, int limit, int sluice, int other) {}
+    /** One sample: seconds since the start, live limit, Sluice in flight, other caller in flight, the pool's live leases. */
+    record Sample(double seconds, int limit, int sluice, int other, int inUse) {}
 
     /** One phase's figures. */
     public record Phase(int otherLoad, int left, double convergeSeconds, double share, long queries, long rateLimited,
@@ -101,8 +101,9 @@ public final class AdaptiveBench {
                 List<Sample> mine = new ArrayList<>();
                 while (System.nanoTime() - phaseStart < o.phase().toNanos()) {
                     TimeUnit.MILLISECONDS.sleep(SAMPLE_MS);   // the sampling period of a time series, not a wait for a condition
-                    Sample s = new Sample((System.nanoTime() - t0) / 1e9, pool.status().limit(), sluiceInFlight.get(),
-                            otherInFlight.get());
+                    var st = pool.status();
+                    Sample s = new Sample((System.nanoTime() - t0) / 1e9, st.limit(), sluiceInFlight.get(),
+                            otherInFlight.get(), st.inUse());
                     samples.add(s);
                     mine.add(s);
                 }
@@ -115,6 +116,12 @@ public final class AdaptiveBench {
             threads.shutdownNow();
             if (o.chart() != null) {
                 AdaptiveChart.write(o.chart(), samples, o.downstreamLimit());
+            }
+            String csv = System.getProperty("sluice.bench.samples");   // -Dsluice.bench.samples=FILE: every sample, for study
+            if (csv != null) {
+                StringBuilder b = new StringBuilder("seconds,limit,leases,sluice,other\n");
+                samples.forEach(x -> b.append(String.format("%.2f,%d,%d,%d,%d%n", x.seconds(), x.limit(), x.inUse(), x.sluice(), x.other())));
+                java.nio.file.Files.writeString(Path.of(csv), b);
             }
             return phases;
         }

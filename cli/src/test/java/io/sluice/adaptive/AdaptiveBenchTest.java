@@ -13,7 +13,7 @@ class AdaptiveBenchTest {
     private static List<AdaptiveBench.Sample> phase(double start, int... sluice) {
         List<AdaptiveBench.Sample> out = new ArrayList<>();
         for (int i = 0; i < sluice.length; i++) {
-            out.add(new AdaptiveBench.Sample(start + 0.25 * (i + 1), 60, sluice[i], 40));
+            out.add(new AdaptiveBench.Sample(start + 0.25 * (i + 1), 60, sluice[i], 40, sluice[i]));
         }
         return out;
     }

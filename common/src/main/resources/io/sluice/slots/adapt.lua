@@ -5,9 +5,11 @@
 -- * more than 0.5 % of the window's answers were 429s: multiplicative decrease by the refused share
 --   (x 0.9 at most, x 0.5 at least), and no higher than what is left (below);
 -- * the downstream said how much it takes (Snuba's concurrent policy on successful answers:
---   rejection_threshold T and quota_used U, ours included): what is left for us is T - (U - our live leases) - 2 % of T; the
---   limit goes down to it at once, and up towards it by a tenth per step while more than a tenth of
---   T away, else by one;
+--   rejection_threshold T and quota_used U, ours included; each report brings the largest U its client
+--   saw since its last, and the window keeps the largest U - our live leases): what is left for us is
+--   T - (U - our live leases) - 2 % of T; the limit goes down to it at once, and up to it at once when
+--   the window had no 429 (after a recent back-off only to 95 % of where it happened, then by one);
+--   with a few 429s, up by a tenth per step while more than a tenth of T away, else by one;
 -- * no numbers, no 429, the pool full: additive probing (+1 per step).
 -- A raised limit is handed to the queue's head at once.
 -- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients  KEYS[4] adapt (hash: the window's ok, limited, thr,
@@ -68,9 +70,16 @@ if limited > 0 and limited * 200 > ok + limited then
   end
 elseif left and left < limit then
   new = left                                                        -- the others took more: give it back now
+elseif left and limited == 0 then
+  -- Room and not one refusal: straight to what is left (the estimate comes from the window's peak in
+  -- use, when our queries in flight nearly match our leases), but after a recent back-off only to
+  -- 95 % of where it happened, then by one.
+  new = left
+  if ceiling > 0 then
+    new = math.min(left, math.max(limit + 1, math.floor(ceiling * 0.95)))
+  end
 elseif left then
-  -- Room: grow by a tenth per step while far below it, by one near it (the estimate of the others'
-  -- share is low while our leases outnumber our queries in flight, so the last steps are careful).
+  -- Room, but a few refusals (0.5 % or less): grow by a tenth per step while far below it, by one near it.
   local step = 1
   if left - limit > tonumber(w[3]) / 10 and (ceiling == 0 or limit < ceiling * 0.95) then
     step = math.max(1, math.ceil(limit / 10))
