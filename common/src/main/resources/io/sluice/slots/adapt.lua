@@ -13,7 +13,7 @@
 -- * no numbers, no 429, the pool full: additive probing (+1 per step).
 -- A raised limit is handed to the queue's head at once.
 -- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients  KEYS[4] adapt (hash: the window's ok, limited, thr,
---   others; the last step's time; ceil and ceil_at, the limit at the last back-off and when)
+--   others; the last step's time; ceil and ceil_at, the limit at the last back-off the numbers did not explain, and when)
 -- ARGV[1] caller (see pool_state)  ARGV[2] ok answers  ARGV[3] rate-limited answers
 -- ARGV[4] threshold T reported (0: none)  ARGV[5] U reported with it  ARGV[6] min  ARGV[7] max  ARGV[8] step ms
 -- ARGV[9] grant channel prefix  ARGV[10] check receivers '1'|'0'
@@ -49,8 +49,10 @@ if w[3] and w[4] then
   local thr = tonumber(w[3])
   left = thr - tonumber(w[4]) - math.max(1, math.ceil(thr / 50))   -- keep 2 % of the threshold as margin
 end
--- Where the last back-off happened (like TCP's ssthresh): growth is fast below 95 % of it, one by
--- one above. It is forgotten after 30 s, or at once when the numbers show far more room.
+-- Where the last back-off the numbers did not explain happened (like TCP's ssthresh): growth goes
+-- to 95 % of it at most, then one by one. It is forgotten after 30 s, or at once when the numbers
+-- show far more room. A back-off the numbers explain (what is left below the limit: the others
+-- took more) sets none: they, not the back-off, then say how far to grow.
 local ceiling = tonumber(redis.call('HGET', KEYS[4], 'ceil') or '0')
 if now_ms - tonumber(redis.call('HGET', KEYS[4], 'ceil_at') or '0') > 30000 then
   ceiling = 0
@@ -60,7 +62,9 @@ if left and ceiling > 0 and left > ceiling + tonumber(w[3]) / 10 then
 end
 local new = limit
 if limited > 0 and limited * 200 > ok + limited then
-  redis.call('HSET', KEYS[4], 'ceil', limit, 'ceil_at', now_ms)
+  if not (left and left < limit) then
+    redis.call('HSET', KEYS[4], 'ceil', limit, 'ceil_at', now_ms)
+  end
   -- More than 0.5 % refused: back off by the refused share (between x0.9 and x0.5), and never
   -- above what the numbers say is left.
   local refused = limited / (ok + limited)

@@ -92,6 +92,31 @@ class SlotPoolAdaptiveTest {
     }
 
     @Test
+    void aBackOffTheNumbersExplainDoesNotSlowTheWayBack() {
+        RedisSlotPool pool = adaptive(20, 2, 40);
+        hold(pool, 4);
+        // The others take 30 (34 in use, our 4 included) and a tenth of our answers are refused: the limit
+        // goes to what is left, 40 - 30 - 1 = 9. The numbers explain the refusals, so no ceiling is kept at 20.
+        for (int i = 0; i < 9; i++) {
+            pool.observe(new Feedback(false, 40, 34));
+        }
+        pool.observe(Feedback.limited());
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.status().limit() == 9);
+        // The others go down to 15: 40 - 15 - 1 = 24 are left, and the limit goes there in one step
+        // (a ceiling at 20 would hold it at 19, then one by one).
+        List<Integer> seen = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            pool.observe(new Feedback(false, 40, 19));
+            int limit = pool.status().limit();
+            if (limit != 9 && (seen.isEmpty() || seen.getLast() != limit)) {
+                seen.add(limit);
+            }
+            return !seen.isEmpty();
+        });
+        assertThat(seen).containsExactly(24);
+    }
+
+    @Test
     void withoutNumbersRefusalsCutTheLimitByTheirShareDownToTheMinimum() {
         RedisSlotPool pool = adaptive(10, 6, 20);
         tenPercentRefused(pool);
