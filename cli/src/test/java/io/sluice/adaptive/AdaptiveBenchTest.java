@@ -37,6 +37,23 @@ class AdaptiveBenchTest {
     }
 
     @Test
+    void theLimitSettlesWhenItStaysBetweenNinetyPercentOfWhatIsLeftAndWhatIsLeft() {
+        // left 60: the limit must stay within 54..60. Limits 98, 61 (over), 50 (under), then 58, 54, 60, 60 from the 4th sample.
+        List<AdaptiveBench.Sample> p = limits(0, 98, 61, 50, 58, 54, 60, 60);
+        assertThat(AdaptiveBench.limitSettles(p, 60, 0)).isEqualTo(1.0);
+        assertThat(AdaptiveBench.limitSettles(limits(0, 98, 98), 60, 0)).isNaN();
+        assertThat(AdaptiveBench.limitSettles(limits(0, 58, 58), 60, 0)).isEqualTo(0.25);
+    }
+
+    private static List<AdaptiveBench.Sample> limits(double start, int... limit) {
+        List<AdaptiveBench.Sample> out = new ArrayList<>();
+        for (int i = 0; i < limit.length; i++) {
+            out.add(new AdaptiveBench.Sample(start + 0.25 * (i + 1), limit[i], 0, 40, limit[i]));
+        }
+        return out;
+    }
+
+    @Test
     void theShareIsTheSecondHalfsMeanOverWhatIsLeft() {
         assertThat(AdaptiveBench.share(phase(0, 0, 0, 30, 60), 60)).isEqualTo(0.75);
     }
