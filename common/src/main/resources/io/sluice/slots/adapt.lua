@@ -8,14 +8,15 @@
 --   rejection_threshold T and quota_used U, ours included; each report brings the largest U its client
 --   saw since its last, and the window keeps the largest U - our live leases): what is left for us is
 --   T - (U - our live leases) - 2 % of T; the limit goes down to it at once, and up to it at once when
---   the window had no 429 (after a recent back-off only to 95 % of where it happened, then by one);
+--   the window had no 429 (after a recent back-off the numbers did not explain, only to 95 % of where
+--   it happened, then by one);
 --   with a few 429s, up by a tenth per step while more than a tenth of T away, else by one;
 -- * no numbers, no 429, the pool full: additive probing (+1 per step).
 -- A raised limit is handed to the queue's head at once.
 -- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients  KEYS[4] adapt (hash: the window's ok, limited, thr,
 --   others; the last step's time; ceil and ceil_at, the limit at the last back-off the numbers did not explain, and when)
 -- ARGV[1] caller (see pool_state)  ARGV[2] ok answers  ARGV[3] rate-limited answers
--- ARGV[4] threshold T reported (0: none)  ARGV[5] U reported with it  ARGV[6] min  ARGV[7] max  ARGV[8] step ms
+-- ARGV[4] threshold T reported (0: none)  ARGV[5] with it, the largest U the caller saw since its last report  ARGV[6] min  ARGV[7] max  ARGV[8] step ms
 -- ARGV[9] grant channel prefix  ARGV[10] check receivers '1'|'0'
 -- Returns {limit, stepped 0|1, live, 'epoch:gen'}
 local now_ms, now_us = now_of()
