@@ -48,12 +48,12 @@ public final class AdaptiveBench {
     public record Options(int downstreamLimit, int[] otherLoads, Duration phase, int startLimit, int minLimit, int maxLimit,
                           Duration step, Duration latencyMedian, Path chart) {}
 
-    /** One sample: seconds since the start, live limit, Sluice in flight, other caller in flight. */
-    record Sample(double seconds, int limit, int sluice, int other) {}
+    /** One sample: seconds since the start, live limit, Sluice in flight, other caller in flight, the pool's live leases. */
+    record Sample(double seconds, int limit, int sluice, int other, int inUse) {}
 
     /** One phase's figures. */
-    public record Phase(int otherLoad, int left, double convergeSeconds, double share, long queries, long rateLimited,
-                 long otherRateLimited, int finalLimit) {}
+    public record Phase(int otherLoad, int left, double convergeSeconds, double limitSeconds, double share, long queries,
+                        long rateLimited, long otherRateLimited, int finalLimit) {}
 
     private final AtomicInteger sluiceInFlight = new AtomicInteger();
     private final AtomicInteger otherInFlight = new AtomicInteger();
@@ -101,13 +101,15 @@ public final class AdaptiveBench {
                 List<Sample> mine = new ArrayList<>();
                 while (System.nanoTime() - phaseStart < o.phase().toNanos()) {
                     TimeUnit.MILLISECONDS.sleep(SAMPLE_MS);   // the sampling period of a time series, not a wait for a condition
-                    Sample s = new Sample((System.nanoTime() - t0) / 1e9, pool.status().limit(), sluiceInFlight.get(),
-                            otherInFlight.get());
+                    var st = pool.status();
+                    Sample s = new Sample((System.nanoTime() - t0) / 1e9, st.limit(), sluiceInFlight.get(),
+                            otherInFlight.get(), st.inUse());
                     samples.add(s);
                     mine.add(s);
                 }
                 int left = o.downstreamLimit() - o.otherLoads()[p];
-                phases.add(new Phase(o.otherLoads()[p], left, converge(mine, left, (phaseStart - t0) / 1e9),
+                double start = (phaseStart - t0) / 1e9;
+                phases.add(new Phase(o.otherLoads()[p], left, converge(mine, left, start), limitSettles(mine, left, start),
                         share(mine, left), sluiceQueries.get() - q0, sluice429.get() - r0, other429.get() - o0,
                         mine.isEmpty() ? 0 : mine.getLast().limit()));
             }
@@ -116,27 +118,50 @@ public final class AdaptiveBench {
             if (o.chart() != null) {
                 AdaptiveChart.write(o.chart(), samples, o.downstreamLimit());
             }
+            String csv = System.getProperty("sluice.bench.samples");   // -Dsluice.bench.samples=FILE: every sample, for study
+            if (csv != null) {
+                StringBuilder b = new StringBuilder("seconds,limit,leases,sluice,other\n");
+                samples.forEach(x -> b.append(String.format("%.2f,%d,%d,%d,%d%n", x.seconds(), x.limit(), x.inUse(), x.sluice(), x.other())));
+                java.nio.file.Files.writeString(Path.of(csv), b);
+            }
             return phases;
         }
     }
 
     /** The phases as a Markdown table. */
     public static String table(List<Phase> phases) {
-        StringBuilder b = new StringBuilder("| other caller | capacity left | converged after | Sluice share (2nd half) | "
-                + "final limit | Sluice queries | Sluice 429s | 429 rate | other caller's 429s |\n|---|---|---|---|---|---|---|---|---|\n");
+        StringBuilder b = new StringBuilder("| other caller | capacity left | converged after | limit within 90-100 % of left after | "
+                + "Sluice share (2nd half) | final limit | Sluice queries | Sluice 429s | 429 rate | other caller's 429s |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n");
         long queries = 0;
         long limited = 0;
         for (Phase p : phases) {
             queries += p.queries();
             limited += p.rateLimited();
-            b.append(String.format("| %d | %d | %s | %.1f %% | %d | %d | %d | %.2f %% | %d |%n", p.otherLoad(), p.left(),
-                    Double.isNaN(p.convergeSeconds()) ? "not within the phase" : String.format("%.1f s", p.convergeSeconds()),
-                    100 * p.share(), p.finalLimit(), p.queries(), p.rateLimited(),
+            b.append(String.format("| %d | %d | %s | %s | %.1f %% | %d | %d | %d | %.2f %% | %d |%n", p.otherLoad(), p.left(),
+                    seconds(p.convergeSeconds()), seconds(p.limitSeconds()), 100 * p.share(), p.finalLimit(), p.queries(), p.rateLimited(),
                     p.queries() == 0 ? 0 : 100.0 * p.rateLimited() / p.queries(), p.otherRateLimited()));
         }
         b.append(String.format("run: %d Sluice queries, %d answered 429 (%.2f %%), every one retried until it succeeded: 0 lost",
                 queries, limited, queries == 0 ? 0 : 100.0 * limited / queries));
         return b.toString();
+    }
+
+    private static String seconds(double s) {
+        return Double.isNaN(s) ? "not within the phase" : String.format("%.1f s", s);
+    }
+
+    /**
+     * Seconds from the phase's start until the pool's live limit stays between 90 % of what is left and
+     * what is left: the controller's part of convergence, without the slots' hand-off (a limit that is
+     * right may still see a dip in flight while released slots travel to their next holders).
+     */
+    static double limitSettles(List<Sample> phase, int left, double phaseStartSeconds) {
+        int i = phase.size();
+        while (i > 0 && phase.get(i - 1).limit() >= 0.9 * left && phase.get(i - 1).limit() <= left) {
+            i--;
+        }
+        return i == phase.size() ? Double.NaN : phase.get(i).seconds() - phaseStartSeconds;
     }
 
     /** Seconds from the phase's start until Sluice's in-flight stays at or above 90 % of what is left. */

@@ -13,7 +13,7 @@ class AdaptiveBenchTest {
     private static List<AdaptiveBench.Sample> phase(double start, int... sluice) {
         List<AdaptiveBench.Sample> out = new ArrayList<>();
         for (int i = 0; i < sluice.length; i++) {
-            out.add(new AdaptiveBench.Sample(start + 0.25 * (i + 1), 60, sluice[i], 40));
+            out.add(new AdaptiveBench.Sample(start + 0.25 * (i + 1), 60, sluice[i], 40, sluice[i]));
         }
         return out;
     }
@@ -34,6 +34,23 @@ class AdaptiveBenchTest {
     @Test
     void neverReachingTheMarkIsNotANumber() {
         assertThat(AdaptiveBench.converge(phase(0, 10, 10, 10, 10), 60, 0)).isNaN();
+    }
+
+    @Test
+    void theLimitSettlesWhenItStaysBetweenNinetyPercentOfWhatIsLeftAndWhatIsLeft() {
+        // left 60: the limit must stay within 54..60. Limits 98, 61 (over), 50 (under), then 58, 54, 60, 60 from the 4th sample.
+        List<AdaptiveBench.Sample> p = limits(0, 98, 61, 50, 58, 54, 60, 60);
+        assertThat(AdaptiveBench.limitSettles(p, 60, 0)).isEqualTo(1.0);
+        assertThat(AdaptiveBench.limitSettles(limits(0, 98, 98), 60, 0)).isNaN();
+        assertThat(AdaptiveBench.limitSettles(limits(0, 58, 58), 60, 0)).isEqualTo(0.25);
+    }
+
+    private static List<AdaptiveBench.Sample> limits(double start, int... limit) {
+        List<AdaptiveBench.Sample> out = new ArrayList<>();
+        for (int i = 0; i < limit.length; i++) {
+            out.add(new AdaptiveBench.Sample(start + 0.25 * (i + 1), limit[i], 0, 40, limit[i]));
+        }
+        return out;
     }
 
     @Test

@@ -5,15 +5,18 @@
 -- * more than 0.5 % of the window's answers were 429s: multiplicative decrease by the refused share
 --   (x 0.9 at most, x 0.5 at least), and no higher than what is left (below);
 -- * the downstream said how much it takes (Snuba's concurrent policy on successful answers:
---   rejection_threshold T and quota_used U, ours included): what is left for us is T - (U - our live leases) - 2 % of T; the
---   limit goes down to it at once, and up towards it by a tenth per step while more than a tenth of
---   T away, else by one;
+--   rejection_threshold T and quota_used U, ours included; each report brings the largest U its client
+--   saw since its last, and the window keeps the largest U - our live leases): what is left for us is
+--   T - (U - our live leases) - 2 % of T; the limit goes down to it at once, and up to it at once when
+--   the window had no 429 (after a recent back-off the numbers did not explain, only to 95 % of where
+--   it happened, then by one);
+--   with a few 429s, up by a tenth per step while more than a tenth of T away, else by one;
 -- * no numbers, no 429, the pool full: additive probing (+1 per step).
 -- A raised limit is handed to the queue's head at once.
 -- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients  KEYS[4] adapt (hash: the window's ok, limited, thr,
---   others; the last step's time; ceil and ceil_at, the limit at the last back-off and when)
+--   others; the last step's time; ceil and ceil_at, the limit at the last back-off the numbers did not explain, and when)
 -- ARGV[1] caller (see pool_state)  ARGV[2] ok answers  ARGV[3] rate-limited answers
--- ARGV[4] threshold T reported (0: none)  ARGV[5] U reported with it  ARGV[6] min  ARGV[7] max  ARGV[8] step ms
+-- ARGV[4] threshold T reported (0: none)  ARGV[5] with it, the largest U the caller saw since its last report  ARGV[6] min  ARGV[7] max  ARGV[8] step ms
 -- ARGV[9] grant channel prefix  ARGV[10] check receivers '1'|'0'
 -- Returns {limit, stepped 0|1, live, 'epoch:gen'}
 local now_ms, now_us = now_of()
@@ -47,8 +50,10 @@ if w[3] and w[4] then
   local thr = tonumber(w[3])
   left = thr - tonumber(w[4]) - math.max(1, math.ceil(thr / 50))   -- keep 2 % of the threshold as margin
 end
--- Where the last back-off happened (like TCP's ssthresh): growth is fast below 95 % of it, one by
--- one above. It is forgotten after 30 s, or at once when the numbers show far more room.
+-- Where the last back-off the numbers did not explain happened (like TCP's ssthresh): growth goes
+-- to 95 % of it at most, then one by one. It is forgotten after 30 s, or at once when the numbers
+-- show far more room. A back-off the numbers explain (what is left below the limit: the others
+-- took more) sets none: they, not the back-off, then say how far to grow.
 local ceiling = tonumber(redis.call('HGET', KEYS[4], 'ceil') or '0')
 if now_ms - tonumber(redis.call('HGET', KEYS[4], 'ceil_at') or '0') > 30000 then
   ceiling = 0
@@ -58,7 +63,9 @@ if left and ceiling > 0 and left > ceiling + tonumber(w[3]) / 10 then
 end
 local new = limit
 if limited > 0 and limited * 200 > ok + limited then
-  redis.call('HSET', KEYS[4], 'ceil', limit, 'ceil_at', now_ms)
+  if not (left and left < limit) then
+    redis.call('HSET', KEYS[4], 'ceil', limit, 'ceil_at', now_ms)
+  end
   -- More than 0.5 % refused: back off by the refused share (between x0.9 and x0.5), and never
   -- above what the numbers say is left.
   local refused = limited / (ok + limited)
@@ -68,9 +75,16 @@ if limited > 0 and limited * 200 > ok + limited then
   end
 elseif left and left < limit then
   new = left                                                        -- the others took more: give it back now
+elseif left and limited == 0 then
+  -- Room and not one refusal: straight to what is left (the estimate comes from the window's peak in
+  -- use, when our queries in flight nearly match our leases), but after a recent back-off only to
+  -- 95 % of where it happened, then by one.
+  new = left
+  if ceiling > 0 then
+    new = math.min(left, math.max(limit + 1, math.floor(ceiling * 0.95)))
+  end
 elseif left then
-  -- Room: grow by a tenth per step while far below it, by one near it (the estimate of the others'
-  -- share is low while our leases outnumber our queries in flight, so the last steps are careful).
+  -- Room, but a few refusals (0.5 % or less): grow by a tenth per step while far below it, by one near it.
   local step = 1
   if left - limit > tonumber(w[3]) / 10 and (ceiling == 0 or limit < ceiling * 0.95) then
     step = math.max(1, math.ceil(limit / 10))

@@ -46,23 +46,74 @@ class SlotPoolAdaptiveTest {
     }
 
     @Test
-    void roomReportedByTheDownstreamRaisesTheLimitStepByStepUpToTheMaximum() {
-        RedisSlotPool pool = adaptive(4, 2, 20);
+    void roomReportedByTheDownstreamRaisesTheLimitStraightToWhatIsLeft() {
+        RedisSlotPool pool = adaptive(4, 2, 40);
         hold(pool, 4);
         List<Integer> seen = new ArrayList<>();
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            pool.observe(new Feedback(false, 40, 4));   // 36 free at the downstream, 39 left after the margin
+        // Threshold 40, 14 in use counting our 4: the others run 10, so 40 - 10 - 1 (margin) = 29 are left for us.
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            pool.observe(new Feedback(false, 40, 14));
             int limit = pool.status().limit();
             if (seen.isEmpty() || seen.getLast() != limit) {
                 seen.add(limit);
             }
-            return limit == 20;
+            return limit == 29;
         });
-        assertThat(seen).isSorted().allMatch(l -> l <= 20);
-        for (int i = 1; i < seen.size(); i++) {
-            int prev = seen.get(i - 1);
-            assertThat(seen.get(i)).as("at most a tenth more per step").isLessThanOrEqualTo(prev + Math.max(1, (prev + 9) / 10));
+        assertThat(seen).as("one step, no detour").containsExactly(4, 29);
+        await().pollDelay(STEP.multipliedBy(3)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        pool.observe(new Feedback(false, 40, 14));
+        await().pollDelay(STEP.multipliedBy(3)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        assertThat(pool.status().limit()).as("not past what is left").isEqualTo(29);
+    }
+
+    @Test
+    void roomAboveTheMaximumStopsAtTheMaximum() {
+        RedisSlotPool pool = adaptive(4, 2, 20);
+        hold(pool, 4);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            pool.observe(new Feedback(false, 40, 4));   // 36 free at the downstream, 39 left after the margin
+            return pool.status().limit() == 20;
+        });
+        await().pollDelay(STEP.multipliedBy(3)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        assertThat(pool.status().limit()).isEqualTo(20);
+    }
+
+    @Test
+    void theMostInUseAmongAReportsAnswersCountsNotTheLatest() {
+        RedisSlotPool pool = adaptive(4, 2, 40);
+        hold(pool, 4);
+        // Answers admitted while little was in flight say little about the others: the peak (30, the
+        // others 26) does, so 40 - 26 - 1 = 13 are left, not 40 - 1 - 1 = 38 as the last answer alone says.
+        pool.observe(new Feedback(false, 40, 30));
+        pool.observe(new Feedback(false, 40, 5));
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.status().limit() != 4);
+        await().pollDelay(STEP.multipliedBy(3)).atMost(Duration.ofSeconds(2)).until(() -> true);
+        assertThat(pool.status().limit()).isEqualTo(13);
+    }
+
+    @Test
+    void aBackOffTheNumbersExplainDoesNotSlowTheWayBack() {
+        RedisSlotPool pool = adaptive(20, 2, 40);
+        hold(pool, 4);
+        // The others take 30 (34 in use, our 4 included) and a tenth of our answers are refused: the limit
+        // goes to what is left, 40 - 30 - 1 = 9. The numbers explain the refusals, so no ceiling is kept at 20.
+        for (int i = 0; i < 9; i++) {
+            pool.observe(new Feedback(false, 40, 34));
         }
+        pool.observe(Feedback.limited());
+        await().atMost(Duration.ofSeconds(5)).until(() -> pool.status().limit() == 9);
+        // The others go down to 15: 40 - 15 - 1 = 24 are left, and the limit goes there in one step
+        // (a ceiling at 20 would hold it at 19, then one by one).
+        List<Integer> seen = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            pool.observe(new Feedback(false, 40, 19));
+            int limit = pool.status().limit();
+            if (limit != 9 && (seen.isEmpty() || seen.getLast() != limit)) {
+                seen.add(limit);
+            }
+            return !seen.isEmpty();
+        });
+        assertThat(seen).containsExactly(24);
     }
 
     @Test

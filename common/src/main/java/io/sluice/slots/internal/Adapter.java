@@ -23,7 +23,10 @@ final class Adapter {
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong limited = new AtomicLong();
     private final AtomicBoolean urgent = new AtomicBoolean();
-    /** The latest numbers the downstream gave (threshold, used), or null. */
+    /**
+     * Of the numbers the downstream gave since the last report (threshold, used), those with the
+     * most in use, or null: the peak, when our queries and the others' were all in flight.
+     */
     private final AtomicReference<Feedback> numbers = new AtomicReference<>();
 
     Adapter(PoolContext ctx) {
@@ -46,7 +49,9 @@ final class Adapter {
         if (f.hasNumbers() && !f.rateLimited()) {
             // Only an admitted query's numbers say what the others run: a refusal reports the threshold
             // reached, and the others' unmet demand shows in no number, only in the refusals themselves.
-            numbers.set(f);
+            // Our queries arrive unevenly (a release hands its slot on a round trip later), so one answer's
+            // quota_used may catch ours far below our leases; the peak is where they nearly meet.
+            numbers.accumulateAndGet(f, (peak, next) -> peak == null || next.used() > peak.used() ? next : peak);
         }
     }
 
