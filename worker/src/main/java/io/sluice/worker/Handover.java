@@ -14,10 +14,10 @@ import java.util.function.IntSupplier;
 
 /**
  * What giving partitions up means, on the poll thread. Revoked: the finished orgs already reported
- * are drained, the partitions' waiting tickets and running queries cancelled, and their finished
- * prefix written with its offsets, before another member takes them. Lost: dropped without writing
+ * are drained, the partitions' waiting tickets withdrawn (running queries end under their slots, their
+ * results dropped), and their finished prefix written with its offsets, before another member takes them. Lost: dropped without writing
  * (another member may own them already). Shutdown: stop fetching, give in-flight orgs the grace
- * period, cancel the rest, write what finished, close.
+ * period, abandon the rest (their slots lapse with their leases), write what finished, close.
  */
 final class Handover {
     private static final Logger LOG = LoggerFactory.getLogger(Handover.class);
@@ -27,6 +27,7 @@ final class Handover {
     private final Flusher flusher;
     private final LoopEvents events;
     private final OrgWork processor;
+    private volatile boolean abandoned;
 
     Handover(String workerId, Consumer<?, ?> consumer, PartitionTable table, Flusher flusher, LoopEvents events, OrgWork processor) {
         this.workerId = workerId;
@@ -62,6 +63,11 @@ final class Handover {
         };
     }
 
+    /** True once shutdown abandoned running queries: their slots must lapse, not be given back. */
+    boolean abandonedSlots() {
+        return abandoned;
+    }
+
     /** Stops fetching, waits up to {@code grace} for {@code inFlight} to reach 0, cancels the rest, writes, closes. */
     void shutdown(Duration grace, IntSupplier inFlight) {
         LOG.info("worker {} stopping: {} orgs in flight, grace {}", workerId, inFlight.getAsInt(), grace);
@@ -78,8 +84,10 @@ final class Handover {
             }
         }
         if (inFlight.getAsInt() > 0) {
-            LOG.warn("grace period over; cancelling {} in-flight orgs (they are redelivered)", inFlight.getAsInt());
-            processor.cancelAll();
+            int running = processor.abandonAll();
+            abandoned = running > 0;
+            LOG.warn("grace period over; cancelling {} in-flight orgs (they are redelivered); the slots of {} queries the "
+                    + "downstream may still run are left to lapse with their leases", inFlight.getAsInt(), running);
         }
         events.drain();
         flusher.flush(table.all(), true);

@@ -48,6 +48,8 @@ final class OrgProcessor implements OrgWork {
     private final RandomGenerator random;
     private final Counter retried;
     private final Counter superseded;
+    /** Set at the end of the shutdown grace period: cancelled queries keep their slots (see {@link #abandonAll()}). */
+    private volatile boolean abandoning;
     /** Running queries and the partition their org came from. */
     private final Map<CompletableFuture<SnubaOutcome>, TopicPartition> queries = new ConcurrentHashMap<>();
 
@@ -105,7 +107,9 @@ final class OrgProcessor implements OrgWork {
         // A query never outlives its lease: when the holder can no longer be sure of its slot, cancel.
         permit.lost().whenComplete((x, e) -> query.cancel(true));
         return query.handle((outcome, error) -> {
-                    permit.release();
+                    if (!(abandoning && query.isCancelled())) {
+                        permit.release();   // an abandoned query may still run downstream: its lease lapses instead
+                    }
                     return error == null ? outcome : null;
                 })
                 .thenCompose(outcome -> outcome == null
@@ -114,17 +118,13 @@ final class OrgProcessor implements OrgWork {
                 .exceptionally(e -> retry(task, false, "could not project: " + rootMessage(e)));
     }
 
+    /** At the end of the shutdown grace period: abort every running query; their slots are not given back. */
     @Override
-    public void cancel(TopicPartition partition) {
-        queries.forEach((q, tp) -> {
-            if (tp.equals(partition)) q.cancel(true);
-        });
-    }
-
-    /** At the end of the shutdown grace period: abort every running query (their slots are released). */
-    @Override
-    public void cancelAll() {
+    public int abandonAll() {
+        abandoning = true;
+        int n = queries.size();
         queries.keySet().forEach(q -> q.cancel(true));
+        return n;
     }
 
     private CompletableFuture<OrgOutcome> decide(OrgTask task, SnubaOutcome outcome) {

@@ -14,9 +14,9 @@ interface OrgWork {
     /** Runs the org under a held slot; the permit is released when the query ends, whatever the outcome. */
     CompletableFuture<OrgOutcome> process(OrgTask task, Permit permit);
 
-    /** Aborts the running queries of orgs of this partition (revoked or lost); their slots are released. */
-    void cancel(TopicPartition partition);
-
-    /** Aborts every running query (end of the shutdown grace period). */
-    void cancelAll();
+    /**
+     * Aborts every running query (end of the shutdown grace period) without giving their slots back:
+     * the downstream may still run them, so those leases lapse with their TTL. Returns how many.
+     */
+    int abandonAll();
 }

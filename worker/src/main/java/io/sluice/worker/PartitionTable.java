@@ -12,8 +12,10 @@ import java.util.Map;
 /**
  * The partitions this worker owns and what it holds for each, touched by the poll thread only.
  * Owns the pause state the consumer is told (ours is the source of truth, re-applied on every
- * assignment) and what leaving a partition means: its waiting tickets and running queries are
- * cancelled, so their slots go back to the pool for the new owner.
+ * assignment) and what leaving a partition means: its waiting tickets are withdrawn from the pool's
+ * queue at once. Its running queries keep their slots until they end (the downstream runs a query to
+ * its end whatever the client does, so giving the slot back earlier would break the cap); their
+ * results are dropped.
  */
 final class PartitionTable {
     private final Consumer<?, ?> consumer;
@@ -51,8 +53,8 @@ final class PartitionTable {
 
     /**
      * Removes revoked or lost partitions. Another member owns their orgs now: their tickets leave the
-     * pool's queue and their queries are aborted, which releases their slots; their events come back
-     * to the loop with the partition inactive. Returns what was removed (for the revoke commit).
+     * pool's queue; their running queries finish under their slots and come back to the loop with the
+     * partition inactive, which drops their results. Returns what was removed (for the revoke flush).
      */
     List<PartitionWork> drop(Collection<TopicPartition> partitions) {
         List<PartitionWork> gone = new ArrayList<>();
@@ -63,7 +65,6 @@ final class PartitionTable {
                 w.ready.clear();
                 w.delayed.clear();
                 w.asks.forEach(a -> a.cancel(false));
-                processor.cancel(tp);
                 gone.add(w);
             }
         }

@@ -156,6 +156,10 @@ public final class Worker implements AutoCloseable {
         producer.close(ShutdownBudget.PRODUCER_CLOSE);
         snuba.close();
         guard.close();
-        gate.close();
+        if (loop.abandonedSlots()) {
+            gate.abandon();   // queries the downstream may still run hold their slots until their leases lapse
+        } else {
+            gate.close();
+        }
     }
 }

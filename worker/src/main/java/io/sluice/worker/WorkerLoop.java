@@ -134,6 +134,11 @@ public final class WorkerLoop implements Runnable {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** True when shutdown left queries running downstream: the gate must let their leases lapse, not release them. */
+    public boolean abandonedSlots() {
+        return handover.abandonedSlots();
+    }
+
     /** False while the slot pool cannot be reached: nothing runs then, and {@code /readyz} says so. */
     public boolean gateHealthy() {
         return gateHealth.healthy();
@@ -192,7 +197,7 @@ public final class WorkerLoop implements Runnable {
         if (!wait.isZero()) {
             // Wait for our own events, never inside consumer.poll(timeout): the KIP-848 consumer (kafka-clients
             // 4.4) can return to its own loop without waiting and burn a core for the whole timeout (seen with
-            // paused partitions holding fetched data; see docs/BENCHMARKS.md, "Waiting is free"). While some
+            // paused partitions holding fetched data; see docs/BENCHMARKS-worker.md, "Waiting is free"). While some
             // partition can fetch, look for new records every FETCH_CHECK; then poll(0) collects what the
             // consumer's background thread fetched, runs rebalance callbacks and keeps the membership alive.
             events.await(table.allPaused() ? wait : min(wait, FETCH_CHECK));
@@ -285,10 +290,8 @@ public final class WorkerLoop implements Runnable {
                     return;
                 }
                 // Start the query right here, not after a trip through the loop: the slot is already held.
+                // Revoked meanwhile: it still runs to its end under its slot, and its result is dropped.
                 CompletableFuture<OrgOutcome> done = processor.process(task, granted.permit());
-                if (!w.active) {
-                    processor.cancel(w.partition);   // revoked while it started: drop() may have missed this query
-                }
                 done.whenComplete((outcome, e) -> {
                     post(() -> orgDone(w, task, e == null ? outcome
                             : new OrgOutcome.Retry(Duration.ofSeconds(1), false, "processing failed: " + e)));

@@ -206,7 +206,7 @@ class WorkerLoopTest {
     }
 
     @Test
-    void revocationCancelsThatPartitionsWaitingTicketsAndRunningQueriesAndCommitsItsFinishedWork() {
+    void revocationWithdrawsThatPartitionsTicketsLetsItsRunningQueriesEndUnderTheirSlotsAndWritesItsFinishedWork() {
         assign(P0, P1);
         records(P0, 0, 3);
         records(P1, 0, 1);
@@ -222,13 +222,18 @@ class WorkerLoopTest {
         assign(P1);                // P0 goes to another member
 
         assertThat(waiting).allMatch(a -> a.answer().isCancelled());   // its ticket left the pool's queue
-        assertThat(query1).isCancelled();                                // its running query was aborted
         assertThat(committed(P0)).isEqualTo(1);   // its finished prefix, drained and committed on revoke
         assertThat(resultOrgs()).containsExactly(1000L);   // with its result, in the same transaction
+        // The running query is not aborted: the downstream would run it to its end anyway, so its slot is
+        // held until then (giving it back now would let the new owner's query exceed the cap).
+        assertThat(query1).isNotDone();
+        assertThat(gate.released.get()).isEqualTo(1);                    // only the finished org's slot
+        work.finish(1001);
         turns(2);
+        assertThat(gate.released.get()).isEqualTo(2);                    // released when it ended
+        assertThat(resultOrgs()).as("the revoked partition's late result is dropped").containsExactly(1000L);
         assertThat(loop.inFlight()).isEqualTo(1);                        // only P1's org is left
         assertThat(work.running).containsOnlyKeys(2000L);
-        assertThat(gate.released.get()).isEqualTo(2);                    // the slots of P0's two queries; P1's is still held
     }
 
     @Test
@@ -406,7 +411,6 @@ class WorkerLoopTest {
     /** Org work that runs until the test finishes it; keyed by org id. */
     static final class ScriptedWork implements OrgWork {
         final Map<Long, CompletableFuture<OrgOutcome>> running = new ConcurrentHashMap<>();
-        final List<TopicPartition> cancelled = new CopyOnWriteArrayList<>();
 
         @Override
         public CompletableFuture<OrgOutcome> admit(OrgTask task) {
@@ -431,15 +435,9 @@ class WorkerLoopTest {
         }
 
         @Override
-        public void cancel(TopicPartition partition) {
-            cancelled.add(partition);
-            new ArrayList<>(running.keySet()).stream().filter(org -> org / 1000 - 1 == partition.partition())
-                    .forEach(org -> running.get(org).cancel(true));
-        }
-
-        @Override
-        public void cancelAll() {
+        public int abandonAll() {
             running.values().forEach(f -> f.cancel(true));
+            return running.size();
         }
     }
 }
