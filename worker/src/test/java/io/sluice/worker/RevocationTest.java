@@ -45,7 +45,7 @@ class RevocationTest {
                 }
             }
             Worker w0 = stack.startWorker("w0");
-            // Both partitions on w0: one query per partition holds the two slots, the other four orgs wait in the queue.
+            // Both partitions on w0: two queries hold the two slots, the other four orgs wait in the queue.
             await().atMost(Duration.ofSeconds(30)).until(() -> w0.loop().inFlight() == 6 && sim.inFlight() == 2);
 
             Worker w1 = stack.startWorker("w1");
