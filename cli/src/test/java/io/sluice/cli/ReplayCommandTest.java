@@ -195,6 +195,34 @@ class ReplayCommandTest {
     }
 
     @Test
+    void deadLettersOfAnAbortedTransactionAreNeverReplayed() throws Exception {
+        try (OpsFixture ops = OpsFixture.kafkaOnly()) {
+            String dlt = ops.config.kafka().topics().deadLetter();
+            String batches = ops.config.kafka().topics().batches();
+            // What a worker's transactions leave on the topic: an aborted one (a zombie fenced, a failed flush)
+            // and a committed one. A read_uncommitted reader would see all three records.
+            try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = io.sluice.kafka.KafkaClients.producer(
+                    io.sluice.kafka.KafkaClients.transactionalProducerProps(ops.config.kafka(), "dlt-writer", "dlt-writer-" + dlt))) {
+                p.initTransactions();
+                for (boolean commit : new boolean[] {false, true}) {
+                    p.beginTransaction();
+                    for (int i = commit ? 2 : 0; i < (commit ? 3 : 2); i++) {
+                        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(dlt, 0, utf8("r-tx:" + i), utf8("{\"batch\":" + i + "}"));
+                        r.headers().add(DeadLetterHeaders.REASON, utf8("exhausted")).add(DeadLetterHeaders.ORIGINAL_TOPIC, utf8(batches));
+                        p.send(r);
+                    }
+                    if (commit) p.commitTransaction();
+                    else p.abortTransaction();
+                }
+            }
+            Cli.Result run = Cli.run(new ReplayCommand(), ops.args("--from-dead-letter", "--execute"));
+            assertThat(run.exit()).as(run.toString()).isZero();
+            assertThat(run.out()).contains("re-published 1 batch: exhausted 1");
+            assertThat(ops.readAll(batches)).extracting(r -> utf8(r.key())).containsExactly("r-tx:2");
+        }
+    }
+
+    @Test
     void usageErrorsExitTwoAndNameTheFlag() {
         Cli.Result twoTargets = Cli.run(new ReplayCommand(), "--group", "g", "--to-earliest", "--to-offset", "3");
         assertThat(twoTargets.exit()).isEqualTo(2);

@@ -49,6 +49,9 @@ public final class KafkaClients {
         p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");   // KIP-848 by default; config may say "classic"
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "50");
+        // Workers write results and dead letters in transactions: a reader that saw aborted records would
+        // replay a fenced zombie's dead letters or count its results.
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.putAll(kafka.consumer());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
