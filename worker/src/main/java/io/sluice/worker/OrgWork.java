@@ -1,7 +1,6 @@
 package io.sluice.worker;
 
 import io.sluice.worker.gate.SlotGate.Permit;
-import org.apache.kafka.common.TopicPartition;
 
 import java.util.concurrent.CompletableFuture;
 

@@ -19,14 +19,12 @@ import java.util.Map;
  */
 final class PartitionTable {
     private final Consumer<?, ?> consumer;
-    private final OrgWork processor;
     private final Map<TopicPartition, PartitionWork> table = new LinkedHashMap<>();
     private long epochs;
     private volatile int assigned;
 
-    PartitionTable(Consumer<?, ?> consumer, OrgWork processor) {
+    PartitionTable(Consumer<?, ?> consumer) {
         this.consumer = consumer;
-        this.processor = processor;
     }
 
     Collection<PartitionWork> all() {

@@ -70,7 +70,7 @@ public final class WorkerLoop implements Runnable {
         this.gate = gate;
         this.processor = processor;
         this.events = new LoopEvents();
-        this.table = new PartitionTable(consumer, processor);
+        this.table = new PartitionTable(consumer);
         this.flusher = flusher;
         this.deadLetterTopic = deadLetterTopic;
         this.handover = new Handover(workerId, consumer, table, flusher, events, processor);

@@ -156,9 +156,10 @@ class SecurityEndToEndTest {
 
             PrometheusMeterRegistry r2 = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             Worker refused = new Worker("wrong-sasl", badSasl, Gates.open(badSasl, "wrong-sasl", r2), r2).start();
-            // The worker's own consumer is refused (not just the admin client above) ...
+            // The worker's own clients are refused (not just the admin client above): its transactional producer
+            // registers first, then its consumer would subscribe ...
             await().atMost(Duration.ofSeconds(30)).until(() -> capture.text().lines()
-                    .anyMatch(l -> l.contains("Consumer clientId=sluice-wrong-sasl") && l.contains("Authentication failed")));
+                    .anyMatch(l -> l.contains("clientId=sluice-wrong-sasl") && l.contains("Authentication failed")));
             // ... and a poll loop the broker refuses ends and says so: /healthz fails, `sluice worker` exits 1.
             await().atMost(Duration.ofSeconds(30)).until(() -> refused.loop().failure() != null);
             assertThat(refused.loop().live()).isFalse();
