@@ -1,7 +1,6 @@
 package io.sluice.bench;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,13 +66,8 @@ public final class BenchJar {
                 }
             }
         }
-        Report.print(o.json() ? System.err : System.out, o, round, order, loadBefore, Report.load(), null, results, raws);
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("order", order);
-        r.put("loadBefore", loadBefore);
-        r.put("loadAfter", Report.load());
-        r.put("results", results);
-        r.put("raw", raws);
-        return r;
+        double loadAfter = Report.load();
+        Report.print(o.json() ? System.err : System.out, o, round, order, loadBefore, loadAfter, null, results, raws);
+        return Report.round(order, null, loadBefore, loadAfter, results, raws);
     }
 }

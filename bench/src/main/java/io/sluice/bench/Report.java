@@ -64,6 +64,21 @@ final class Report {
         }
     }
 
+    /** One round's entry of the JSON: what {@link #print} showed. {@code floor} null: not measured. */
+    static Map<String, Object> round(List<String> order, String floor, double loadBefore, double loadAfter,
+                                     List<BenchResult> results, List<BenchResult.Raw> raws) {
+        Map<String, Object> r = new java.util.LinkedHashMap<>();
+        r.put("order", order);
+        if (floor != null) {
+            r.put("floor", floor);
+        }
+        r.put("loadBefore", loadBefore);
+        r.put("loadAfter", loadAfter);
+        r.put("results", results);
+        r.put("raw", raws);
+        return r;
+    }
+
     static String json(BenchOptions o, List<Map<String, Object>> rounds) throws Exception {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("machine", Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name") + " "

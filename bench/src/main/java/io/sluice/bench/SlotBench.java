@@ -2,7 +2,6 @@ package io.sluice.bench;
 
 import io.sluice.embedded.EmbeddedRedis;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -87,14 +86,7 @@ public final class SlotBench {
         }
         double loadAfter = Report.load();
         Report.print(System.out, o, round, order, loadBefore, loadAfter, floor, results, raws);
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("order", order);
-        r.put("floor", floor);
-        r.put("loadBefore", loadBefore);
-        r.put("loadAfter", loadAfter);
-        r.put("results", results);
-        r.put("raw", raws);
-        return r;
+        return Report.round(order, floor, loadBefore, loadAfter, results, raws);
     }
 
     private static Contender contender(String name, String uri, String key, int limit, BenchOptions o) {

@@ -1,18 +1,12 @@
 package io.sluice.orchestrator;
 
 import io.sluice.config.SluiceConfig;
+import io.sluice.kafka.GroupOffsets;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.HashMap;
-import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The backlog as the worker group's lag on the batches topic, in orgs: for every partition, the end
@@ -41,26 +35,7 @@ public final class KafkaBacklogProbe implements Backlog.Probe {
     @Override
     public OptionalLong unfinishedOrgs() {
         try {
-            var partitions = admin.describeTopics(java.util.List.of(topic)).allTopicNames()
-                    .get(timeoutMs, TimeUnit.MILLISECONDS).get(topic).partitions();
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-            partitions.forEach(p -> {
-                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-                earliest.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest());
-            });
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
-                    admin.listOffsets(latest).all().get(timeoutMs, TimeUnit.MILLISECONDS);
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts =
-                    admin.listOffsets(earliest).all().get(timeoutMs, TimeUnit.MILLISECONDS);
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(timeoutMs, TimeUnit.MILLISECONDS);
-            long lag = 0;
-            for (TopicPartition tp : latest.keySet()) {
-                OffsetAndMetadata c = committed.get(tp);
-                long from = Math.max(starts.get(tp).offset(), c == null ? 0 : c.offset());
-                lag += Math.max(0, ends.get(tp).offset() - from);
-            }
+            long lag = GroupOffsets.lag(admin, group, topic, java.time.Duration.ofMillis(timeoutMs));
             return OptionalLong.of(lag * batchSize);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.sluice.messages.ProjectionResult;
 import io.sluice.worker.sink.ResultGuard;
+import io.sluice.worker.sink.Watermarks;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -195,9 +196,9 @@ final class Flusher {
                 }
                 return claim;
             }
-            List<Long> busyOrgs = new ArrayList<>();
+            java.util.Set<Long> busyOrgs = new java.util.HashSet<>();
             for (int i = 0; i < results.size(); i++) {
-                if (claim.answers().get(i) instanceof io.sluice.worker.sink.Watermarks.Busy) busyOrgs.add(results.get(i).orgId());
+                if (claim.answers().get(i) instanceof Watermarks.Busy) busyOrgs.add(results.get(i).orgId());
             }
             slices.removeIf(s -> {
                 boolean busy = s.outputs().values().stream().flatMap(List::stream)

@@ -21,8 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.common.TopicPartition;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -50,8 +49,8 @@ final class OrgProcessor implements OrgWork {
     private final Counter superseded;
     /** Set at the end of the shutdown grace period: cancelled queries keep their slots (see {@link #abandonAll()}). */
     private volatile boolean abandoning;
-    /** Running queries and the partition their org came from. */
-    private final Map<CompletableFuture<SnubaOutcome>, TopicPartition> queries = new ConcurrentHashMap<>();
+    /** Running queries (aborted together at the end of the shutdown grace period). */
+    private final Set<CompletableFuture<SnubaOutcome>> queries = ConcurrentHashMap.newKeySet();
 
     OrgProcessor(SnubaClient snuba, SpikeProjector projector, ResultGuard results, String resultsTopic, String deadLetterTopic,
                  Backoff backoff, int maxAttempts, InstantSource clock, RandomGenerator random, MeterRegistry registry) {
@@ -102,7 +101,7 @@ final class OrgProcessor implements OrgWork {
             permit.release();
             return CompletableFuture.completedFuture(retry(task, true, "query could not start: " + e));
         }
-        queries.put(query, task.partition());
+        queries.add(query);
         query.whenComplete((x, e) -> queries.remove(query));
         // A query never outlives its lease: when the holder can no longer be sure of its slot, cancel.
         permit.lost().whenComplete((x, e) -> query.cancel(true));
@@ -123,7 +122,7 @@ final class OrgProcessor implements OrgWork {
     public int abandonAll() {
         abandoning = true;
         int n = queries.size();
-        queries.keySet().forEach(q -> q.cancel(true));
+        queries.forEach(q -> q.cancel(true));
         return n;
     }
 

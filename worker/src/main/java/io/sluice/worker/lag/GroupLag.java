@@ -2,17 +2,12 @@ package io.sluice.worker.lag;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sluice.kafka.GroupOffsets;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -58,24 +53,7 @@ public final class GroupLag implements AutoCloseable {
     /** Reads the offsets now; returns the lag, or -1 (and keeps -1 in the gauge) when they cannot be read. */
     public long refresh() {
         try {
-            long ms = timeout.toMillis();
-            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(ms, TimeUnit.MILLISECONDS).get(topic).partitions();
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-            partitions.forEach(p -> {
-                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-                earliest.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest());
-            });
-            var ends = admin.listOffsets(latest).all().get(ms, TimeUnit.MILLISECONDS);
-            var starts = admin.listOffsets(earliest).all().get(ms, TimeUnit.MILLISECONDS);
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(ms, TimeUnit.MILLISECONDS);
-            long total = 0;
-            for (TopicPartition tp : latest.keySet()) {
-                OffsetAndMetadata c = committed.get(tp);
-                long from = Math.max(starts.get(tp).offset(), c == null ? 0 : c.offset());
-                total += Math.max(0, ends.get(tp).offset() - from);
-            }
+            long total = GroupOffsets.lag(admin, group, topic, timeout);
             lag.set(total);
             return total;
         } catch (InterruptedException e) {

@@ -147,16 +147,8 @@ public final class Watermarks implements AutoCloseable {
      * for {@code ttl}. One round trip.
      */
     public CompletableFuture<List<Claim>> claim(long[] orgs, long[] windowEndMillis, String token, Duration ttl) {
-        String[] keys = new String[orgs.length * 2];
-        String[] args = new String[2 + orgs.length * 2];
-        args[0] = token;
-        args[1] = Long.toString(ttl.toMillis());
-        for (int i = 0; i < orgs.length; i++) {
-            keys[2 * i] = shardKey(orgs[i]);
-            keys[2 * i + 1] = lockKey(orgs[i]);
-            args[2 + 2 * i] = Long.toString(orgs[i]);
-            args[3 + 2 * i] = Long.toString(windowEndMillis[i]);
-        }
+        String[] keys = perOrgKeys(orgs);
+        String[] args = perOrgArgs(orgs, windowEndMillis, token, Long.toString(ttl.toMillis()));
         return run(CLAIM, keys, args).thenApply(reply -> {
             List<Claim> out = new ArrayList<>(orgs.length);
             for (int i = 0; i < orgs.length; i++) {
@@ -176,16 +168,28 @@ public final class Watermarks implements AutoCloseable {
      * how many of those locks were still ours (fewer: some lapsed).
      */
     public CompletableFuture<Integer> advance(long[] orgs, long[] windowEndMillis, String token) {
+        return run(ADVANCE, perOrgKeys(orgs), perOrgArgs(orgs, windowEndMillis, token))
+                .thenApply(reply -> Integer.parseInt((String) reply.get(0)));
+    }
+
+    /** KEYS of the per-org scripts: each org's shard and lock, in pairs. */
+    private String[] perOrgKeys(long[] orgs) {
         String[] keys = new String[orgs.length * 2];
-        String[] args = new String[1 + orgs.length * 2];
-        args[0] = token;
         for (int i = 0; i < orgs.length; i++) {
             keys[2 * i] = shardKey(orgs[i]);
             keys[2 * i + 1] = lockKey(orgs[i]);
-            args[1 + 2 * i] = Long.toString(orgs[i]);
-            args[2 + 2 * i] = Long.toString(windowEndMillis[i]);
         }
-        return run(ADVANCE, keys, args).thenApply(reply -> Integer.parseInt((String) reply.get(0)));
+        return keys;
+    }
+
+    /** ARGV of the per-org scripts: {@code leading}, then each org and its window end, in pairs. */
+    private static String[] perOrgArgs(long[] orgs, long[] windowEndMillis, String... leading) {
+        String[] args = java.util.Arrays.copyOf(leading, leading.length + orgs.length * 2);
+        for (int i = 0; i < orgs.length; i++) {
+            args[leading.length + 2 * i] = Long.toString(orgs[i]);
+            args[leading.length + 2 * i + 1] = Long.toString(windowEndMillis[i]);
+        }
+        return args;
     }
 
     @SuppressWarnings("unchecked")
