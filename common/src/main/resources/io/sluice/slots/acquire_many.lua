@@ -8,7 +8,43 @@
 -- ARGV[1] caller (see pool_state)  ARGV[2] lease ttl ms  ARGV[3] grant channel prefix  ARGV[4] check receivers '1'|'0'
 -- ARGV[5], ARGV[6], ...: pairs of lease id (owner|clientId|n|t0) and ticket ('' = try once)
 -- Returns {nowMs, live, limit, r1, r2, ..., 'epoch:gen'}; per arrival: a lease id (granted, expiry =
--- nowMs + lease ttl), 0 (queued), or k > 0 (try-once refused; k - 1 waiters were ahead)
+-- nowMs + lease ttl), 0 (queued), or k > 0 (try-once refused; k - 1 waiters were ahead).
+-- Fast path: {-1, -1, -1, 0, 0, ..., ''} (all queued; no clock, figures or state read).
+
+-- Others already wait, and no arrival of this batch is try-once or was granted by an earlier run
+-- of this request: the batch can only queue behind them. Queuing grants nothing, so it needs
+-- neither Redis time nor the pool's state: whatever call grants next reads and checks both (a
+-- fenced or rolled-back pool is found there). Free slots beside the queue (an expiry, a dead
+-- client's ticket at the head) are served by the next release, heartbeat or re-check.
+-- Three commands instead of seven, the shape of a fleet whose pods queue behind each other.
+local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if #tail > 0 then
+  local ids, tickets = {}, {}
+  for i = 5, #ARGV, 2 do
+    if ARGV[i + 1] == '' then
+      ids = nil
+      break
+    end
+    ids[#ids + 1] = ARGV[i]
+    tickets[#tickets + 1] = ARGV[i + 1]
+  end
+  if ids then
+    local prior = false
+    for _, score in ipairs(redis.call('ZMSCORE', KEYS[1], unpack(ids))) do
+      prior = prior or score ~= false
+    end
+    if not prior then
+      enqueue(KEYS[2], tickets, 0, tail) -- after the tail (scores order, they are not read as time)
+      local out = {-1, -1, -1}
+      for _ = 1, #tickets do
+        out[#out + 1] = 0
+      end
+      out[#out + 1] = ''
+      return out
+    end
+  end
+end
+
 local now_ms, now_us = now_of()
 local limit, grantable, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
 local live = live_of(KEYS[1], now_ms)
@@ -59,7 +95,7 @@ if #leases > 0 then
   add_grants(KEYS[1], leases)
 end
 if #tickets > 0 then
-  enqueue(KEYS[2], tickets, now_us)   -- NX: a re-sent ticket keeps its place
+  enqueue(KEYS[2], tickets, now_us, tail)   -- NX: a re-sent ticket keeps its place; drain only pops the head, so tail stands
 end
 out[2] = live
 out[#out + 1] = gen_of(st)

@@ -168,8 +168,9 @@ end
 
 -- Queues tickets after the current tail, in the order given: scores strictly after the tail keep
 -- arrival order even within one microsecond; NX: a ticket already queued keeps its place.
-local function enqueue(queue, tickets, now_us)
-  local tail = redis.call('ZRANGE', queue, -1, -1, 'WITHSCORES')
+-- tail: the queue's last {member, score}, when the caller already read it.
+local function enqueue(queue, tickets, now_us, tail)
+  tail = tail or redis.call('ZRANGE', queue, -1, -1, 'WITHSCORES')
   local score = now_us
   if #tail > 0 and tonumber(tail[2]) >= score then
     score = tonumber(tail[2]) + 1

@@ -128,9 +128,11 @@ final class Acquirer {
             long nowMs = (Long) reply.get(0);
             long live = (Long) reply.get(1);
             long limit = (Long) reply.get(2);
-            ctx.clock.observe(sent, nowMs);
-            ctx.figures(limit, live);
-            ctx.state.generation(reply.get(reply.size() - 1));
+            if (nowMs >= 0) { // else the fast path: all queued behind others, no clock or state read
+                ctx.clock.observe(sent, nowMs);
+                ctx.figures(limit, live);
+                ctx.state.generation(reply.get(reply.size() - 1));
+            }
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).handler().handle(reply.get(3 + i), sent, nowMs, live, limit, null);
             }

@@ -71,4 +71,25 @@ class SlotIdempotencyTest {
         acquire("a|c1|2|1001", "a|c1|2|1001|30000");   // re-sent
         assertThat(connection.sync().zrange(keys[1], 0, -1)).containsExactly("a|c1|2|1001|30000", "b|c2|1|1002|30000");
     }
+
+    @Test
+    void anArrivalBehindWaitersQueuesWithoutReadingTheClockOrTheState() throws Exception {
+        assertThat(acquire("holder|c1|1|1000", "").get(3)).isEqualTo("holder|c1|1|1000");
+        List<Object> first = acquire("a|c1|2|1001", "a|c1|2|1001|30000");
+        assertThat((Long) first.get(0)).as("nobody waited: the full path, with Redis time").isPositive();
+        List<Object> behind = acquire("b|c2|1|1002", "b|c2|1|1002|30000", "c|c2|2|1003", "c|c2|2|1003|30000");
+        assertThat(behind).as("the fast path: queued, no clock, figures or state").containsExactly(-1L, -1L, -1L, 0L, 0L, "");
+        assertThat(connection.sync().zrange(keys[1], 0, -1))
+                .containsExactly("a|c1|2|1001|30000", "b|c2|1|1002|30000", "c|c2|2|1003|30000");
+    }
+
+    @Test
+    void aReSentArrivalThatWasGrantedGetsItsLeaseBackEvenBehindWaiters() throws Exception {
+        String id = "x|c1|1|1000";
+        assertThat(acquire(id, id + "|30000").get(3)).as("room: granted").isEqualTo(id);
+        acquire("a|c2|1|1001", "a|c2|1|1001|30000"); // now others wait
+        List<Object> again = acquire(id, id + "|30000"); // the re-send
+        assertThat(again.get(3)).as("the re-sent request").isEqualTo(id);
+        assertThat(connection.sync().zrange(keys[1], 0, -1)).as("not queued as well").containsExactly("a|c2|1|1001|30000");
+    }
 }
