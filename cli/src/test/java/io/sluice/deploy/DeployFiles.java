@@ -119,6 +119,19 @@ final class DeployFiles {
         }
     }
 
+    /**
+     * Every panel of a Grafana dashboard, those inside a collapsed row ({@code row.panels}) included:
+     * Grafana moves a row's panels there when the row is collapsed and saved.
+     */
+    static List<JsonNode> dashboardPanels(JsonNode dash) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode panel : dash.path("panels")) {
+            out.add(panel);
+            panel.path("panels").forEach(out::add);
+        }
+        return out;
+    }
+
     /** Metric names in PromQL: identifiers starting with a Sluice, Kafka client or JVM prefix, not inside quotes. */
     private static final Pattern METRIC = Pattern.compile("(?<![A-Za-z0-9_:\"'.])((?:sluice|kafka|jvm)_[A-Za-z0-9_:]*)");
     private static final Pattern QUOTED = Pattern.compile("\"[^\"]*\"|'[^']*'");

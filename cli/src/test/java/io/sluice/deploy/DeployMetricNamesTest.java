@@ -45,8 +45,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Every metric the dashboard and the alert rules query exists in what a real worker serves at
- * /metrics (a worker on the embedded broker, Redis and Snuba simulator, after it projected a few
- * orgs), or in what the orchestrator registers. kube-state-metrics names (kube_*) are not ours.
+ * /metrics (a worker with {@code slots.adaptive} on the embedded broker, Redis and Snuba simulator,
+ * after it projected a few orgs), or in what the orchestrator registers. kube-state-metrics names
+ * (kube_*) are not ours.
  */
 class DeployMetricNamesTest {
     private static final Window WINDOW = new Window(Instant.parse("2026-11-21T00:00:00Z"), Instant.parse("2026-11-28T00:00:00Z"));
@@ -67,6 +68,7 @@ class DeployMetricNamesTest {
             o.put("redis.uri", SharedServers.redis().uri());
             o.put("slots.pool", name);
             o.put("slots.assume-new-pool", "true");
+            o.put("slots.adaptive", "true");   // so that the adaptive limit's meters are served too
             o.put("snuba.url", sim.url());
             o.put("worker.shutdown-grace", "5s");
             o.put("metrics.bind", "127.0.0.1");
@@ -133,7 +135,7 @@ class DeployMetricNamesTest {
     void everyMetricOnTheDashboardIsServed() {
         JsonNode dash = DeployFiles.json(DEPLOY.resolve("grafana/sluice.json"));
         List<String> used = new ArrayList<>();
-        for (JsonNode panel : dash.path("panels")) {
+        for (JsonNode panel : DeployFiles.dashboardPanels(dash)) {
             for (JsonNode t : panel.path("targets")) {
                 used.addAll(DeployFiles.metricNames(t.path("expr").asText()));
             }
@@ -141,7 +143,9 @@ class DeployMetricNamesTest {
         assertThat(used).contains("sluice_slots_in_use", "sluice_slots_limit", "sluice_slots_lease_lost_total",
                 "sluice_worker_partitions_paused", "kafka_consumer_fetch_manager_records_lag_max",
                 "sluice_downstream_requests_seconds_count", "sluice_worker_orgs_total", "sluice_orchestrator_run_progress",
-                "sluice_slots_wait_seconds_bucket", "sluice_downstream_requests_seconds_bucket", "sluice_worker_group_lag");
+                "sluice_slots_wait_seconds_bucket", "sluice_downstream_requests_seconds_bucket", "sluice_worker_group_lag",
+                "sluice_slots_adaptive_min_limit", "sluice_slots_adaptive_max_limit", "sluice_slots_adaptive_threshold",
+                "sluice_slots_adaptive_quota_used");
         assertThat(missing(used)).as("metric names on the dashboard missing from a worker's /metrics").isEmpty();
     }
 

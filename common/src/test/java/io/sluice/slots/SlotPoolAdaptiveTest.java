@@ -3,11 +3,13 @@ package io.sluice.slots;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.embedded.SharedServers;
 import io.sluice.slots.internal.RedisSlotPool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -145,6 +147,38 @@ class SlotPoolAdaptiveTest {
         pool.observe(Feedback.limited());
         await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(() -> true);
         assertThat(pool.status().limit()).isEqualTo(10);
+    }
+
+    @Test
+    void theBoundsAndTheDownstreamsLatestNumbersAreGaugesUntilTheyGoStale() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AtomicLong skew = new AtomicLong();
+        RedisSlotPool pool = pools.open(SlotPools.fast(name, 10).leaseTtl(Duration.ofSeconds(10)).renewEvery(Duration.ofSeconds(2))
+                .adaptive(new SlotPoolConfig.Adaptive(2, 40, STEP)).build(), registry, () -> System.nanoTime() + skew.get());
+        assertThat(gauge(registry, "sluice.slots.adaptive.min_limit")).isEqualTo(2);
+        assertThat(gauge(registry, "sluice.slots.adaptive.max_limit")).isEqualTo(40);
+        assertThat(gauge(registry, "sluice.slots.adaptive.threshold")).as("no answer yet").isNaN();
+        assertThat(gauge(registry, "sluice.slots.adaptive.quota_used")).isNaN();
+        // The report's numbers: the most in use among its answers, not the latest.
+        pool.observe(new Feedback(false, 40, 14));
+        pool.observe(new Feedback(false, 40, 9));
+        await().atMost(Duration.ofSeconds(5)).until(() -> gauge(registry, "sluice.slots.adaptive.threshold") == 40);
+        assertThat(gauge(registry, "sluice.slots.adaptive.quota_used")).isEqualTo(14);
+        // Nothing held, so the others run 14: 40 - 14 - 1 = 25 are left, and the live-limit gauge shows the step.
+        await().atMost(Duration.ofSeconds(5)).until(() -> gauge(registry, "sluice.slots.limit") == 25);
+        skew.set(Duration.ofMinutes(1).plusSeconds(1).toNanos());
+        assertThat(gauge(registry, "sluice.slots.adaptive.threshold")).as("stale after a minute").isNaN();
+        assertThat(gauge(registry, "sluice.slots.adaptive.quota_used")).isNaN();
+
+        SimpleMeterRegistry fixed = new SimpleMeterRegistry();
+        pools.open(SlotPools.fast(name + "-fixed", 10).build(), fixed, System::nanoTime);
+        assertThat(fixed.find("sluice.slots.limit").gauge()).isNotNull();
+        assertThat(fixed.find("sluice.slots.adaptive.min_limit").gauge()).as("a fixed limit has no bounds").isNull();
+        assertThat(fixed.find("sluice.slots.adaptive.threshold").gauge()).isNull();
+    }
+
+    private static double gauge(SimpleMeterRegistry registry, String name) {
+        return registry.get(name).gauge().value();
     }
 
     @Test

@@ -1,10 +1,12 @@
 package io.sluice.slots;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.slots.internal.RedisSlotPool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 
 /** Opens pool clients for a test and closes whatever is left of them afterwards. */
@@ -27,7 +29,11 @@ final class SlotPools implements AutoCloseable {
     }
 
     RedisSlotPool open(SlotPoolConfig config) {
-        RedisSlotPool pool = RedisSlotPool.connect(uri, config, new SimpleMeterRegistry());
+        return open(config, new SimpleMeterRegistry(), System::nanoTime);
+    }
+
+    RedisSlotPool open(SlotPoolConfig config, MeterRegistry registry, LongSupplier nanoTime) {
+        RedisSlotPool pool = RedisSlotPool.connect(uri, config, registry, nanoTime);
         synchronized (opened) {
             opened.add(pool);
         }

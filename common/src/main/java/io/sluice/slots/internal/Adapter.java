@@ -28,10 +28,13 @@ final class Adapter {
      * most in use, or null: the peak, when our queries and the others' were all in flight.
      */
     private final AtomicReference<Feedback> numbers = new AtomicReference<>();
+    /** The numbers reported last, for the dashboard ({@code sluice_slots_adaptive_threshold|quota_used}). */
+    private final SlotMetrics.Downstream downstream;
 
     Adapter(PoolContext ctx) {
         this.ctx = ctx;
         this.keys = new String[] {ctx.keys[0], ctx.keys[1], ctx.keys[2], "sluice:{" + ctx.config.pool() + "}:adapt"};
+        this.downstream = ctx.metrics.adaptive(ctx.config.adaptive().minLimit(), ctx.config.adaptive().maxLimit(), ctx.clock);
     }
 
     void observe(Feedback f) {
@@ -60,6 +63,9 @@ final class Adapter {
         long oks = ok.getAndSet(0);
         long refused = limited.getAndSet(0);
         Feedback n = numbers.getAndSet(null);
+        if (n != null) {
+            downstream.numbers(n.threshold(), n.used());
+        }
         if (oks == 0 && refused == 0 && n == null) {
             return;
         }

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The pool's meters (DESIGN section 9), tagged {@code pool}. Gauges hold their state strongly. */
+/** The pool's meters (docs/METRICS.md), tagged {@code pool}. Gauges hold their state strongly. */
 final class SlotMetrics {
     /** Pool-wide figures, refreshed from script replies and the heartbeat. */
     static final class Figures {
@@ -17,7 +17,48 @@ final class SlotMetrics {
         final AtomicLong inUse = new AtomicLong();
     }
 
+    /**
+     * The adaptive limit's view of the downstream ({@code slots.adaptive} only): Snuba's own numbers
+     * in this client's latest report that carried any ({@link Adapter#report}), until they are
+     * {@link #STALE} old.
+     */
+    static final class Downstream {
+        private final HolderClock clock;
+        private volatile Reading reading;
+
+        private Downstream(HolderClock clock) {
+            this.clock = clock;
+        }
+
+        void numbers(int threshold, int used) {
+            reading = new Reading(threshold, used, clock.now());
+        }
+
+        private double threshold() {
+            Reading r = fresh();
+            return r == null ? Double.NaN : r.threshold;
+        }
+
+        private double used() {
+            Reading r = fresh();
+            return r == null ? Double.NaN : r.used;
+        }
+
+        private Reading fresh() {
+            Reading r = reading;
+            return r == null || clock.now() - r.atNanos > STALE.toNanos() ? null : r;
+        }
+
+        private record Reading(int threshold, int used, long atNanos) {
+        }
+    }
+
+    /** After this long without an answer that carries numbers, the downstream gauges read NaN (no reading). */
+    static final Duration STALE = Duration.ofMinutes(1);
+
     final Figures figures = new Figures();
+    private final MeterRegistry registry;
+    private final String pool;
     private final Timer granted;
     private final Timer refused;
     private final Timer error;
@@ -27,6 +68,8 @@ final class SlotMetrics {
     private final Counter requeued;
 
     SlotMetrics(MeterRegistry registry, String pool, Map<?, ?> held) {
+        this.registry = registry;
+        this.pool = pool;
         Gauge.builder("sluice.slots.limit", figures, f -> f.limit.get()).tag("pool", pool).strongReference(true)
                 .description("The pool's live limit").register(registry);
         Gauge.builder("sluice.slots.in_use", figures, f -> f.inUse.get()).tag("pool", pool).strongReference(true)
@@ -49,6 +92,22 @@ final class SlotMetrics {
     private static Timer acquireTimer(MeterRegistry registry, String pool, String outcome) {
         return Timer.builder("sluice.slots.acquire").tag("pool", pool).tag("outcome", outcome)
                 .description("Acquire calls, from the call to the outcome").register(registry);
+    }
+
+    /** The adaptive limit's meters: its bounds, and the downstream's numbers that {@link Adapter} reports. */
+    Downstream adaptive(int minLimit, int maxLimit, HolderClock clock) {
+        Gauge.builder("sluice.slots.adaptive.min_limit", () -> minLimit).tag("pool", pool)
+                .description("slots.min-limit: the adaptive controller moves the live limit no lower").register(registry);
+        Gauge.builder("sluice.slots.adaptive.max_limit", () -> maxLimit).tag("pool", pool)
+                .description("slots.max-limit: the adaptive controller moves the live limit no higher").register(registry);
+        Downstream d = new Downstream(clock);
+        Gauge.builder("sluice.slots.adaptive.threshold", d, Downstream::threshold).tag("pool", pool).strongReference(true)
+                .description("The downstream's rejection_threshold in this client's latest report with numbers; NaN if none for a minute")
+                .register(registry);
+        Gauge.builder("sluice.slots.adaptive.quota_used", d, Downstream::used).tag("pool", pool).strongReference(true)
+                .description("The most quota_used (all callers, ours included) among the admitted answers of that report; NaN if none for a minute")
+                .register(registry);
+        return d;
     }
 
     void figures(long limit, long inUse) {
