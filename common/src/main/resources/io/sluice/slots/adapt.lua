@@ -14,7 +14,8 @@
 -- * no numbers, no 429, the pool full: additive probing (+1 per step).
 -- A raised limit is handed to the queue's head at once.
 -- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients  KEYS[4] adapt (hash: the window's ok, limited, thr,
---   others; the last step's time; ceil and ceil_at, the limit at the last back-off the numbers did not explain, and when)
+--   others; the last step: step (its time), from, to, why, left (-1: no numbers), w_ok, w_limited;
+--   ceil and ceil_at, the limit at the last back-off the numbers did not explain, and when)
 -- ARGV[1] caller (see pool_state)  ARGV[2] ok answers  ARGV[3] rate-limited answers
 -- ARGV[4] threshold T reported (0: none)  ARGV[5] with it, the largest U the caller saw since its last report  ARGV[6] min  ARGV[7] max  ARGV[8] step ms
 -- ARGV[9] grant channel prefix  ARGV[10] check receivers '1'|'0'
@@ -61,7 +62,7 @@ end
 if left and ceiling > 0 and left > ceiling + tonumber(w[3]) / 10 then
   ceiling = 0   -- the numbers say the others gave back well over what the back-off was about
 end
-local new = limit
+local new, why = limit, 'hold'
 if limited > 0 and limited * 200 > ok + limited then
   if not (left and left < limit) then
     redis.call('HSET', KEYS[4], 'ceil', limit, 'ceil_at', now_ms)
@@ -70,18 +71,19 @@ if limited > 0 and limited * 200 > ok + limited then
   -- above what the numbers say is left.
   local refused = limited / (ok + limited)
   new = math.floor(limit * math.max(0.5, math.min(0.9, 1 - refused)))
+  why = 'refused'
   if left and left < new then
     new = left
   end
 elseif left and left < limit then
-  new = left                                                        -- the others took more: give it back now
+  new, why = left, 'others took more'                               -- the others took more: give it back now
 elseif left and limited == 0 then
   -- Room and not one refusal: straight to what is left (the estimate comes from the window's peak in
   -- use, when our queries in flight nearly match our leases), but after a recent back-off only to
   -- 95 % of where it happened, then by one.
-  new = left
+  new, why = left, 'room'
   if ceiling > 0 then
-    new = math.min(left, math.max(limit + 1, math.floor(ceiling * 0.95)))
+    new, why = math.min(left, math.max(limit + 1, math.floor(ceiling * 0.95))), 'room, near a back-off'
   end
 elseif left then
   -- Room, but a few refusals (0.5 % or less): grow by a tenth per step while far below it, by one near it.
@@ -89,13 +91,18 @@ elseif left then
   if left - limit > tonumber(w[3]) / 10 and (ceiling == 0 or limit < ceiling * 0.95) then
     step = math.max(1, math.ceil(limit / 10))
   end
-  new = math.min(left, limit + step)
+  new, why = math.min(left, limit + step), 'room, a few refused'
 elseif limited == 0 and ok > 0 and live >= limit - 1 then
-  new = limit + 1                                                   -- no numbers: additive probing while saturated
+  new, why = limit + 1, 'probing'                                   -- no numbers: additive probing while saturated
 end
-new = math.max(lo, math.min(hi, new))
+if new < lo or new > hi then
+  new = math.max(lo, math.min(hi, new))
+  why = why .. (new == lo and ' (at min)' or ' (at max)')
+end
 redis.call('HDEL', KEYS[4], 'ok', 'limited', 'thr', 'others')
-redis.call('HSET', KEYS[4], 'step', now_ms)
+-- The step, for `sluice slots status`: when, from, to, why, and the window it judged.
+redis.call('HSET', KEYS[4], 'step', now_ms, 'from', limit, 'to', new, 'why', why, 'left', left or -1,
+  'w_ok', ok, 'w_limited', limited)
 if new ~= limit then
   set_state(KEYS[1], st, 'limit', new)
 end

@@ -45,6 +45,14 @@ class SlotPoolAdaptiveTest {
         pool.observe(new Feedback(false, 12, 13));
         await().atMost(Duration.ofSeconds(5)).until(() -> pool.status().limit() == 2);
         assertThat(pool.acquireBlocking("over the new limit", Duration.ZERO)).isInstanceOf(Acquisition.Refused.class);
+        // `sluice slots status` says what the step did and why
+        PoolStatus.AdaptiveStep step = pool.status().lastStep().orElseThrow();
+        assertThat(step.from()).isEqualTo(10);
+        assertThat(step.to()).isEqualTo(2);
+        assertThat(step.why()).isEqualTo("others took more");
+        assertThat(step.left()).isEqualTo(2);
+        assertThat(step.ok()).isEqualTo(1);
+        assertThat(step.ago()).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test
@@ -78,6 +86,7 @@ class SlotPoolAdaptiveTest {
         });
         await().pollDelay(STEP.multipliedBy(3)).atMost(Duration.ofSeconds(2)).until(() -> true);
         assertThat(pool.status().limit()).isEqualTo(20);
+        assertThat(pool.status().lastStep().orElseThrow().why()).endsWith("(at max)");
     }
 
     @Test

@@ -22,6 +22,9 @@ public final class PoolStatusView {
         if (s.fenced()) {
             out.printf("FENCED   no new grants for %s: Redis lost state, leases granted before may still run%n", human(s.fencedFor()));
         }
+        s.lastStep().ifPresent(a -> out.printf("adaptive last step %s ago: %d -> %d, %s (window: %d ok, %d rate-limited%s)%n",
+                human(a.ago()), a.from(), a.to(), a.why(), a.ok(), a.rateLimited(),
+                a.left() < 0 ? "; no downstream numbers" : "; the downstream left " + a.left() + " for us"));
         if (s.leases().isEmpty()) {
             out.println("no live leases");
             return;
@@ -41,6 +44,8 @@ public final class PoolStatusView {
         n.put("epoch", s.epoch());
         n.put("maxLeaseTtlMs", s.maxLeaseTtl().toMillis());
         n.put("fencedForMs", s.fencedFor().toMillis());
+        s.lastStep().ifPresent(a -> n.putObject("adaptiveLastStep").put("agoMs", a.ago().toMillis()).put("from", a.from())
+                .put("to", a.to()).put("why", a.why()).put("left", a.left()).put("ok", a.ok()).put("rateLimited", a.rateLimited()));
         ArrayNode leases = n.putArray("leases");
         for (PoolStatus.LeaseInfo l : s.leases()) {
             leases.addObject().put("leaseId", l.leaseId()).put("owner", l.owner()).put("clientId", l.clientId())

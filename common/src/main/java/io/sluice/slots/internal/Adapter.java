@@ -1,8 +1,13 @@
 package io.sluice.slots.internal;
 
 import io.sluice.slots.Feedback;
+import io.sluice.slots.PoolStatus;
 import io.sluice.slots.internal.SlotScripts.Script;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,7 +38,7 @@ final class Adapter {
 
     Adapter(PoolContext ctx) {
         this.ctx = ctx;
-        this.keys = new String[] {ctx.keys[0], ctx.keys[1], ctx.keys[2], "sluice:{" + ctx.config.pool() + "}:adapt"};
+        this.keys = new String[] {ctx.keys[0], ctx.keys[1], ctx.keys[2], ctx.adaptKey};
         this.downstream = ctx.metrics.adaptive(ctx.config.adaptive().minLimit(), ctx.config.adaptive().maxLimit(), ctx.clock);
     }
 
@@ -88,5 +93,24 @@ final class Adapter {
                     ctx.figures(limit, (Long) r.get(2));
                     ctx.state.generation(r.get(3));
                 });
+    }
+
+    /** The last step from the adapt hash's fields ({@code status.lua}), if the pool ever stepped. */
+    static Optional<PoolStatus.AdaptiveStep> lastStep(List<?> flat, long nowMs) {
+        Map<String, String> h = new HashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            h.put((String) flat.get(i), (String) flat.get(i + 1));
+        }
+        if (!h.containsKey("to")) {
+            return Optional.empty();
+        }
+        return Optional.of(new PoolStatus.AdaptiveStep(Duration.ofMillis(Math.max(0, nowMs - number(h, "step"))),
+                (int) number(h, "from"), (int) number(h, "to"), h.getOrDefault("why", "?"), (int) number(h, "left"),
+                number(h, "w_ok"), number(h, "w_limited")));
+    }
+
+    private static long number(Map<String, String> h, String field) {
+        String v = h.get(field);
+        return v == null ? -1 : (long) Double.parseDouble(v);
     }
 }

@@ -20,6 +20,8 @@ final class PoolContext {
     /** leases, queue, clients */
     final String[] keys;
     final String[] renewKeys;
+    /** The adaptive limit's hash (adapt.lua), beside the pool's keys. */
+    final String adaptKey;
     final String channelPrefix;
     final String ttlMs;
     final PoolState state;
@@ -45,6 +47,7 @@ final class PoolContext {
         String prefix = "sluice:{" + config.pool() + "}:";
         this.keys = new String[] {prefix + "leases", prefix + "queue", prefix + "clients"};
         this.renewKeys = new String[] {keys[0]};
+        this.adaptKey = prefix + "adapt";
         this.channelPrefix = prefix + "grants:";
         this.ttlMs = Long.toString(config.leaseTtl().toMillis());
         this.state = new PoolState(config);

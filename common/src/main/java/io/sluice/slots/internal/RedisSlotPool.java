@@ -152,7 +152,7 @@ public final class RedisSlotPool implements SlotPool {
 
     @Override
     public PoolStatus status() {
-        List<Object> r = await("status", ctx.run(Script.STATUS, new String[] {ctx.keys[0], ctx.keys[1]}, ctx.caller()));
+        List<Object> r = await("status", ctx.run(Script.STATUS, new String[] {ctx.keys[0], ctx.keys[1], ctx.adaptKey}, ctx.caller()));
         long limit = (Long) r.get(0);
         long nowMs = (Long) r.get(1);
         long waiting = (Long) r.get(2);
@@ -172,7 +172,8 @@ public final class RedisSlotPool implements SlotPool {
         }
         ctx.figures(limit, leases.size());
         return new PoolStatus(ctx.config.pool(), (int) limit, leases.size(), (int) waiting, leases, ctx.state.epoch(),
-                Duration.ofMillis(ctx.state.knownMaxTtl()), Duration.ofMillis(Math.max(0, ctx.state.fenceUntilMs() - nowMs)));
+                Duration.ofMillis(ctx.state.knownMaxTtl()), Duration.ofMillis(Math.max(0, ctx.state.fenceUntilMs() - nowMs)),
+                Adapter.lastStep((List<?>) r.get(8), nowMs));
     }
 
     @Override
