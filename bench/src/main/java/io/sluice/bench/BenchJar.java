@@ -58,11 +58,13 @@ public final class BenchJar {
                 continue;
             }
             try (CommandStats stats = new CommandStats(o.redisUri())) {
-                results.add(workload.run(new RedissonContender(o.redisUri(), "bench-" + run, o.limit(), o.threads(), o.clients()),
-                        stats::snapshot));
+                try (RedissonContender fleet = new RedissonContender(o.redisUri(), "bench-" + run, o.limit(), o.threads(), o.clients())) {
+                    results.add(workload.run(fleet, stats::snapshot));
+                }
                 if (!o.rawDuration().isZero()) {
-                    raws.add(Workload.raw(new RedissonContender(o.redisUri(), "raw-" + run, 1_000_000, o.rawThreads(), 1),
-                            o.rawThreads(), o.rawDuration(), stats::snapshot));
+                    try (RedissonContender one = new RedissonContender(o.redisUri(), "raw-" + run, 1_000_000, o.rawThreads(), 1)) {
+                        raws.add(Workload.raw(one, o.rawThreads(), o.rawDuration(), stats::snapshot));
+                    }
                 }
             }
         }

@@ -1,5 +1,9 @@
 package io.sluice.bench;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.redisson.Redisson;
 import org.redisson.api.RPermitExpirableSemaphore;
@@ -22,6 +26,8 @@ final class RedissonContender implements Contender {
     private final int limit;
     private final int threadsPerClient;
     private final boolean fleet;
+    private final ExecutorService sharedExecutor = Executors.newFixedThreadPool(FLEET_NETTY_THREADS);
+    private EventLoopGroup loops;
 
     RedissonContender(String uri, String name, int limit, int threads, int clients) {
         this.uri = uri;
@@ -40,7 +46,8 @@ final class RedissonContender implements Contender {
     public Client client(int index, int count) {
         Config config = new Config();
         if (fleet) {
-            config.setNettyThreads(FLEET_NETTY_THREADS).setThreads(FLEET_NETTY_THREADS);
+            // As Sluice's fleet clients: own connections, the fleet's I/O threads and executor shared.
+            config.setEventLoopGroup(sharedLoops()).setExecutor(sharedExecutor);
             config.useSingleServer().setAddress(uri).setConnectionPoolSize(threadsPerClient + 8)
                     .setConnectionMinimumIdleSize(Math.min(threadsPerClient, 8)).setSubscriptionConnectionPoolSize(2)
                     .setSubscriptionConnectionMinimumIdleSize(1).setSubscriptionsPerConnection(50);
@@ -72,10 +79,27 @@ final class RedissonContender implements Contender {
         };
     }
 
+    private synchronized EventLoopGroup sharedLoops() {
+        if (loops == null) {
+            loops = new NioEventLoopGroup(FLEET_NETTY_THREADS);
+        }
+        return loops;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (loops != null) {
+            loops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            loops = null;
+        }
+        sharedExecutor.shutdown();
+    }
+
     @Override
     public String settings() {
         return fleet
-                ? "per client: 1 RedissonClient, nettyThreads " + FLEET_NETTY_THREADS + ", connectionPoolSize " + (threadsPerClient + 8)
+                ? "per client: 1 RedissonClient (the fleet shares " + FLEET_NETTY_THREADS + " Netty I/O threads and a "
+                        + FLEET_NETTY_THREADS + "-thread executor), connectionPoolSize " + (threadsPerClient + 8)
                         + ", subscriptionConnectionPoolSize 2; RPermitExpirableSemaphore, lease 30s; release awaited"
                 : "1 RedissonClient, connectionPoolSize " + SINGLE_CONNECTIONS + ", subscriptionConnectionPoolSize "
                         + SINGLE_SUBSCRIPTION_CONNECTIONS + "; RPermitExpirableSemaphore, lease 30s; release awaited";

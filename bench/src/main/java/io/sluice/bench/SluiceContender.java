@@ -5,6 +5,7 @@ import io.sluice.slots.Acquisition;
 import io.sluice.slots.Lease;
 import io.sluice.slots.SlotPool;
 import io.sluice.slots.SlotPoolConfig;
+import io.sluice.redis.SharedIo;
 import io.sluice.slots.internal.RedisSlotPool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
@@ -18,12 +19,17 @@ import java.util.stream.Collectors;
 
 /**
  * Sluice's pool: each client is its own {@link RedisSlotPool} (one command and one pub/sub
- * connection, its own I/O threads), as each pod has. Runs only inside the CLI, which provides the pool.
+ * connection), as each pod has; a fleet's clients share their I/O threads ({@link SharedIo}): pods
+ * have their own cores, so N pods' threads time-sliced on this machine's would measure the scheduler. Runs only inside the CLI, which provides the pool.
  */
 final class SluiceContender implements Contender {
+    /** Lettuce I/O threads a fleet's clients share (each pool alone has 2 of its own). */
+    static final int FLEET_IO_THREADS = 2;
     private final String uri;
     private final SlotPoolConfig config;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+    /** A fleet's clients share I/O threads (their own connections); one client keeps its own. */
+    private SharedIo io;
 
     SluiceContender(String uri, String pool, int limit) {
         this.uri = uri;
@@ -39,7 +45,8 @@ final class SluiceContender implements Contender {
     public Client client(int index, int count) {
         MeterRegistry registry = new SimpleMeterRegistry();
         registries.add(registry);
-        RedisSlotPool pool = RedisSlotPool.connect(uri, config, registry);
+        RedisSlotPool pool = count == 1 ? RedisSlotPool.connect(uri, config, registry)
+                : RedisSlotPool.connect(uri, config, registry, sharedIo());
         return new Client() {
             @Override
             public Object acquire(String owner) {
@@ -62,6 +69,21 @@ final class SluiceContender implements Contender {
         };
     }
 
+    private synchronized SharedIo sharedIo() {
+        if (io == null) {
+            io = new SharedIo(FLEET_IO_THREADS);
+        }
+        return io;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (io != null) {
+            io.close();
+            io = null;
+        }
+    }
+
     /** Every counter and timer count of the pools' meters (whatever the pool exposes, e.g. refusals, lost leases). */
     @Override
     public Map<String, Long> meters() {
@@ -81,7 +103,8 @@ final class SluiceContender implements Contender {
 
     @Override
     public String settings() {
-        return "per client: 1 RedisSlotPool (1 command + 1 pub/sub connection), lease-ttl " + config.leaseTtl().toSeconds()
+        return "per client: 1 RedisSlotPool (1 command + 1 pub/sub connection; a fleet's clients share "
+                + FLEET_IO_THREADS + " Lettuce I/O threads, a lone client has its own 2), lease-ttl " + config.leaseTtl().toSeconds()
                 + "s, ticket-ttl " + config.ticketTtl().toSeconds() + "s, fallback-wake " + config.fallbackWake().toMillis()
                 + "ms; acquireBlocking(UNTIL_GRANTED) as workers; release awaited";
     }

@@ -5,6 +5,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sluice.redis.RedisLink;
+import io.sluice.redis.SharedIo;
 import io.sluice.redis.RedisTarget;
 import io.sluice.slots.Acquisition;
 import io.sluice.slots.Feedback;
@@ -52,7 +53,7 @@ public final class RedisSlotPool implements SlotPool {
     private final RedisLink link;
     private final Disposable reconnects;
 
-    private RedisSlotPool(String uri, SlotPoolConfig config, MeterRegistry registry, LongSupplier nanoTime) {
+    private RedisSlotPool(String uri, SlotPoolConfig config, MeterRegistry registry, LongSupplier nanoTime, SharedIo io) {
         String clientId = Long.toString(UUID.randomUUID().getMostSignificantBits() & Long.MAX_VALUE, 36);
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().daemon().name("sluice-slots-timer-" + config.pool()).factory());
@@ -68,7 +69,8 @@ public final class RedisSlotPool implements SlotPool {
         // Keepalive (in RedisLink) finds a dead peer on an idle link; LinkWatch on a busy one (no RST after
         // node loss). TCP_USER_TIMEOUT would too, but Lettuce applies it only on native epoll/io_uring
         // transports, which this build does not ship (it refuses the option on NIO).
-        this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1).nettyCustomizer(watch)
+        ClientResources.Builder threads = io == null ? ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1) : io.builder();
+        this.resources = threads.nettyCustomizer(watch)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
         RedisLink opened = null;
@@ -115,7 +117,17 @@ public final class RedisSlotPool implements SlotPool {
     /** As {@link #connect(String, SlotPoolConfig, MeterRegistry)} with the holder-side clock supplied. */
     public static RedisSlotPool connect(String uri, SlotPoolConfig config, MeterRegistry registry, LongSupplier nanoTime) {
         Objects.requireNonNull(config, "config");
-        return new RedisSlotPool(uri, config, Objects.requireNonNull(registry, "registry"), nanoTime);
+        return new RedisSlotPool(uri, config, Objects.requireNonNull(registry, "registry"), nanoTime, null);
+    }
+
+    /**
+     * As {@link #connect(String, SlotPoolConfig, MeterRegistry)}, on I/O threads shared with other
+     * clients of this process (own connections, shared event loops): many pods simulated in one process.
+     */
+    public static RedisSlotPool connect(String uri, SlotPoolConfig config, MeterRegistry registry, SharedIo io) {
+        Objects.requireNonNull(config, "config");
+        return new RedisSlotPool(uri, config, Objects.requireNonNull(registry, "registry"), System::nanoTime,
+                Objects.requireNonNull(io, "io"));
     }
 
     public String clientId() {
