@@ -39,6 +39,8 @@ import java.util.function.Function;
  */
 public final class OrchestratorRun {
     private static final Logger LOG = LoggerFactory.getLogger(OrchestratorRun.class);
+    /** How far another host's clock (an earlier attempt's) may lag this one's: the topic is read from that much earlier. */
+    private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
     private final SluiceConfig config;
     private final OrgSource orgSource;
@@ -162,6 +164,20 @@ public final class OrchestratorRun {
             Backlog backlog = new Backlog(config.orchestrator().maxBacklog(), probe, sleeper);
             metrics.backlog(backlog::lastMeasured);
             sink.open();
+            if (planned.resumed()) {
+                // The ledger lives in Redis; a restore from an older snapshot takes its progress back, the
+                // batches topic keeps what was sent. Never send again what the topic already holds.
+                Instant since = record.updatedAt().minus(CLOCK_SKEW);
+                long inTopic = sink.publishedThrough(runId, since);
+                if (inTopic > lastAcked) {
+                    LOG.warn("run {}: the ledger says batch {} was the last acknowledged, but the batches topic holds this run's"
+                            + " batches through {} (Redis lost progress?); resuming after {}", runId, lastAcked, inTopic, inTopic);
+                    lastAcked = Math.min(inTopic, total - 1);
+                    record = record.withProgress(lastAcked, Instant.ofEpochMilli(clock.wallTime()));
+                    ledger.update(lease, record);
+                    metrics.published(lastAcked + 1, total);
+                }
+            }
             for (long seq = lastAcked + 1; seq < total; seq++) {
                 int size = (int) (plan.orgsThrough(seq) - plan.orgsThrough(seq - 1));
                 if (stop.getAsBoolean() || !pacer.awaitTurn(stop) || !backlog.awaitRoom(size, stop)) {

@@ -137,6 +137,46 @@ class KafkaRunTest {
     }
 
     @Test
+    void aResumeAfterRedisLostProgressSendsNothingTheTopicAlreadyHolds() throws Exception {
+        String runId = SharedServers.uniqueName("r");
+        SluiceConfig cfg = config(bootstrap);
+        OrchestratorRun[] first = new OrchestratorRun[1];
+        first[0] = run(cfg, runId, 1, 1_001).progress(new ProgressReporter() {
+            @Override
+            public void update(Progress p) {
+                if (p.batchesDone() == 12) {
+                    first[0].requestStop();
+                }
+            }
+
+            @Override
+            public void done(Progress p) {
+            }
+        }).build();
+        assertThat(first[0].run().lastAckedSeq()).isEqualTo(11);
+        // Redis restored from an older snapshot: the record says batch 5, as it did when batch 5 was acknowledged.
+        Batch fifth = null;
+        for (ConsumerRecord<String, byte[]> r : consume(batches, 12)) {
+            if (r.key().equals(runId + ":5")) {
+                fifth = MessageCodec.decodeBatch(r.value());
+            }
+        }
+        assertThat(fifth).isNotNull();
+        try (RedisRunLedger ledger = new RedisRunLedger(redisUri, Duration.ofSeconds(2), ledgerPrefix);
+             io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(redisUri);
+             var conn = client.connect()) {
+            conn.sync().hset(ledger.key(runId), Map.of("lastAckedSeq", "5", "updatedAt", fifth.publishedAt().toString()));
+            assertThat(ledger.find(runId).orElseThrow().lastAckedSeq()).isEqualTo(5);
+        }
+
+        RunResult resumed = run(cfg, runId, 1, 1_001).build().run();
+        assertThat(resumed.outcome()).isEqualTo(RunResult.Outcome.FINISHED);
+        assertThat(resumed.publishedNow()).as("batches 12..40 only").isEqualTo(29);
+        List<String> keys = consume(batches, 41).stream().map(ConsumerRecord::key).toList();
+        assertThat(keys).as("batches 6..11 not sent again").hasSize(41).doesNotHaveDuplicates();
+    }
+
+    @Test
     void anUnreachableBrokerFailsWithinTheConfiguredTimeoutAndKeepsProgress() throws Exception {
         String runId = SharedServers.uniqueName("r");
         OrchestratorRun[] first = new OrchestratorRun[1];
