@@ -34,7 +34,7 @@ final class SnqlAnswers {
     private final SyntheticData data;
     private final int maxEntries;
     private final long maxBytes;
-    private final Map<Key, byte[]> cache = new LinkedHashMap<>(64, 0.75f, true);
+    private final Map<Key, Body> cache = new LinkedHashMap<>(64, 0.75f, true);
     private long cachedBytes;
 
     SnqlAnswers(SyntheticData data, int maxEntries, long maxBytes) {
@@ -50,23 +50,33 @@ final class SnqlAnswers {
         }
     }
 
-    /** The answer's body; the same array for a repeated query while it is cached. Callers must not change it. */
-    byte[] body(SnqlQuery query) {
+    /**
+     * An answer's body: the first {@code length} bytes of {@code bytes} (the array may be longer; it is the buffer
+     * the body was written into, not copied to fit). Shared while cached: callers must not change it.
+     */
+    record Body(byte[] bytes, int length) {
+        byte[] toArray() {
+            return Arrays.copyOf(bytes, length);
+        }
+    }
+
+    /** The answer's body; the same one for a repeated query while it is cached. */
+    Body body(SnqlQuery query) {
         Key key = Key.of(query);
         synchronized (cache) {
-            byte[] hit = cache.get(key);
+            Body hit = cache.get(key);
             if (hit != null) {
                 return hit;
             }
         }
-        byte[] body = write(data, query);
+        Body body = write(data, query);
         synchronized (cache) {
-            if (body.length <= maxBytes && cache.put(key, body) == null) {
-                cachedBytes += body.length;
+            if (body.bytes().length <= maxBytes && cache.put(key, body) == null) {
+                cachedBytes += body.bytes().length;
             }
             var eldest = cache.entrySet().iterator();
             while ((cache.size() > maxEntries || cachedBytes > maxBytes) && eldest.hasNext()) {
-                cachedBytes -= eldest.next().getValue().length;
+                cachedBytes -= eldest.next().getValue().bytes().length;
                 eldest.remove();
             }
         }
@@ -85,8 +95,11 @@ final class SnqlAnswers {
         }
     }
 
-    /** Computes and serializes the answer to {@code query}; no cache. */
-    static byte[] write(SyntheticData data, SnqlQuery query) {
+    /**
+     * Computes and serializes the answer to {@code query}; no cache. Each bucket's time is formatted once (every
+     * project has the same buckets) and each project's base volume is computed once, not once per hour.
+     */
+    static Body write(SyntheticData data, SnqlQuery query) {
         long org = query.orgId();
         long start = query.start().getEpochSecond();
         int startNano = query.start().getNano();   // buckets are start + k × granularity, so they share it
@@ -97,9 +110,12 @@ final class SnqlAnswers {
         long buckets = Math.max(0, (end - start) / 3_600 / bucketHours + 1);
         Out out = new Out((int) Math.min(1 << 24, 256 + projects.size() * buckets * ROW_BYTES));
         out.put(OPEN);
+        Times times = projects.size() > 1 && buckets <= MAX_SHARED_TIMES ? new Times() : null;
         boolean first = true;
         for (long project : projects) {
-            for (long bucket = start; before(bucket, startNano, end, endNano); bucket += bucketHours * 3_600) {
+            long base = data.base(org, project);
+            int k = 0;
+            for (long bucket = start; before(bucket, startNano, end, endNano); bucket += bucketHours * 3_600, k++) {
                 long sum = 0;
                 boolean any = false;
                 for (int h = 0; h < bucketHours; h++) {
@@ -107,7 +123,7 @@ final class SnqlAnswers {
                     if (!before(hour, startNano, end, endNano)) {
                         break;
                     }
-                    long v = data.totalOrMissing(org, project, Math.floorDiv(hour, 3_600));
+                    long v = data.totalOrMissing(org, project, base, Math.floorDiv(hour, 3_600));
                     if (v != SyntheticData.MISSING) {
                         sum += v;
                         any = true;
@@ -121,7 +137,11 @@ final class SnqlAnswers {
                     out.put(PROJECT);
                     out.decimal(project);
                     out.put(TIME_KEY);
-                    out.time(bucket);
+                    if (times != null) {
+                        times.put(out, k, bucket);
+                    } else {
+                        out.time(bucket);
+                    }
                     out.put(TOTAL_KEY);
                     out.decimal(sum);
                     out.put((byte) '}');
@@ -129,7 +149,32 @@ final class SnqlAnswers {
             }
         }
         out.put(CLOSE);
-        return out.bytes();
+        return new Body(out.buf, out.size);
+    }
+
+    private static final int MAX_SHARED_TIMES = 1 << 14;
+
+    /** Bucket k's formatted time, written on first use and copied for every later project. */
+    private static final class Times {
+        private final Out text = new Out(64 * 19);
+        private int[] end = new int[64];   // end[k] = where bucket k's text ends in text; 0 = not yet written
+        private int[] begin = new int[64];
+
+        void put(Out out, int k, long bucket) {
+            if (k >= end.length) {
+                end = Arrays.copyOf(end, Math.max(end.length * 2, k + 1));
+                begin = Arrays.copyOf(begin, end.length);
+            }
+            if (end[k] == 0) {
+                begin[k] = text.size;
+                text.time(bucket);
+                end[k] = text.size;
+            }
+            int n = end[k] - begin[k];
+            out.ensure(n);
+            System.arraycopy(text.buf, begin[k], out.buf, out.size, n);
+            out.size += n;
+        }
     }
 
     /** Whether the instant (second, nano) is before (endSecond, endNano). */
@@ -223,8 +268,5 @@ final class SnqlAnswers {
             buf[size++] = (byte) ('0' + v % 10);
         }
 
-        byte[] bytes() {
-            return Arrays.copyOf(buf, size);
-        }
     }
 }

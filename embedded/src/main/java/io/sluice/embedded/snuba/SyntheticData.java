@@ -83,11 +83,20 @@ public final class SyntheticData {
      * {@link #MISSING} when the bucket has no row. The one definition of the data; {@link #total} delegates here.
      */
     public long totalOrMissing(long orgId, long projectId, long epochHour) {
+        return totalOrMissing(orgId, projectId, base(orgId, projectId), epochHour);
+    }
+
+    /** The project's base volume, the same for every hour: what {@link #totalOrMissing(long, long, long, long)} takes. */
+    long base(long orgId, long projectId) {
+        return 20 + Long.remainderUnsigned(mix(seed, BASE_SALT ^ orgId, projectId), 5_000);
+    }
+
+    /** {@link #totalOrMissing(long, long, long)} with the project's {@link #base} computed once by the caller. */
+    long totalOrMissing(long orgId, long projectId, long base, long epochHour) {
         long h = mix(seed ^ orgId, projectId, epochHour);
         if (Long.remainderUnsigned(h, 100) < 2) {
             return MISSING;
         }
-        long base = 20 + Long.remainderUnsigned(mix(seed, BASE_SALT ^ orgId, projectId), 5_000);
         int hourOfDay = (int) Math.floorMod(epochHour, 24);
         int dayOfWeek = (int) Math.floorMod(Math.floorDiv(epochHour, 24) + 3, 7);   // 1970-01-01 was a Thursday; Monday = 0
         double daily = DAILY[hourOfDay];
