@@ -98,7 +98,13 @@ class CompactAnswerTest {
                 "{\"data\":[" + row + "]} trailing, not read",
                 "{\"data\":[" + row + "," + "]}",
                 "{\"data\":[" + row + " ]}",
-                "{\"data\":[" + row.replace("\"total\"", "\"totals\"") + "]}");
+                "{\"data\":[" + row.replace("\"total\"", "\"totals\"") + "]}",
+                "{\"data\":[" + row + "," + row.replace("T00:00:00", "T24:00:00") + "]}",   // same day, no such hour
+                "{\"data\":[" + row + "," + row.replace("T00:00:00", "T01:60:00") + "]}",
+                "{\"data\":[" + row + "," + row.replace("T00:00:00", "T01:00:0x") + "]}",
+                "{\"data\":[" + row + "," + row.replace("00+00:00", "00+00:01") + "]}",
+                "{\"data\":[" + row + "," + row.replace("00+00:00", "00Z") + "]}",
+                "{\"data\":[" + row + "," + row.replace("T00:00:00", "T23:59:59") + "]}");
         for (String body : bodies) {
             sameAsStreamed(bytes(body));
         }
