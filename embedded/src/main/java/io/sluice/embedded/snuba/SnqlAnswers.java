@@ -97,7 +97,7 @@ final class SnqlAnswers {
 
     /**
      * Computes and serializes the answer to {@code query}; no cache. Each bucket's time is formatted once (every
-     * project has the same buckets) and each project's base volume is computed once, not once per hour.
+     * project has the same buckets), each project's id and its base volume once, not once per row or hour.
      */
     static Body write(SyntheticData data, SnqlQuery query) {
         long org = query.orgId();
@@ -110,10 +110,15 @@ final class SnqlAnswers {
         long buckets = Math.max(0, (end - start) / 3_600 / bucketHours + 1);
         Out out = new Out((int) Math.min(1 << 24, 256 + projects.size() * buckets * ROW_BYTES));
         out.put(OPEN);
-        Times times = projects.size() > 1 && buckets <= MAX_SHARED_TIMES ? new Times() : null;
+        Times times = buckets <= MAX_SHARED_TIMES ? new Times((int) buckets) : null;
+        Out head = new Out(64);   // {"project_id":N,"time":"  the same for all of a project's rows
         boolean first = true;
         for (long project : projects) {
             long base = data.base(org, project);
+            head.size = 0;
+            head.put(PROJECT);
+            head.decimal(project);
+            head.put(TIME_KEY);
             int k = 0;
             for (long bucket = start; before(bucket, startNano, end, endNano); bucket += bucketHours * 3_600, k++) {
                 long sum = 0;
@@ -134,15 +139,13 @@ final class SnqlAnswers {
                         out.put((byte) ',');
                     }
                     first = false;
-                    out.put(PROJECT);
-                    out.decimal(project);
-                    out.put(TIME_KEY);
+                    out.put(head.buf, head.size);
                     if (times != null) {
-                        times.put(out, k, bucket);
+                        times.put(out, k, bucket);   // the time and TOTAL_KEY
                     } else {
                         out.time(bucket);
+                        out.put(TOTAL_KEY);
                     }
-                    out.put(TOTAL_KEY);
                     out.decimal(sum);
                     out.put((byte) '}');
                 }
@@ -154,11 +157,17 @@ final class SnqlAnswers {
 
     private static final int MAX_SHARED_TIMES = 1 << 14;
 
-    /** Bucket k's formatted time, written on first use and copied for every later project. */
+    /** Bucket k's formatted time and {@link #TOTAL_KEY}, written on first use and copied for every later project. */
     private static final class Times {
-        private final Out text = new Out(64 * 19);
-        private int[] end = new int[64];   // end[k] = where bucket k's text ends in text; 0 = not yet written
-        private int[] begin = new int[64];
+        private final Out text;
+        private int[] end;     // end[k] = where bucket k's text ends in text; 0 = not yet written
+        private int[] begin;
+
+        Times(int buckets) {
+            text = new Out(buckets * 36);   // yyyy-MM-ddTHH:mm:ss+00:00","total":
+            end = new int[Math.max(1, buckets)];
+            begin = new int[end.length];
+        }
 
         void put(Out out, int k, long bucket) {
             if (k >= end.length) {
@@ -168,6 +177,7 @@ final class SnqlAnswers {
             if (end[k] == 0) {
                 begin[k] = text.size;
                 text.time(bucket);
+                text.put(TOTAL_KEY);
                 end[k] = text.size;
             }
             int n = end[k] - begin[k];
@@ -207,9 +217,13 @@ final class SnqlAnswers {
         }
 
         void put(byte[] b) {
-            ensure(b.length);
-            System.arraycopy(b, 0, buf, size, b.length);
-            size += b.length;
+            put(b, b.length);
+        }
+
+        void put(byte[] b, int n) {
+            ensure(n);
+            System.arraycopy(b, 0, buf, size, n);
+            size += n;
         }
 
         void decimal(long v) {
