@@ -4,10 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -205,9 +204,9 @@ final class CompactAnswer {
      * {@code data} key, read as the full path reads it: up to the root's closing brace, nothing after it.
      */
     static boolean restIsPlain(byte[] body, int from) {
-        var in = new SequenceInputStream(new ByteArrayInputStream(REST_HEAD),
-                new ByteArrayInputStream(body, from, body.length - from));
-        try (JsonParser p = JSON.createParser(in)) {
+        byte[] rest = Arrays.copyOf(REST_HEAD, REST_HEAD.length + body.length - from);   // a few hundred bytes
+        System.arraycopy(body, from, rest, REST_HEAD.length, body.length - from);
+        try (JsonParser p = JSON.createParser(rest)) {
             p.nextToken();   // {
             p.nextToken();   // "data"
             p.nextToken();   // 0
