@@ -97,7 +97,8 @@ final class SnqlAnswers {
 
     /**
      * Computes and serializes the answer to {@code query}; no cache. Each bucket's time is formatted once (every
-     * project has the same buckets), each project's id and its base volume once, not once per row or hour.
+     * project has the same buckets); each project's id, base volume and the constant part of its hourly hash
+     * once, not per row or hour.
      */
     static Body write(SyntheticData data, SnqlQuery query) {
         long org = query.orgId();
@@ -114,7 +115,7 @@ final class SnqlAnswers {
         Out head = new Out(64);   // {"project_id":N,"time":"  the same for all of a project's rows
         boolean first = true;
         for (long project : projects) {
-            long base = data.base(org, project);
+            SyntheticData.Series series = data.series(org, project);
             head.size = 0;
             head.put(PROJECT);
             head.decimal(project);
@@ -128,7 +129,7 @@ final class SnqlAnswers {
                     if (!before(hour, startNano, end, endNano)) {
                         break;
                     }
-                    long v = data.totalOrMissing(org, project, base, Math.floorDiv(hour, 3_600));
+                    long v = series.totalOrMissing(Math.floorDiv(hour, 3_600));
                     if (v != SyntheticData.MISSING) {
                         sum += v;
                         any = true;
