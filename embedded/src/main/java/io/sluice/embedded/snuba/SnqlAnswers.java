@@ -13,6 +13,11 @@ import java.util.Map;
  * The body of a 200 answer, written straight into bytes from {@link SyntheticData} (no Jackson tree, no map or
  * string per row), and kept in a small LRU per (org, window, granularity) bounded in entries and bytes.
  *
+ * <p>Only a query asked before is cached: the first time, its key is noted (a bounded set of keys, no body) and the
+ * body is written and sent but not kept. A run that asks each org once (the all-in-one run asks thousands) would
+ * otherwise put every body in the cache, where it outlives a young collection or two before it is evicted unused,
+ * so the collector copies and promotes every answer. Retries and repeated queries are cached from their second ask.
+ *
  * <p>The bytes are what Jackson wrote for the maps the simulator used to build: {@code data} first, then
  * {@code meta}; each row {@code {"project_id":N,"time":"yyyy-MM-ddTHH:mm:ss+00:00","total":N}}; one row per
  * project and bucket that has any hour with data, projects ascending, buckets in time order.
@@ -35,6 +40,7 @@ final class SnqlAnswers {
     private final int maxEntries;
     private final long maxBytes;
     private final Map<Key, Body> cache = new LinkedHashMap<>(64, 0.75f, true);
+    private final Map<Key, Boolean> askedOnce = new LinkedHashMap<>(64, 0.75f, true);   // keys only, bounded
     private long cachedBytes;
 
     SnqlAnswers(SyntheticData data, int maxEntries, long maxBytes) {
@@ -60,7 +66,7 @@ final class SnqlAnswers {
         }
     }
 
-    /** The answer's body; the same one for a repeated query while it is cached. */
+    /** The answer's body; the same one for a query asked more than once, while it is cached. */
     Body body(SnqlQuery query) {
         Key key = Key.of(query);
         synchronized (cache) {
@@ -69,7 +75,22 @@ final class SnqlAnswers {
                 return hit;
             }
         }
+        boolean first;
+        synchronized (cache) {
+            first = askedOnce.remove(key) == null;
+            if (first) {
+                askedOnce.put(key, Boolean.TRUE);
+                if (askedOnce.size() > maxAskedOnce()) {
+                    var eldest = askedOnce.keySet().iterator();
+                    eldest.next();
+                    eldest.remove();
+                }
+            }
+        }
         Body body = write(data, query);
+        if (first) {
+            return body;
+        }
         synchronized (cache) {
             if (body.bytes().length <= maxBytes && cache.put(key, body) == null) {
                 cachedBytes += body.bytes().length;
@@ -81,6 +102,11 @@ final class SnqlAnswers {
             }
         }
         return body;
+    }
+
+    /** How many keys asked once are remembered: a few times the cache's entries, at ~100 bytes a key. */
+    private int maxAskedOnce() {
+        return Math.max(64, maxEntries * 8);
     }
 
     int cachedEntries() {

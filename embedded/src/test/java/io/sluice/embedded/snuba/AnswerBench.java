@@ -33,6 +33,7 @@ public final class AnswerBench {
         SnqlAnswers cached = new SnqlAnswers(data, SnqlAnswers.DEFAULT_MAX_ENTRIES, Long.MAX_VALUE);
         for (int org = 1; org <= orgs; org++) {
             cached.body(queries[org]);
+            cached.body(queries[org]);   // kept from the second ask
         }
         System.out.printf("contract week, orgs 1..%d (mean %d rows per answer), %d rounds (first is warm-up)%n", orgs,
                 rows(data, orgs), rounds);

@@ -107,7 +107,7 @@ class SnubaSimulatorTest {
             long org = LongStream.rangeClosed(1, 1_000)
                     .filter(o -> snuba.data().projects(o).size() > 3).findFirst().orElseThrow();
             Reply first = client.query(org);
-            Reply again = client.query(org);   // served from the simulator's cache
+            Reply again = client.query(org);   // kept in the simulator's cache from this second ask
             assertThat(first.status()).isEqualTo(200);
             assertThat(again.body()).isEqualTo(first.body());
             assertThat(first.body().path("data").size()).isGreaterThan(3 * 160);
