@@ -18,6 +18,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -55,6 +57,7 @@ public final class SnubaClient implements AutoCloseable {
     private final SnubaSettings settings;
     private final MeterRegistry registry;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledThreadPoolExecutor deadlines = deadlineScheduler();
     private final HttpClient http;
     private volatile Consumer<Feedback> answers = f -> { };
 
@@ -85,17 +88,20 @@ public final class SnubaClient implements AutoCloseable {
         Timer.Sample sample = Timer.start(registry);
         AtomicBoolean deadlinePassed = new AtomicBoolean();
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        // The deadline task holds the exchange, and so the answer, until it runs: it is removed as soon as the
+        // exchange ends, or a 30 s timeout would keep every answer of the last 30 s on the heap.
+        ScheduledFuture<?> deadline = deadlines.schedule(() -> executor.execute(() -> {
+            if (!exchange.isDone()) {
+                deadlinePassed.set(true);
+                exchange.cancel(true);
+            }
+        }), settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
         CompletableFuture<SnubaOutcome> outcome = exchange.handle((response, error) -> {
+            deadline.cancel(false);
             try {
                 return outcomeOf(response, error, deadlinePassed.get(), sample);
             } catch (RuntimeException e) {   // a bug here must not leave the org hanging
                 return new SnubaOutcome.Failed("could not read the answer: " + describe(e), null);
-            }
-        });
-        CompletableFuture.delayedExecutor(settings.timeout().toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
-            if (!exchange.isDone()) {
-                deadlinePassed.set(true);
-                exchange.cancel(true);
             }
         });
         // Propagate a cancel ourselves: whether a derived future cancels the exchange depends on the JDK and on
@@ -147,9 +153,22 @@ public final class SnubaClient implements AutoCloseable {
         return t.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
     }
 
+    /** Deadlines not yet run nor removed: one per query in flight. */
+    int pendingDeadlines() {
+        return deadlines.getQueue().size();
+    }
+
+    private static ScheduledThreadPoolExecutor deadlineScheduler() {
+        ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().name("sluice-snuba-deadlines").daemon().factory());
+        s.setRemoveOnCancelPolicy(true);
+        return s;
+    }
+
     /** Aborts whatever is still in flight; the worker finishes or cancels its queries before calling this. */
     @Override
     public void close() {
+        deadlines.shutdownNow();
         http.shutdownNow();
         executor.close();
     }

@@ -109,6 +109,16 @@ class SnubaClientTest {
     }
 
     @Test
+    void aFinishedQueryLeavesNoDeadlineHoldingItsAnswer() throws Exception {
+        snuba.then(200, "{\"data\":[]}").then(503, "{}");
+
+        assertThat(query()).isInstanceOf(SnubaOutcome.Ok.class);
+        assertThat(query()).isInstanceOf(SnubaOutcome.Failed.class);
+
+        assertThat(client.pendingDeadlines()).isZero();   // not kept for snuba.timeout (5 s here) after the answer
+    }
+
+    @Test
     void parsesRowsAcceptingEveryUtcSpellingAndIgnoringExtraFields() throws Exception {
         snuba.then(200, """
                 {"data":[
