@@ -18,7 +18,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -90,12 +91,7 @@ public final class SnubaClient implements AutoCloseable {
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
         // The deadline task holds the exchange, and so the answer, until it runs: it is removed as soon as the
         // exchange ends, or a 30 s timeout would keep every answer of the last 30 s on the heap.
-        ScheduledFuture<?> deadline = deadlines.schedule(() -> executor.execute(() -> {
-            if (!exchange.isDone()) {
-                deadlinePassed.set(true);
-                exchange.cancel(true);
-            }
-        }), settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        Future<?> deadline = deadline(exchange, deadlinePassed);
         CompletableFuture<SnubaOutcome> outcome = exchange.handle((response, error) -> {
             deadline.cancel(false);
             try {
@@ -151,6 +147,20 @@ public final class SnubaClient implements AutoCloseable {
     private static String describe(Throwable t) {
         String message = t.getMessage();
         return t.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
+    }
+
+    /** Cancels {@code exchange} after {@code snuba.timeout} unless it has ended; cancel the result when it ends. */
+    private Future<?> deadline(CompletableFuture<?> exchange, AtomicBoolean passed) {
+        try {
+            return deadlines.schedule(() -> executor.execute(() -> {
+                if (!exchange.isDone()) {
+                    passed.set(true);
+                    exchange.cancel(true);
+                }
+            }), settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closed) {   // a query after close(): the closed client fails it anyway
+            return exchange;
+        }
     }
 
     /** Deadlines not yet run nor removed: one per query in flight. */

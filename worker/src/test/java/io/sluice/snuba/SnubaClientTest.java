@@ -119,6 +119,15 @@ class SnubaClientTest {
     }
 
     @Test
+    void aQueryAfterCloseFailsRatherThanThrows() throws Exception {
+        client.close();
+
+        SnubaOutcome outcome = client.query(101, WEEK).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(outcome).isInstanceOf(SnubaOutcome.Failed.class);
+    }
+
+    @Test
     void parsesRowsAcceptingEveryUtcSpellingAndIgnoringExtraFields() throws Exception {
         snuba.then(200, """
                 {"data":[
