@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * {@link SnubaOutcome.Failed}: projecting from a partial answer would publish wrong thresholds, while a retry
  * (and finally the dead-letter topic) keeps the org visible. Unknown fields, such as {@code meta}, are ignored.
  *
- * <p>A 200 is read with Jackson's streaming parser straight into {@link HourlyRows}: no tree, no object per row,
+ * <p>A 200 in Snuba's exact form is read byte by byte by {@link CompactAnswer} (its rows without a tokenizer); any
+ * other is read with Jackson's streaming parser straight into {@link HourlyRows}: no tree, no object per row,
  * no {@code BigDecimal}, and times through {@link SnubaTimes}' arithmetic path. It accepts and refuses exactly
  * what reading the whole tree did: any syntax error anywhere in the body makes it "not JSON" (so the whole body is
  * read, also past a bad row); integers must be JSON integers within {@code long}; a repeated key counts once, the
@@ -51,6 +52,12 @@ final class SnubaResponses {
     }
 
     static HourlyRows rows(byte[] body) throws BadAnswer {
+        HourlyRows compact = CompactAnswer.rows(body);
+        return compact != null ? compact : streamedRows(body);
+    }
+
+    /** Every body through Jackson's streaming parser: what {@link #rows} does for one not in {@link CompactAnswer}'s form. */
+    static HourlyRows streamedRows(byte[] body) throws BadAnswer {
         Data data = null;   // the last "data" member of the root object, as the tree would keep it
         try (JsonParser p = MAPPER.createParser(body)) {
             JsonToken root = p.nextToken();

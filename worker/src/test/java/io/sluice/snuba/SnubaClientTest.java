@@ -88,6 +88,46 @@ class SnubaClientTest {
     }
 
     @Test
+    void readsAnswersInBuffersSizedForThemAndAnAnswerLargerThanOneWhole() throws Exception {
+        assertThat(System.getProperty(SnubaClient.BUFSIZE_PROPERTY)).isEqualTo(Integer.toString(SnubaClient.BUFSIZE));
+        StringBuilder body = new StringBuilder("{\"data\":[");
+        int rows = 3 * SnubaClient.BUFSIZE / 60;   // about 3 buffers of rows in Snuba's own form
+        for (int i = 0; i < rows; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"project_id\":").append(1 + i / 168).append(",\"time\":\"")
+                    .append(Instant.parse("2026-11-21T00:00:00Z").plusSeconds(3_600L * (i % 168)).toString(), 0, 19)
+                    .append("+00:00\",\"total\":").append(i).append('}');
+        }
+        snuba.then(200, body.append("],\"meta\":[]}").toString());
+
+        SnubaOutcome outcome = query();
+
+        assertThat(outcome).isInstanceOf(SnubaOutcome.Ok.class);
+        HourlyRows read = ((SnubaOutcome.Ok) outcome).rows();
+        assertThat(read.size()).isEqualTo(rows);
+        assertThat(read.total(rows - 1)).isEqualTo(rows - 1);
+        assertThat(read.projectId(rows - 1)).isEqualTo(1 + (rows - 1) / 168);
+    }
+
+    @Test
+    void aFinishedQueryLeavesNoDeadlineHoldingItsAnswer() throws Exception {
+        snuba.then(200, "{\"data\":[]}").then(503, "{}");
+
+        assertThat(query()).isInstanceOf(SnubaOutcome.Ok.class);
+        assertThat(query()).isInstanceOf(SnubaOutcome.Failed.class);
+
+        assertThat(client.pendingDeadlines()).isZero();   // not kept for snuba.timeout (5 s here) after the answer
+    }
+
+    @Test
+    void aQueryAfterCloseFailsRatherThanThrows() throws Exception {
+        client.close();
+
+        SnubaOutcome outcome = client.query(101, WEEK).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(outcome).isInstanceOf(SnubaOutcome.Failed.class);
+    }
+
+    @Test
     void parsesRowsAcceptingEveryUtcSpellingAndIgnoringExtraFields() throws Exception {
         snuba.then(200, """
                 {"data":[

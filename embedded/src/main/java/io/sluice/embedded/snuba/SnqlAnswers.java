@@ -13,6 +13,11 @@ import java.util.Map;
  * The body of a 200 answer, written straight into bytes from {@link SyntheticData} (no Jackson tree, no map or
  * string per row), and kept in a small LRU per (org, window, granularity) bounded in entries and bytes.
  *
+ * <p>Only a query asked before is cached: the first time, its key is noted (a bounded set of keys, no body) and the
+ * body is written and sent but not kept. A run that asks each org once (the all-in-one run asks thousands) would
+ * otherwise put every body in the cache, where it outlives a young collection or two before it is evicted unused,
+ * so the collector copies and promotes every answer. Retries and repeated queries are cached from their second ask.
+ *
  * <p>The bytes are what Jackson wrote for the maps the simulator used to build: {@code data} first, then
  * {@code meta}; each row {@code {"project_id":N,"time":"yyyy-MM-ddTHH:mm:ss+00:00","total":N}}; one row per
  * project and bucket that has any hour with data, projects ascending, buckets in time order.
@@ -34,7 +39,8 @@ final class SnqlAnswers {
     private final SyntheticData data;
     private final int maxEntries;
     private final long maxBytes;
-    private final Map<Key, byte[]> cache = new LinkedHashMap<>(64, 0.75f, true);
+    private final Map<Key, Body> cache = new LinkedHashMap<>(64, 0.75f, true);
+    private final Map<Key, Boolean> askedOnce = new LinkedHashMap<>(64, 0.75f, true);   // keys only, bounded
     private long cachedBytes;
 
     SnqlAnswers(SyntheticData data, int maxEntries, long maxBytes) {
@@ -50,27 +56,57 @@ final class SnqlAnswers {
         }
     }
 
-    /** The answer's body; the same array for a repeated query while it is cached. Callers must not change it. */
-    byte[] body(SnqlQuery query) {
+    /**
+     * An answer's body: the first {@code length} bytes of {@code bytes} (the array may be longer; it is the buffer
+     * the body was written into, not copied to fit). Shared while cached: callers must not change it.
+     */
+    record Body(byte[] bytes, int length) {
+        byte[] toArray() {
+            return Arrays.copyOf(bytes, length);
+        }
+    }
+
+    /** The answer's body; the same one for a query asked more than once, while it is cached. */
+    Body body(SnqlQuery query) {
         Key key = Key.of(query);
         synchronized (cache) {
-            byte[] hit = cache.get(key);
+            Body hit = cache.get(key);
             if (hit != null) {
                 return hit;
             }
         }
-        byte[] body = write(data, query);
+        boolean first;
         synchronized (cache) {
-            if (body.length <= maxBytes && cache.put(key, body) == null) {
-                cachedBytes += body.length;
+            first = askedOnce.remove(key) == null;
+            if (first) {
+                askedOnce.put(key, Boolean.TRUE);
+                if (askedOnce.size() > maxAskedOnce()) {
+                    var eldest = askedOnce.keySet().iterator();
+                    eldest.next();
+                    eldest.remove();
+                }
+            }
+        }
+        Body body = write(data, query);
+        if (first) {
+            return body;
+        }
+        synchronized (cache) {
+            if (body.bytes().length <= maxBytes && cache.put(key, body) == null) {
+                cachedBytes += body.bytes().length;
             }
             var eldest = cache.entrySet().iterator();
             while ((cache.size() > maxEntries || cachedBytes > maxBytes) && eldest.hasNext()) {
-                cachedBytes -= eldest.next().getValue().length;
+                cachedBytes -= eldest.next().getValue().bytes().length;
                 eldest.remove();
             }
         }
         return body;
+    }
+
+    /** How many keys asked once are remembered: a few times the cache's entries, at ~100 bytes a key. */
+    private int maxAskedOnce() {
+        return Math.max(64, maxEntries * 8);
     }
 
     int cachedEntries() {
@@ -85,8 +121,12 @@ final class SnqlAnswers {
         }
     }
 
-    /** Computes and serializes the answer to {@code query}; no cache. */
-    static byte[] write(SyntheticData data, SnqlQuery query) {
+    /**
+     * Computes and serializes the answer to {@code query}; no cache. Each bucket's time is formatted once (every
+     * project has the same buckets); each project's id, base volume and the constant part of its hourly hash
+     * once, not per row or hour.
+     */
+    static Body write(SyntheticData data, SnqlQuery query) {
         long org = query.orgId();
         long start = query.start().getEpochSecond();
         int startNano = query.start().getNano();   // buckets are start + k × granularity, so they share it
@@ -97,9 +137,17 @@ final class SnqlAnswers {
         long buckets = Math.max(0, (end - start) / 3_600 / bucketHours + 1);
         Out out = new Out((int) Math.min(1 << 24, 256 + projects.size() * buckets * ROW_BYTES));
         out.put(OPEN);
+        Times times = buckets <= MAX_SHARED_TIMES ? new Times((int) buckets) : null;
+        Out head = new Out(64);   // {"project_id":N,"time":"  the same for all of a project's rows
         boolean first = true;
         for (long project : projects) {
-            for (long bucket = start; before(bucket, startNano, end, endNano); bucket += bucketHours * 3_600) {
+            SyntheticData.Series series = data.series(org, project);
+            head.size = 0;
+            head.put(PROJECT);
+            head.decimal(project);
+            head.put(TIME_KEY);
+            int k = 0;
+            for (long bucket = start; before(bucket, startNano, end, endNano); bucket += bucketHours * 3_600, k++) {
                 long sum = 0;
                 boolean any = false;
                 for (int h = 0; h < bucketHours; h++) {
@@ -107,7 +155,7 @@ final class SnqlAnswers {
                     if (!before(hour, startNano, end, endNano)) {
                         break;
                     }
-                    long v = data.totalOrMissing(org, project, Math.floorDiv(hour, 3_600));
+                    long v = series.totalOrMissing(Math.floorDiv(hour, 3_600));
                     if (v != SyntheticData.MISSING) {
                         sum += v;
                         any = true;
@@ -118,18 +166,52 @@ final class SnqlAnswers {
                         out.put((byte) ',');
                     }
                     first = false;
-                    out.put(PROJECT);
-                    out.decimal(project);
-                    out.put(TIME_KEY);
-                    out.time(bucket);
-                    out.put(TOTAL_KEY);
+                    out.put(head.buf, head.size);
+                    if (times != null) {
+                        times.put(out, k, bucket);   // the time and TOTAL_KEY
+                    } else {
+                        out.time(bucket);
+                        out.put(TOTAL_KEY);
+                    }
                     out.decimal(sum);
                     out.put((byte) '}');
                 }
             }
         }
         out.put(CLOSE);
-        return out.bytes();
+        return new Body(out.buf, out.size);
+    }
+
+    private static final int MAX_SHARED_TIMES = 1 << 14;
+
+    /** Bucket k's formatted time and {@link #TOTAL_KEY}, written on first use and copied for every later project. */
+    private static final class Times {
+        private final Out text;
+        private int[] end;     // end[k] = where bucket k's text ends in text; 0 = not yet written
+        private int[] begin;
+
+        Times(int buckets) {
+            text = new Out(buckets * 36);   // yyyy-MM-ddTHH:mm:ss+00:00","total":
+            end = new int[Math.max(1, buckets)];
+            begin = new int[end.length];
+        }
+
+        void put(Out out, int k, long bucket) {
+            if (k >= end.length) {
+                end = Arrays.copyOf(end, Math.max(end.length * 2, k + 1));
+                begin = Arrays.copyOf(begin, end.length);
+            }
+            if (end[k] == 0) {
+                begin[k] = text.size;
+                text.time(bucket);
+                text.put(TOTAL_KEY);
+                end[k] = text.size;
+            }
+            int n = end[k] - begin[k];
+            out.ensure(n);
+            System.arraycopy(text.buf, begin[k], out.buf, out.size, n);
+            out.size += n;
+        }
     }
 
     /** Whether the instant (second, nano) is before (endSecond, endNano). */
@@ -162,9 +244,13 @@ final class SnqlAnswers {
         }
 
         void put(byte[] b) {
-            ensure(b.length);
-            System.arraycopy(b, 0, buf, size, b.length);
-            size += b.length;
+            put(b, b.length);
+        }
+
+        void put(byte[] b, int n) {
+            ensure(n);
+            System.arraycopy(b, 0, buf, size, n);
+            size += n;
         }
 
         void decimal(long v) {
@@ -223,8 +309,5 @@ final class SnqlAnswers {
             buf[size++] = (byte) ('0' + v % 10);
         }
 
-        byte[] bytes() {
-            return Arrays.copyOf(buf, size);
-        }
     }
 }

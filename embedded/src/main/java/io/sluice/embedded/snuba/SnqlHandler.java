@@ -2,7 +2,11 @@ package io.sluice.embedded.snuba;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -38,7 +42,10 @@ final class SnqlHandler {
         this.unstalled = unstalled;
     }
 
-    /** An answer: HTTP status and JSON body, either serialized already ({@code byte[]}) or a value for Jackson. */
+    /**
+     * An answer: HTTP status and JSON body, either serialized already ({@code byte[]} or {@link WithQuotaStats}) or a
+     * value for Jackson.
+     */
     record Answer(int status, Object body) {}
 
     Answer handle(String referrerHeader, byte[] body) throws InterruptedException {
@@ -92,7 +99,7 @@ final class SnqlHandler {
                 return serverError("simulated ClickHouse error");
             }
             counters.ok(query.orgId());
-            return new Answer(200, withQuotaStats(answers.body(query), used, gate.limit()));
+            return new Answer(200, new WithQuotaStats(answers.body(query), used, gate.limit()));
         } finally {
             gate.exit(referrer); // before the answer is written: a client that got it may send its next query at once
         }
@@ -121,20 +128,40 @@ final class SnqlHandler {
     }
 
     /**
-     * The cached body with Snuba's {@code stats.quota_allowance} appended, as successful answers
-     * carry it: the concurrent policy's {@code quota_used} (in flight for the referrer when this
-     * query was admitted) and {@code rejection_threshold} (the limit). One array copy per answer.
+     * A 200's body: {@code body} with Snuba's {@code stats.quota_allowance} in place of its closing brace, as
+     * successful answers carry it: the concurrent policy's {@code quota_used} (in flight for the referrer when this
+     * query was admitted) and {@code rejection_threshold} (the limit). Written as two slices, so the (possibly
+     * cached) body is never copied.
      */
-    static byte[] withQuotaStats(byte[] body, int used, int limit) {
+    record WithQuotaStats(SnqlAnswers.Body body, byte[] stats) {
+        WithQuotaStats(SnqlAnswers.Body body, int used, int limit) {
+            this(body, quotaStats(used, limit));
+        }
+
+        int length() {
+            return body.length() - 1 + stats.length;
+        }
+
+        void writeTo(OutputStream out) throws IOException {
+            out.write(body.bytes(), 0, body.length() - 1);   // all but the closing brace
+            out.write(stats);
+        }
+
+        byte[] toArray() {
+            byte[] all = Arrays.copyOf(body.bytes(), length());
+            System.arraycopy(stats, 0, all, body.length() - 1, stats.length);
+            return all;
+        }
+    }
+
+    /** The {@code ,"stats":{...}}} that ends a 200, closing brace of the answer included. */
+    static byte[] quotaStats(int used, int limit) {
         String stats = ",\"stats\":{\"quota_allowance\":{\"summary\":{\"threads_used\":10,\"is_successful\":true,"
                 + "\"is_rejected\":false,\"is_throttled\":false},\"details\":{\"ConcurrentRateLimitAllocationPolicy\":"
                 + "{\"can_run\":true,\"max_threads\":10,\"is_throttled\":false,\"throttle_threshold\":" + limit
                 + ",\"rejection_threshold\":" + limit + ",\"quota_used\":" + used
                 + ",\"quota_unit\":\"concurrent_queries\",\"suggestion\":\"\"}}}}}";
-        byte[] tail = stats.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] out = java.util.Arrays.copyOf(body, body.length - 1 + tail.length);   // drop the closing brace
-        System.arraycopy(tail, 0, out, body.length - 1, tail.length);
-        return out;
+        return stats.getBytes(StandardCharsets.US_ASCII);
     }
 
     private Answer rateLimited(String referrer, int used, String why) {

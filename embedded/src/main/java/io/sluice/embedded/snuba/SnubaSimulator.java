@@ -227,6 +227,12 @@ public final class SnubaSimulator implements AutoCloseable {
     }
 
     private void send(HttpExchange exchange, int status, Object body) throws IOException {
+        if (body instanceof SnqlHandler.WithQuotaStats answer) {
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, answer.length());
+            answer.writeTo(exchange.getResponseBody());
+            return;
+        }
         byte[] bytes = body instanceof byte[] serialized ? serialized : json.writeValueAsBytes(body);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, bytes.length);

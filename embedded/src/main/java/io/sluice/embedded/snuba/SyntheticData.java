@@ -83,18 +83,31 @@ public final class SyntheticData {
      * {@link #MISSING} when the bucket has no row. The one definition of the data; {@link #total} delegates here.
      */
     public long totalOrMissing(long orgId, long projectId, long epochHour) {
-        long h = mix(seed ^ orgId, projectId, epochHour);
-        if (Long.remainderUnsigned(h, 100) < 2) {
-            return MISSING;
+        return series(orgId, projectId).totalOrMissing(epochHour);
+    }
+
+    /** What every hour of one project shares, computed once: the simulator asks for a week of hours at a time. */
+    Series series(long orgId, long projectId) {
+        // mix(seed ^ orgId, projectId, hour) = splitMix(splitMix(splitMix(seed ^ orgId) ^ projectId) ^ hour)
+        return new Series(splitMix(splitMix(seed ^ orgId) ^ projectId),
+                20 + Long.remainderUnsigned(mix(seed, BASE_SALT ^ orgId, projectId), 5_000));
+    }
+
+    /** One project's hourly series: {@code hourSeed} is the per-hour hash's constant part, {@code base} its volume. */
+    record Series(long hourSeed, long base) {
+        long totalOrMissing(long epochHour) {
+            long h = splitMix(hourSeed ^ epochHour);
+            if (Long.remainderUnsigned(h, 100) < 2) {
+                return MISSING;
+            }
+            int hourOfDay = (int) Math.floorMod(epochHour, 24);
+            int dayOfWeek = (int) Math.floorMod(Math.floorDiv(epochHour, 24) + 3, 7);   // 1970-01-01 was a Thursday; Monday = 0
+            double daily = DAILY[hourOfDay];
+            double weekly = dayOfWeek == SATURDAY || dayOfWeek == SUNDAY ? 0.6 : 1.0;
+            double noise = 0.85 + 0.3 * unit(h >>> 11);
+            double spike = Long.remainderUnsigned(h >>> 7, 200) == 0 ? 3 + Long.remainderUnsigned(h >>> 40, 5) : 1;
+            return StrictMath.round(base * daily * weekly * noise * spike);
         }
-        long base = 20 + Long.remainderUnsigned(mix(seed, BASE_SALT ^ orgId, projectId), 5_000);
-        int hourOfDay = (int) Math.floorMod(epochHour, 24);
-        int dayOfWeek = (int) Math.floorMod(Math.floorDiv(epochHour, 24) + 3, 7);   // 1970-01-01 was a Thursday; Monday = 0
-        double daily = DAILY[hourOfDay];
-        double weekly = dayOfWeek == SATURDAY || dayOfWeek == SUNDAY ? 0.6 : 1.0;
-        double noise = 0.85 + 0.3 * unit(h >>> 11);
-        double spike = Long.remainderUnsigned(h >>> 7, 200) == 0 ? 3 + Long.remainderUnsigned(h >>> 40, 5) : 1;
-        return StrictMath.round(base * daily * weekly * noise * spike);
     }
 
     /** {@link #total} for each hour in {@code [start, end)}, in order; {@code null} where a bucket is missing. */

@@ -75,7 +75,7 @@ class SnqlAnswersTest {
             SyntheticData data = SyntheticData.withSeed(seed);
             for (long org = 1; org <= 60; org++) {
                 SnqlQuery q = query(org, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 3600);
-                assertThat(new String(SnqlAnswers.write(data, q))).as("seed %d org %d", seed, org)
+                assertThat(new String(SnqlAnswers.write(data, q).toArray())).as("seed %d org %d", seed, org)
                         .isEqualTo(new String(referenceBody(data, q)));
             }
         }
@@ -97,7 +97,7 @@ class SnqlAnswersTest {
             for (long g : new long[] {3600, 7200, 3 * 3600, 86_400}) {
                 long org = 1 + r.nextInt(500);
                 SnqlQuery q = query(org, w[0], w[1], g);
-                assertThat(new String(SnqlAnswers.write(data, q))).as("%s..%s by %d, org %d", w[0], w[1], g, org)
+                assertThat(new String(SnqlAnswers.write(data, q).toArray())).as("%s..%s by %d, org %d", w[0], w[1], g, org)
                         .isEqualTo(new String(referenceBody(data, q)));
             }
         }
@@ -122,20 +122,47 @@ class SnqlAnswersTest {
         SyntheticData data = SyntheticData.withDefaultSeed();
         SnqlAnswers answers = new SnqlAnswers(data, 3, 1L << 20);
         SnqlQuery one = query(11, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 3600);
-        byte[] first = answers.body(one);
+        SnqlAnswers.Body asked = answers.body(one);
+        assertThat(answers.cachedEntries()).isZero();   // asked once: sent, not kept
+        SnqlAnswers.Body first = answers.body(one);
+        assertThat(first.toArray()).isEqualTo(asked.toArray());
+        assertThat(answers.cachedEntries()).isOne();
         assertThat(answers.body(one)).isSameAs(first);
-        assertThat(answers.body(query(11, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 7200))).isNotEqualTo(first);
+        assertThat(answers.body(query(11, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 7200)).toArray())
+                .isNotEqualTo(first.toArray());
         for (long org = 20; org < 40; org++) {
+            answers.body(query(org, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 3600));
             answers.body(query(org, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 3600));
         }
         assertThat(answers.cachedEntries()).isEqualTo(3);
-        assertThat(answers.body(one)).isNotSameAs(first).isEqualTo(first);   // evicted, computed again, same bytes
+        answers.body(one);
+        SnqlAnswers.Body again = answers.body(one);
+        assertThat(again).isNotSameAs(first);
+        assertThat(again.toArray()).isEqualTo(first.toArray());   // evicted, computed again, same bytes
 
         SnqlAnswers small = new SnqlAnswers(data, 1_000, 150_000);
         for (long org = 1; org < 40; org++) {
             small.body(query(org, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 3600));
+            small.body(query(org, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 3600));
             assertThat(small.cachedBytes()).isLessThanOrEqualTo(150_000);
         }
         assertThat(small.cachedEntries()).isPositive();
+    }
+
+    @Test
+    void queriesAskedOnceAreNotKept() {
+        SnqlAnswers answers = new SnqlAnswers(SyntheticData.withDefaultSeed(), 16, 1L << 30);
+        for (long org = 1; org <= 1_000; org++) {
+            SnqlQuery q = query(org, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 3600);
+            assertThat(answers.body(q).toArray()).isEqualTo(SnqlAnswers.write(SyntheticData.withDefaultSeed(), q).toArray());
+        }
+        assertThat(answers.cachedEntries()).isZero();
+        assertThat(answers.cachedBytes()).isZero();
+        SnqlQuery retried = query(500, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 3600);   // remembered among 128 keys?
+        answers.body(retried);
+        assertThat(answers.cachedEntries()).as("org 500 was asked 500 queries ago; 128 keys are remembered").isZero();
+        SnqlQuery recent = query(999, "2026-11-21T00:00:00", "2026-11-28T00:00:00", 3600);
+        answers.body(recent);
+        assertThat(answers.cachedEntries()).isOne();
     }
 }

@@ -101,6 +101,25 @@ class SnubaSimulatorTest {
     }
 
     @Test
+    void aSuccessCarriesTheQuotaStatsAfterTheRowsAndTheSameRowsEachTime() {
+        try (SnubaSimulator snuba = start(7, LatencyModel.none());
+             SnubaClient client = new SnubaClient(snuba.url())) {
+            long org = LongStream.rangeClosed(1, 1_000)
+                    .filter(o -> snuba.data().projects(o).size() > 3).findFirst().orElseThrow();
+            Reply first = client.query(org);
+            Reply again = client.query(org);   // kept in the simulator's cache from this second ask
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(again.body()).isEqualTo(first.body());
+            assertThat(first.body().path("data").size()).isGreaterThan(3 * 160);
+            JsonNode policy = first.body().at("/stats/quota_allowance/details/ConcurrentRateLimitAllocationPolicy");
+            assertThat(policy.path("rejection_threshold").asInt()).isEqualTo(7);
+            assertThat(policy.path("quota_used").asInt()).isEqualTo(1);   // this query alone was in flight
+            assertThat(first.body().at("/stats/quota_allowance/summary/is_successful").asBoolean()).isTrue();
+            assertThat(first.body().path("meta").findValuesAsText("name")).containsExactly("project_id", "time", "total");
+        }
+    }
+
+    @Test
     void answers400WhenTheQueryAndTenantDisagreeOrTheQueryIsIncomplete() {
         try (SnubaSimulator snuba = start(5, LatencyModel.none()); SnubaClient client = new SnubaClient(snuba.url())) {
             String window = SnubaClient.snql(101, "2026-11-21T00:00:00", "2026-11-28T00:00:00");
