@@ -122,7 +122,7 @@ public final class RedisLink implements AutoCloseable {
         RedisTarget target = RedisTarget.parse(uri);
         Duration setup = commandTimeout.compareTo(Duration.ofSeconds(5)) > 0 ? commandTimeout : Duration.ofSeconds(5);
         boolean own = resources == null;
-        ClientResources r = own ? ClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1)
+        ClientResources r = own ? ClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).timer(RedisTimer.shared())
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build() : resources;
         try {

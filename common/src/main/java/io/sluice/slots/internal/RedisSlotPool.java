@@ -6,6 +6,7 @@ import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sluice.redis.RedisLink;
 import io.sluice.redis.RedisTarget;
+import io.sluice.redis.RedisTimer;
 import io.sluice.slots.Acquisition;
 import io.sluice.slots.Feedback;
 import io.sluice.slots.Lease;
@@ -69,6 +70,7 @@ public final class RedisSlotPool implements SlotPool {
         // node loss). TCP_USER_TIMEOUT would too, but Lettuce applies it only on native epoll/io_uring
         // transports, which this build does not ship (it refuses the option on NIO).
         this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1).nettyCustomizer(watch)
+                .timer(RedisTimer.shared())   // one ticking timer thread per process, not one per client
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
         RedisLink opened = null;
