@@ -15,13 +15,16 @@
 #
 #   bench/scripts/waiting_cpu.sh [--jar cli/target/sluice.jar] [--workers 3] [--external 0]
 #                                [--warm-up 40] [--window 30] [--threads] [--consumer-heartbeat 5s]
+#                                [--latency-ms 1000]
+# --latency-ms: the queries' median time; 1000 has each worker finish an org every few seconds,
+# 20000 keeps them waiting nearly all the time (and the run going for long warm-ups).
 set -euo pipefail
-jar=cli/target/sluice.jar; workers=3; external=0; warm=40; window=30; threads=0; top=12; heartbeat=5s
+jar=cli/target/sluice.jar; workers=3; external=0; warm=40; window=30; threads=0; top=12; heartbeat=5s; latency=1000
 while [ $# -gt 0 ]; do
   case "$1" in
     --jar) jar=$2; shift 2;; --workers) workers=$2; shift 2;; --external) external=$2; shift 2;;
     --warm-up) warm=$2; shift 2;; --window) window=$2; shift 2;; --threads) threads=1; shift;;
-    --consumer-heartbeat) heartbeat=$2; shift 2;;
+    --consumer-heartbeat) heartbeat=$2; shift 2;; --latency-ms) latency=$2; shift 2;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -33,7 +36,7 @@ trap cleanup EXIT
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
-"$java" --sun-misc-unsafe-memory-access=allow -jar "$jar" local --orgs 400 --limit 2 --latency-ms 1000 --pacing 0 \
+"$java" --sun-misc-unsafe-memory-access=allow -jar "$jar" local --orgs 400 --limit 2 --latency-ms "$latency" --pacing 0 \
     --workers "$workers" --consumer-heartbeat "$heartbeat" --chart "$tmp/chart.png" > "$tmp/local.log" 2>&1 &
 pids+=($!); names=("local (broker, Redis client, simulator, orchestrator, $workers workers)")
 for _ in $(seq 1 120); do grep -q "servers up" "$tmp/local.log" && break; sleep 0.5; done
