@@ -7,14 +7,14 @@ import java.time.Duration;
  * fetch (the loop never blocks inside {@code consumer.poll}, see {@link WorkerLoop}). Right after
  * records came, a partition resumed or partitions were assigned, it looks every {@link #FIRST};
  * each look that finds nothing doubles the wait up to {@link #MAX}. An idle worker (every partition
- * caught up, e.g. between the daily runs) so turns twice a second instead of ten times, and each of
+ * caught up, e.g. between the daily runs) so turns once a second instead of ten times, and each of
  * those turns also wakes the consumer's background thread; a batch published to it is seen within
  * {@link #MAX}. Poll thread only.
  */
 final class FetchCheck {
     static final Duration FIRST = Duration.ofMillis(100);
-    /** The same as the loop's longest wait while every partition is paused. */
-    static final Duration MAX = Duration.ofMillis(500);
+    /** The loop's longest wait while every partition is paused. */
+    static final Duration MAX = WorkerLoop.MAX_POLL_WAIT;
 
     private long nanos = FIRST.toNanos();
 

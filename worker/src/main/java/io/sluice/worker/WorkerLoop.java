@@ -32,7 +32,11 @@ import java.util.function.LongSupplier;
  */
 public final class WorkerLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
-    private static final Duration MAX_POLL_WAIT = Duration.ofMillis(500);
+    /**
+     * The longest the loop waits with nothing due: how soon, at most, a rebalance callback runs (poll(0)
+     * runs them) while every partition is paused; a waiting worker turns once a second for it.
+     */
+    static final Duration MAX_POLL_WAIT = Duration.ofSeconds(1);
 
     private final String workerId;
     private final Consumer<byte[], byte[]> consumer;
@@ -200,7 +204,7 @@ public final class WorkerLoop implements Runnable {
             // Wait for our own events, never inside consumer.poll(timeout): the KIP-848 consumer (kafka-clients
             // 4.4) can return to its own loop without waiting and burn a core for the whole timeout (seen with
             // paused partitions holding fetched data; see docs/BENCHMARKS-worker.md, "Waiting is free"). While some
-            // partition can fetch, look for new records after fetchCheck.next() (100 ms, backing off to 500 ms
+            // partition can fetch, look for new records after fetchCheck.next() (100 ms, backing off to 1 s
             // while nothing comes); then poll(0) collects what the consumer's background thread fetched, runs
             // rebalance callbacks and keeps the membership alive.
             Duration look = fetchCheck.next();
