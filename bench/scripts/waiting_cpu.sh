@@ -74,6 +74,6 @@ if [ "$threads" = 1 ]; then
   for i in "${!pids[@]}"; do echo "  busiest threads of ${names[$i]} in the window (% of a core, wake-ups/s):"
     snap "${pids[$i]}" | awk -v s="$window" -v hz="$hz" 'NR==FNR{b[$1]=$2; v[$1]=$3; next}
         {d=$2-b[$1]; w=($1 in v) ? $3-v[$1] : $3; if (d>0 || w>=s) printf "%6.2f%% %7.1f/s %s\n", d/hz/s*100, w/s, $4}' "$tmp/threads.$i" - \
-      | sort -rn | head -"$top" | sed 's/^/    /'
+      | sort -rn | head -"$top" | sed 's/^/    /' || true   # head ends early: sort's SIGPIPE is no failure
   done
 fi
