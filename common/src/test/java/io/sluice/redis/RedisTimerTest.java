@@ -1,12 +1,17 @@
 package io.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.embedded.SharedServers;
 import io.sluice.slots.SlotPoolConfig;
 import io.sluice.slots.internal.RedisSlotPool;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +22,24 @@ class RedisTimerTest {
 
     private static long threadsNamed(String prefix) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();
+    }
+
+    @Test
+    void stoppingAClientsScopeCancelsWhatItLeftPendingAndTheOthersGoOn() {
+        RedisTimer.Scope closed = RedisTimer.scope();
+        RedisTimer.Scope open = RedisTimer.scope();
+        AtomicBoolean closedRan = new AtomicBoolean();
+        AtomicBoolean openRan = new AtomicBoolean();
+        closed.newTimeout(t -> closedRan.set(true), 200, TimeUnit.MILLISECONDS);   // e.g. a handshake timeout
+        open.newTimeout(t -> openRan.set(true), 200, TimeUnit.MILLISECONDS);       // due no earlier than the first
+
+        assertThat(closed.stop()).hasSize(1);   // what Lettuce does with a timer of its own when a client shuts down
+        await().atMost(Duration.ofSeconds(5)).untilTrue(openRan);
+        assertThat(closedRan).as("a stopped client's timeout never runs (on its shut-down event loop)").isFalse();
+        assertThat(closed.pending()).isZero();
+        assertThat(open.pending()).isZero();
+        assertThatThrownBy(() -> closed.newTimeout(t -> { }, 1, TimeUnit.MILLISECONDS))
+                .isInstanceOf(RejectedExecutionException.class);
     }
 
     @Test
