@@ -66,6 +66,11 @@ public final class LocalCommand implements Callable<Integer> {
             + "e.g. to measure what exactly-once output costs.")
     boolean atLeastOnce;
 
+    @Option(names = "--consumer-heartbeat", defaultValue = "1s", description = "The embedded broker's KIP-848 heartbeat interval "
+            + "(group.consumer.heartbeat.interval.ms): 1s rebalances quickly; 5s is Kafka's default, what a production broker "
+            + "runs with, e.g. to measure what waiting workers cost (default: ${DEFAULT-VALUE}).")
+    String consumerHeartbeat;
+
     @Option(names = "--timeout", defaultValue = "10m", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
     String timeout;
 
@@ -85,9 +90,14 @@ public final class LocalCommand implements Callable<Integer> {
         }
         Duration pace = pacing == null ? null : duration("--pacing", "0".equals(pacing.trim()) ? "0ms" : pacing);
         Duration give = duration("--timeout", timeout);
+        Duration heartbeat = duration("--consumer-heartbeat", consumerHeartbeat);
+        if (heartbeat.toMillis() < 500 || heartbeat.compareTo(Duration.ofSeconds(15)) > 0) {
+            throw new ParameterException(spec.commandLine(), "--consumer-heartbeat must be 500ms..15s, was " + consumerHeartbeat);
+        }
         LocalRun run = new LocalRun(new LocalRun.Options(orgs, workers, limit, downstreamLimit, Duration.ofMillis(latencyMs),
                 pace, batchSize, maxInFlight, !noSlots, chart, report, give,
-                finishWithin == null ? null : duration("--finish-within", finishWithin), maxBacklog, !atLeastOnce), System.out, System.console() != null);
+                finishWithin == null ? null : duration("--finish-within", finishWithin), maxBacklog, !atLeastOnce,
+                heartbeat), System.out, System.console() != null);
         LocalReport r = run.run();
         if (!r.allProjected()) {
             System.err.printf("error: %d of %d orgs were not projected (%d dead-lettered)%n", r.orgsTotal() - r.orgsProjected(),

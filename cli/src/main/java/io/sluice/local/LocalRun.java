@@ -54,11 +54,11 @@ public final class LocalRun {
     /** @param finishWithin null: the config default; @param maxBacklog negative: the config default */
     public record Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
                           int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout,
-                          Duration finishWithin, long maxBacklog, boolean exactlyOnce) {
+                          Duration finishWithin, long maxBacklog, boolean exactlyOnce, Duration consumerHeartbeat) {
         public Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
                        int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout) {
             this(orgs, workers, limit, downstreamLimit, latencyMedian, pacing, batchSize, maxInFlight, slots, chart, report,
-                    timeout, null, -1, true);
+                    timeout, null, -1, true, EmbeddedKafka.TEST_CONSUMER_HEARTBEAT);
         }
     }
 
@@ -89,7 +89,7 @@ public final class LocalRun {
                 Durations.format(o.latencyMedian()));
         out.println("starting embedded Kafka (KRaft), Redis and the Snuba simulator...");
         long t0 = System.nanoTime();
-        try (EmbeddedKafka kafka = EmbeddedKafka.builder().build().start();
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().consumerHeartbeat(o.consumerHeartbeat()).build().start();
              EmbeddedRedis redis = EmbeddedRedis.builder().build().start();
              SnubaSimulator sim = new SnubaSimulator(SnubaSimulator.Options.defaults().withLimit(o.downstreamLimit())
                      .withLatency(LatencyModel.logNormal(o.latencyMedian(), 0.5))).start()) {

@@ -50,6 +50,8 @@ public final class RedisLink implements AutoCloseable {
     private final RedisTarget target;
     private final ClientResources resources;
     private final boolean ownsResources;
+    /** The timer of resources this link made itself (stopped with them), else null. */
+    private final RedisTimer.Scope ownTimer;
     private final AbstractRedisClient client;
     private final StatefulConnection<String, String> connection;
     private final RedisClusterAsyncCommands<String, String> async;
@@ -59,11 +61,12 @@ public final class RedisLink implements AutoCloseable {
     private volatile AbstractRedisClient pubsubClient;
     private volatile ClusterSubscription subscription;
 
-    private RedisLink(RedisTarget target, ClientResources resources, boolean ownsResources, Duration commandTimeout,
+    private RedisLink(RedisTarget target, ClientResources resources, RedisTimer.Scope ownTimer, Duration commandTimeout,
                       Duration setupTimeout) {
         this.target = target;
         this.resources = resources;
-        this.ownsResources = ownsResources;
+        this.ownsResources = ownTimer != null;
+        this.ownTimer = ownTimer;
         for (RedisURI uri : target.uris()) {
             uri.setTimeout(setupTimeout);
         }
@@ -122,14 +125,16 @@ public final class RedisLink implements AutoCloseable {
         RedisTarget target = RedisTarget.parse(uri);
         Duration setup = commandTimeout.compareTo(Duration.ofSeconds(5)) > 0 ? commandTimeout : Duration.ofSeconds(5);
         boolean own = resources == null;
-        ClientResources r = own ? ClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1)
+        RedisTimer.Scope timer = own ? RedisTimer.scope() : null;
+        ClientResources r = own ? ClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).timer(timer)
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build() : resources;
         try {
-            return new RedisLink(target, r, own, commandTimeout, setup);
+            return new RedisLink(target, r, timer, commandTimeout, setup);
         } catch (RuntimeException e) {
             if (own) {
                 r.shutdown(0, 2, TimeUnit.SECONDS);
+                timer.stop();
             }
             throw e;
         }
@@ -186,6 +191,7 @@ public final class RedisLink implements AutoCloseable {
         shutdown();
         if (ownsResources) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
+            ownTimer.stop();   // Lettuce stops only timers it made itself
         }
     }
 

@@ -53,6 +53,10 @@ public final class EmbeddedKafka implements AutoCloseable, TestBroker {
     public static final String BROKER_LISTENER = "PLAINTEXT";
     public static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final int NODE_ID = 1;
+    /** The consumer heartbeat interval by default here: quick rebalances for tests. */
+    public static final Duration TEST_CONSUMER_HEARTBEAT = Duration.ofSeconds(1);
+    /** Kafka's own default {@code group.consumer.heartbeat.interval.ms}: what a production broker runs with. */
+    public static final Duration KAFKA_DEFAULT_CONSUMER_HEARTBEAT = Duration.ofSeconds(5);
 
     private final Builder options;
     private final Path logDir;
@@ -256,9 +260,9 @@ public final class EmbeddedKafka implements AutoCloseable, TestBroker {
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
-        // Faster KIP-848 rebalances in tests; the session timeout stays at its default unless overridden.
+        // Faster KIP-848 rebalances in tests (Builder#consumerHeartbeat); the session timeout stays at its default unless overridden.
         p.put("group.consumer.min.heartbeat.interval.ms", "500");
-        p.put("group.consumer.heartbeat.interval.ms", "1000");
+        p.put("group.consumer.heartbeat.interval.ms", Long.toString(options.consumerHeartbeat.toMillis()));
         p.put("group.consumer.min.session.timeout.ms", "6000");
         p.put("num.network.threads", "2");
         p.put("num.io.threads", "4");
@@ -325,6 +329,7 @@ public final class EmbeddedKafka implements AutoCloseable, TestBroker {
         private int controllerPort;
         private Path logDir;
         private Duration startTimeout = Duration.ofSeconds(60);
+        private Duration consumerHeartbeat = TEST_CONSUMER_HEARTBEAT;
         private boolean guardExit = true;
         private final Map<String, String> properties = new LinkedHashMap<>();
         private final Map<String, String> extraListeners = new LinkedHashMap<>();
@@ -379,6 +384,25 @@ public final class EmbeddedKafka implements AutoCloseable, TestBroker {
             return this;
         }
 
+        /**
+         * The KIP-848 heartbeat interval the broker gives consumers ({@code group.consumer.heartbeat.interval.ms}):
+         * how often each consumer's background thread talks to the group coordinator while nothing changes,
+         * and so how soon it learns of a rebalance. Default {@link #TEST_CONSUMER_HEARTBEAT} (1 s), so that
+         * tests rebalance quickly; {@link #KAFKA_DEFAULT_CONSUMER_HEARTBEAT} (5 s) is what a broker runs with
+         * unless configured otherwise, e.g. for measuring what an idle consumer costs in production
+         * ({@code sluice local --consumer-heartbeat 5s}, bench/scripts/waiting_cpu.sh). 500 ms to 15 s (the
+         * broker's {@code group.consumer.min.heartbeat.interval.ms} here and its default maximum).
+         */
+        public Builder consumerHeartbeat(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.toMillis() < 500 || interval.compareTo(Duration.ofSeconds(15)) > 0) {
+                throw new IllegalArgumentException("consumerHeartbeat must be 500ms..15s (the broker's min and max"
+                        + " group.consumer heartbeat intervals), was " + interval.toMillis() + "ms");
+            }
+            this.consumerHeartbeat = interval;
+            return this;
+        }
+
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
@@ -396,6 +420,7 @@ public final class EmbeddedKafka implements AutoCloseable, TestBroker {
             copy.controllerPort = controllerPort;
             copy.logDir = logDir;
             copy.startTimeout = startTimeout;
+            copy.consumerHeartbeat = consumerHeartbeat;
             copy.guardExit = guardExit;
             copy.properties.putAll(properties);
             copy.extraListeners.putAll(extraListeners);

@@ -1,6 +1,7 @@
 package io.sluice.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -19,6 +21,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupType;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -55,6 +58,19 @@ class EmbeddedKafkaTest {
 
             Set<String> second = consumeAll(kafka, topic, "group-after-restart");
             assertThat(second).isEqualTo(first);
+        }
+    }
+
+    @Test
+    void theConsumerHeartbeatIsAnOptionForMeasuringWithKafkasDefault() throws Exception {
+        assertThatThrownBy(() -> EmbeddedKafka.builder().consumerHeartbeat(Duration.ofMillis(100)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("500ms..15s");
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().consumerHeartbeat(EmbeddedKafka.KAFKA_DEFAULT_CONSUMER_HEARTBEAT)
+                .build().start();
+             Admin admin = Admin.create(kafka.adminConfig())) {
+            ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "1");
+            Config config = admin.describeConfigs(List.of(broker)).all().get(30, TimeUnit.SECONDS).get(broker);
+            assertThat(config.get("group.consumer.heartbeat.interval.ms").value()).isEqualTo("5000");
         }
     }
 

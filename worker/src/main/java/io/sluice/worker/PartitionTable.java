@@ -21,6 +21,7 @@ final class PartitionTable {
     private final Consumer<?, ?> consumer;
     private final Map<TopicPartition, PartitionWork> table = new LinkedHashMap<>();
     private long epochs;
+    private boolean resumed;
     private volatile int assigned;
 
     PartitionTable(Consumer<?, ?> consumer) {
@@ -84,8 +85,18 @@ final class PartitionTable {
             if (gateDown || w.blockedByGate(now)) blocked++;
         }
         if (!pause.isEmpty()) consumer.pause(pause);
-        if (!resume.isEmpty()) consumer.resume(resume);
+        if (!resume.isEmpty()) {
+            consumer.resume(resume);
+            resumed = true;
+        }
         return blocked;
+    }
+
+    /** Whether some partition was resumed (or newly assigned) since the last call. */
+    boolean takeResumed() {
+        boolean r = resumed;
+        resumed = false;
+        return r;
     }
 
     /** Every owned partition is paused (as we last told the consumer); false when none is owned. */

@@ -10,6 +10,7 @@ import io.sluice.worker.gate.SlotGate;
 import io.sluice.worker.sink.OutputRecords;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -31,9 +32,11 @@ import java.util.function.LongSupplier;
  */
 public final class WorkerLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
-    private static final Duration MAX_POLL_WAIT = Duration.ofMillis(500);
-    /** How often a loop with nothing else to do looks for new records while some partition can fetch. */
-    static final Duration FETCH_CHECK = Duration.ofMillis(100);
+    /**
+     * The longest the loop waits with nothing due: how soon, at most, a rebalance callback runs (poll(0)
+     * runs them) while every partition is paused; a waiting worker turns once a second for it.
+     */
+    static final Duration MAX_POLL_WAIT = Duration.ofSeconds(1);
 
     private final String workerId;
     private final Consumer<byte[], byte[]> consumer;
@@ -50,6 +53,8 @@ public final class WorkerLoop implements Runnable {
 
     private final PartitionTable table;
     private final LoopEvents events;
+    /** How often a loop with nothing else to do looks for new records while some partition can fetch. */
+    private final FetchCheck fetchCheck = new FetchCheck();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile boolean crashing;
@@ -194,25 +199,31 @@ public final class WorkerLoop implements Runnable {
         applyPauses(now);
         flusher.maybeFlush(table.all());
         Duration wait = pollWait(nanoTime.getAsLong());
+        boolean looking = false;
         if (!wait.isZero()) {
             // Wait for our own events, never inside consumer.poll(timeout): the KIP-848 consumer (kafka-clients
             // 4.4) can return to its own loop without waiting and burn a core for the whole timeout (seen with
             // paused partitions holding fetched data; see docs/BENCHMARKS-worker.md, "Waiting is free"). While some
-            // partition can fetch, look for new records every FETCH_CHECK; then poll(0) collects what the
-            // consumer's background thread fetched, runs rebalance callbacks and keeps the membership alive.
-            events.await(table.allPaused() ? wait : min(wait, FETCH_CHECK));
+            // partition can fetch, look for new records after fetchCheck.next() (100 ms, backing off to 1 s
+            // while nothing comes); then poll(0) collects what the consumer's background thread fetched, runs
+            // rebalance callbacks and keeps the membership alive.
+            Duration look = fetchCheck.next();
+            looking = !table.allPaused() && look.compareTo(wait) < 0;
+            events.await(looking ? look : wait);
         }
         try {
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ZERO)) {
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ZERO);
+            if (!records.isEmpty()) {
+                fetchCheck.active();
+            } else if (looking) {
+                fetchCheck.foundNothing();
+            }
+            for (ConsumerRecord<byte[], byte[]> record : records) {
                 accept(record);
             }
         } catch (WakeupException e) {
             // consumer.wakeup() is not used by the loop; someone else's: the next turn goes on
         }
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** From any thread: an event for the poll thread. */
@@ -372,6 +383,9 @@ public final class WorkerLoop implements Runnable {
     private void applyPauses(long now) {
         boolean gateDown = gateHealth.down(now);
         pausedByGate.set(table.applyPauses(gateDown || stopping, gateDown, now));
+        if (table.takeResumed()) {
+            fetchCheck.active();   // a resumed or newly assigned partition's records come soon
+        }
     }
 
     private Duration pollWait(long now) {

@@ -176,8 +176,12 @@ class WorkerLoopTest {
         assertThat(consumer.paused()).as("a partition whose output fails fetches nothing more").contains(P0);
         assertThat(committed(P1)).as("other partitions go on").isEqualTo(1);
         int attempts = producer.deadLetterAttempts.get();
-        turns(3);
-        assertThat(producer.deadLetterAttempts.get()).as("backs off, no tight loop").isLessThanOrEqualTo(attempts + 1);
+        long t0 = System.nanoTime();
+        while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1)) {
+            loop.loopOnce();
+        }
+        // 100 ms doubling to 300 ms: a handful of tries in a second, where a tight loop would make hundreds.
+        assertThat(producer.deadLetterAttempts.get()).as("backs off, no tight loop").isLessThanOrEqualTo(attempts + 5);
 
         producer.failDeadLetters = null;   // e.g. the topic's max.message.bytes was raised
         await().atMost(Duration.ofSeconds(5)).until(() -> {
@@ -249,7 +253,7 @@ class WorkerLoopTest {
         loop.loopOnce();
         long waitedMs = (System.nanoTime() - t0) / 1_000_000;
         assertThat(consumer.lastPollTimeout()).isEqualTo(Duration.ZERO);   // never blocks inside the consumer
-        assertThat(waitedMs).isGreaterThanOrEqualTo(400);                   // but waits for the next due event
+        assertThat(waitedMs).isGreaterThanOrEqualTo(900);                   // but waits for the next due event, up to 1 s
 
         // An event (here: the pool hands over a slot) ends the wait at once.
         other.schedule(() -> gate.grantAll(), 100, TimeUnit.MILLISECONDS);
@@ -259,11 +263,35 @@ class WorkerLoopTest {
     }
 
     @Test
+    void withNothingToFetchTheLoopLooksLessOftenAndStillSeesNewRecords() {
+        assign(P0);   // caught up: nothing paused, nothing to fetch (an idle worker between runs)
+        turns(1);
+        // Each look that finds nothing doubles the wait (100, 200, 400, 800 ms), up to 1 s: an idle worker
+        // turns once a second, not ten times, and wakes the consumer's background thread as rarely.
+        long longest = 0;
+        for (int i = 0; i < 6 && longest < 900; i++) {
+            long t0 = System.nanoTime();
+            loop.loopOnce();
+            longest = Math.max(longest, (System.nanoTime() - t0) / 1_000_000);
+        }
+        assertThat(longest).as("longest idle wait within six turns, ms").isGreaterThanOrEqualTo(900);
+        assertThat(consumer.lastPollTimeout()).isEqualTo(Duration.ZERO);   // still never blocks inside the consumer
+
+        records(P0, 0, 1);   // a new batch: seen within the longest wait
+        long t0 = System.nanoTime();
+        await().atMost(Duration.ofSeconds(3)).until(() -> {
+            loop.loopOnce();
+            return loop.inFlight() == 1;   // fetched and dispatched
+        });
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2_000);
+    }
+
+    @Test
     void eventsNeverWakeTheConsumerAndWakeUpsAreBatched() throws Exception {
         assign(P0);
         records(P0, 0, 1);
         turns(3);
-        gate.refuseAll();   // the partition pauses: the next turn parks up to 500 ms
+        gate.refuseAll();   // the partition pauses: the next turn parks up to 1 s
         turns(2);
         AtomicInteger ran = new AtomicInteger();
         Thread turn = Thread.ofPlatform().start(loop::loopOnce);   // parks: nothing to do

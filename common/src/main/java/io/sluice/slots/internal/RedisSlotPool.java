@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.sluice.redis.RedisLink;
 import io.sluice.redis.SharedIo;
 import io.sluice.redis.RedisTarget;
+import io.sluice.redis.RedisTimer;
 import io.sluice.slots.Acquisition;
 import io.sluice.slots.Feedback;
 import io.sluice.slots.Lease;
@@ -50,6 +51,7 @@ public final class RedisSlotPool implements SlotPool {
     private final Acquirer acquirer;
     private final Adapter adapter;
     private final ClientResources resources;
+    private final RedisTimer.Scope timer;
     private final RedisLink link;
     private final Disposable reconnects;
 
@@ -66,11 +68,13 @@ public final class RedisSlotPool implements SlotPool {
         this.adapter = config.adaptive() == null ? null : new Adapter(ctx);
 
         LinkWatch watch = new LinkWatch(config.pool(), config.commandTimeout(), nanoTime);
+        this.timer = RedisTimer.scope();
         // Keepalive (in RedisLink) finds a dead peer on an idle link; LinkWatch on a busy one (no RST after
         // node loss). TCP_USER_TIMEOUT would too, but Lettuce applies it only on native epoll/io_uring
         // transports, which this build does not ship (it refuses the option on NIO).
         ClientResources.Builder threads = io == null ? ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1) : io.builder();
         this.resources = threads.nettyCustomizer(watch)
+                .timer(timer)   // one ticking timer thread per process, not one per client
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
         RedisLink opened = null;
@@ -277,6 +281,7 @@ public final class RedisSlotPool implements SlotPool {
             link.close();
         }
         resources.shutdown(0, 2, TimeUnit.SECONDS);
+        timer.stop();   // Lettuce stops only timers it made itself
         ctx.completions.shutdown();
     }
 }
