@@ -109,20 +109,7 @@ class KafkaRunTest {
     void aRunStoppedAfterSomeAcksAndResumedPublishesExactlyTheRest() throws Exception {
         String runId = SharedServers.uniqueName("r");
         SluiceConfig cfg = config(bootstrap);
-        OrchestratorRun[] first = new OrchestratorRun[1];
-        first[0] = run(cfg, runId, 1, 1_001).progress(new ProgressReporter() {
-            @Override
-            public void update(Progress p) {
-                if (p.batchesDone() == 12) {
-                    first[0].requestStop();   // as the SIGTERM hook would, while nothing is in flight
-                }
-            }
-
-            @Override
-            public void done(Progress p) {
-            }
-        }).build();
-        RunResult stopped = first[0].run();
+        RunResult stopped = stoppedAfter(cfg, runId, 12);
         assertThat(stopped.outcome()).isEqualTo(RunResult.Outcome.STOPPED);
         assertThat(stopped.lastAckedSeq()).isEqualTo(11);
 
@@ -140,20 +127,7 @@ class KafkaRunTest {
     void aResumeAfterRedisLostProgressSendsNothingTheTopicAlreadyHolds() throws Exception {
         String runId = SharedServers.uniqueName("r");
         SluiceConfig cfg = config(bootstrap);
-        OrchestratorRun[] first = new OrchestratorRun[1];
-        first[0] = run(cfg, runId, 1, 1_001).progress(new ProgressReporter() {
-            @Override
-            public void update(Progress p) {
-                if (p.batchesDone() == 12) {
-                    first[0].requestStop();
-                }
-            }
-
-            @Override
-            public void done(Progress p) {
-            }
-        }).build();
-        assertThat(first[0].run().lastAckedSeq()).isEqualTo(11);
+        assertThat(stoppedAfter(cfg, runId, 12).lastAckedSeq()).isEqualTo(11);
         // Redis restored from an older snapshot: the record says batch 5, as it did when batch 5 was acknowledged.
         Batch fifth = null;
         for (ConsumerRecord<String, byte[]> r : consume(batches, 12)) {
@@ -214,6 +188,24 @@ class KafkaRunTest {
             assertThat(rec.lastAckedSeq()).isEqualTo(2);
             assertThat(rec.status()).isEqualTo(RunStatus.FAILED);
         }
+    }
+
+    /** Runs orgs 1..1001 and stops it after {@code batches} acknowledged batches, as the SIGTERM hook would, while nothing is in flight. */
+    private RunResult stoppedAfter(SluiceConfig cfg, String runId, int batches) {
+        OrchestratorRun[] run = new OrchestratorRun[1];
+        run[0] = run(cfg, runId, 1, 1_001).progress(new ProgressReporter() {
+            @Override
+            public void update(Progress p) {
+                if (p.batchesDone() == batches) {
+                    run[0].requestStop();
+                }
+            }
+
+            @Override
+            public void done(Progress p) {
+            }
+        }).build();
+        return run[0].run();
     }
 
     private List<ConsumerRecord<String, byte[]>> consume(String topic, int expected) {
