@@ -16,7 +16,6 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -49,10 +48,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedKafka implements AutoCloseable, TestBroker {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
-    private static final String HOST = "127.0.0.1";
+    static final String HOST = "127.0.0.1";
     public static final String BROKER_LISTENER = "PLAINTEXT";
     public static final String CONTROLLER_LISTENER = "CONTROLLER";
-    private static final int NODE_ID = 1;
+    static final int NODE_ID = 1;
     /** The consumer heartbeat interval by default here: quick rebalances for tests. */
     public static final Duration TEST_CONSUMER_HEARTBEAT = Duration.ofSeconds(1);
     /** Kafka's own default {@code group.consumer.heartbeat.interval.ms}: what a production broker runs with. */
@@ -227,48 +226,8 @@ public final class EmbeddedKafka implements AutoCloseable, TestBroker {
     }
 
     Properties brokerProperties() {
-        String controller = CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort();
-        Map<String, String> protocols = new LinkedHashMap<>();
-        protocols.put(BROKER_LISTENER, "PLAINTEXT");
-        protocols.put(CONTROLLER_LISTENER, "PLAINTEXT");
-        protocols.putAll(options.extraListeners);
-        String brokerListeners = listenerPorts.entrySet().stream()
-                .filter(e -> !e.getKey().equals(CONTROLLER_LISTENER))
-                .map(e -> e.getKey() + "://" + HOST + ":" + e.getValue())
-                .collect(Collectors.joining(","));
-
-        Properties p = new Properties();
-        p.put("process.roles", "broker,controller");
-        p.put("node.id", Integer.toString(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort());
-        p.put("controller.listener.names", CONTROLLER_LISTENER);
-        p.put("listeners", brokerListeners + "," + controller);
-        p.put("advertised.listeners", brokerListeners);
-        p.put("inter.broker.listener.name", BROKER_LISTENER);
-        p.put("listener.security.protocol.map", protocols.entrySet().stream()
-                .map(e -> e.getKey() + ":" + e.getValue()).collect(Collectors.joining(",")));
-        p.put("log.dirs", logDir.toAbsolutePath().toString());
-        p.put("auto.create.topics.enable", "false");
-        p.put("num.partitions", "1");
-        p.put("default.replication.factor", "1");
-        p.put("min.insync.replicas", "1");
-        p.put("offsets.topic.replication.factor", "1");
-        p.put("offsets.topic.num.partitions", "5");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
-        p.put("transaction.state.log.num.partitions", "5");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
-        p.put("group.initial.rebalance.delay.ms", "0");
-        // Faster KIP-848 rebalances in tests (Builder#consumerHeartbeat); the session timeout stays at its default unless overridden.
-        p.put("group.consumer.min.heartbeat.interval.ms", "500");
-        p.put("group.consumer.heartbeat.interval.ms", Long.toString(options.consumerHeartbeat.toMillis()));
-        p.put("group.consumer.min.session.timeout.ms", "6000");
-        p.put("num.network.threads", "2");
-        p.put("num.io.threads", "4");
-        p.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));
-        p.putAll(options.properties);
-        return p;
+        return KafkaNodeProperties.of(listenerPorts, controllerPort(), options.extraListeners, logDir,
+                options.consumerHeartbeat, options.properties);
     }
 
     private void formatIfNeeded(KafkaConfig config) {
