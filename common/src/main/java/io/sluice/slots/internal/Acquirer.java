@@ -226,6 +226,11 @@ final class Acquirer {
                 Waiter w = batch.get(i);
                 if (r > 0) {
                     grant(w, w.base, r, ctx.clock.deadline(sent, nowMs, r));
+                } else if (r < 0 && w.future.isDone()) {
+                    // Served between this re-check's sending and its run (granted, and maybe released by now):
+                    // the script found neither ticket nor lease and queued the ticket again. Withdraw that ghost;
+                    // should a release grant it first, the grant comes back unwanted and is given back (onGrant).
+                    ctx.redis.zrem(ctx.keys[1], w.ticket);
                 } else if (r < 0) {
                     ctx.metrics.requeued();
                 }
