@@ -6,18 +6,22 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads whole topics and a group's committed offsets, with no consumer group of its own: what
- * verifications (tests, chaos runs) need to see of the output topics.
+ * Reads topics (whole, or from a time) and a group's committed offsets, with no consumer group of
+ * its own: what verifications (tests, chaos runs) need to see of the output topics, and what a
+ * resumed run needs to see of the batches it already sent.
  */
 public final class TopicReader {
     private final SluiceConfig.Kafka kafka;
@@ -28,21 +32,38 @@ public final class TopicReader {
 
     /** Every record of {@code topic} from the beginning to the end offsets taken at the start, in partition order. */
     public List<ConsumerRecord<byte[], byte[]>> readAll(String topic, Duration timeout) {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(readerProps("sluice-reader"))) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        read(topic, null, timeout, "sluice-reader", out::add);
+        return out;
+    }
+
+    /**
+     * Every record of {@code topic} written at or after {@code since} (by record timestamp, each
+     * partition; null: from the beginning) up to the end offsets taken at the start, to {@code each}.
+     * Throws {@link IllegalStateException} when that takes longer than {@code timeout}.
+     */
+    public void read(String topic, Instant since, Duration timeout, String clientId,
+                     java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(readerProps(clientId))) {
+            List<TopicPartition> parts = c.partitionsFor(topic, timeout).stream()
                     .map(pi -> new TopicPartition(topic, pi.partition())).toList();
             c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+            Map<TopicPartition, Long> end = c.endOffsets(parts, timeout);
+            if (since == null) {
+                c.seekToBeginning(parts);
+            } else {
+                Map<TopicPartition, Long> query = new HashMap<>();
+                parts.forEach(tp -> query.put(tp, since.toEpochMilli()));
+                Map<TopicPartition, OffsetAndTimestamp> from = c.offsetsForTimes(query, timeout);
+                parts.forEach(tp -> c.seek(tp, from.get(tp) == null ? end.get(tp) : from.get(tp).offset()));
+            }
             long deadline = System.nanoTime() + timeout.toNanos();
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("could not read " + topic + " to its end offsets " + end + " within " + timeout);
                 }
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
+                c.poll(Duration.ofMillis(200)).forEach(each);
             }
-            return out;
         }
     }
 

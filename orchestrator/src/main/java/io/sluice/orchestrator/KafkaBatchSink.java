@@ -2,22 +2,17 @@ package io.sluice.orchestrator;
 
 import io.sluice.config.ConfigException;
 import io.sluice.config.SluiceConfig;
-import io.sluice.kafka.KafkaClients;
+import io.sluice.kafka.TopicReader;
 import io.sluice.messages.Batch;
 import io.sluice.messages.MessageCodec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -27,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -124,41 +118,21 @@ public final class KafkaBatchSink implements BatchSink {
     public long publishedThrough(String runId, Instant since) {
         String topic = settings.config().topics().batches();
         byte[] prefix = (runId + ":").getBytes(StandardCharsets.UTF_8);
-        long deadline = System.nanoTime() + settings.adminTimeout().toNanos();
-        long max = -1;
-        try (Consumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaClients.consumerProps(settings.config(), clientId + "-tail"))) {
-            List<TopicPartition> parts = consumer.partitionsFor(topic, settings.adminTimeout()).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts, settings.adminTimeout());
-            Map<TopicPartition, Long> query = new HashMap<>();
-            parts.forEach(p -> query.put(p, since.toEpochMilli()));
-            Map<TopicPartition, OffsetAndTimestamp> from = consumer.offsetsForTimes(query, settings.adminTimeout());
-            List<TopicPartition> toRead = parts.stream().filter(p -> from.get(p) != null && from.get(p).offset() < end.get(p)).toList();
-            consumer.assign(toRead);
-            toRead.forEach(p -> consumer.seek(p, from.get(p).offset()));
-            while (toRead.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                if (System.nanoTime() > deadline) {
-                    LOG.warn("run {}: could not read topic {} to its end within {}; resuming from the ledger's progress",
-                            runId, topic, settings.adminTimeout());
-                    return -1;
+        long[] max = {-1};
+        try {
+            new TopicReader(settings.config()).read(topic, since, settings.adminTimeout(), clientId + "-tail", r -> {
+                byte[] key = r.key();
+                if (key != null && key.length > prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)) {
+                    max[0] = Math.max(max[0], Long.parseLong(new String(key, prefix.length, key.length - prefix.length,
+                            StandardCharsets.UTF_8)));
                 }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.key() != null && startsWith(r.key(), prefix)) {
-                        max = Math.max(max, Long.parseLong(new String(r.key(), prefix.length, r.key().length - prefix.length,
-                                StandardCharsets.UTF_8)));
-                    }
-                }
-            }
-        } catch (KafkaException | NumberFormatException e) {
+            });
+        } catch (KafkaException | IllegalStateException | NumberFormatException e) {
             LOG.warn("run {}: could not read what topic {} holds of this run ({}); resuming from the ledger's progress",
                     runId, topic, e.toString());
             return -1;
         }
-        return max;
-    }
-
-    private static boolean startsWith(byte[] key, byte[] prefix) {
-        return key.length > prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+        return max[0];
     }
 
     private KafkaUnavailableException unavailable(String what, Throwable cause) {
