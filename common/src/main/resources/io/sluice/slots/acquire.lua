@@ -15,7 +15,7 @@ local ticket = ARGV[3]
 local rank = redis.call('ZRANK', KEYS[2], ticket)
 if rank then
   if live < grantable then
-    local granted, lease, exp = drain(KEYS[1], KEYS[2], KEYS[3], ARGV[4], ARGV[5], now_ms, grantable - live, ticket, nil)
+    local granted, lease, exp = drain(KEYS[1], KEYS[2], ARGV[4], ARGV[5], now_ms, grantable - live, ticket, nil)
     live = live + granted
     if lease then
       return {1, lease, exp, now_ms, live, limit}

@@ -52,7 +52,7 @@ local empty = false
 if live < grantable then
   local waiting = redis.call('ZCARD', KEYS[2])
   if waiting > 0 then
-    live = live + drain(KEYS[1], KEYS[2], KEYS[3], ARGV[3], ARGV[4], now_ms, grantable - live, nil, nil)
+    live = live + drain(KEYS[1], KEYS[2], ARGV[3], ARGV[4], now_ms, grantable - live, nil, nil)
   end
   -- drain stops when the queue is empty or the slots are gone
   empty = live < grantable

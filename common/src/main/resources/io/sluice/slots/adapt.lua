@@ -107,6 +107,6 @@ if new ~= limit then
   set_state(KEYS[1], st, 'limit', new)
 end
 if new > live and grantable > 0 and redis.call('ZCARD', KEYS[2]) > 0 then
-  live = live + drain(KEYS[1], KEYS[2], KEYS[3], ARGV[9], ARGV[10], now_ms, new - live, nil, nil)
+  live = live + drain(KEYS[1], KEYS[2], ARGV[9], ARGV[10], now_ms, new - live, nil, nil)
 end
 return {new, 1, live, gen_of(st)}

@@ -196,13 +196,45 @@ local function parse_ticket(ticket)
   return lease, client, tonumber(ttl)
 end
 
--- Hands free slots to the queue's head tickets, oldest first, skipping tickets whose client
--- stopped heart-beating or (when check_receivers is '1') has no subscriber on its grant
--- channel. Each grant is published on that client's channel as "expiryMs|leaseId", except the
+-- Drops the clients whose heartbeat lapsed, with their queued tickets: a ticket is valid exactly
+-- as long as its client's entry (so the hand-off path never checks liveness; a client that comes
+-- back finds its entry gone, is told so by its heartbeat, and re-checks). Reads the whole queue
+-- only when some client died. Returns the number of tickets dropped.
+local function purge_dead(queue, clients, now_ms)
+  local dead = redis.call('ZRANGE', clients, '-inf', fmt(now_ms), 'BYSCORE')
+  if #dead == 0 then
+    return 0
+  end
+  local gone = {}
+  for i = 1, #dead, 1000 do
+    redis.call('ZREM', clients, unpack(dead, i, math.min(#dead, i + 999)))
+  end
+  for _, c in ipairs(dead) do
+    gone[c] = true
+  end
+  local drop = {}
+  for _, t in ipairs(redis.call('ZRANGE', queue, 0, -1)) do
+    local _, client = parse_ticket(t)
+    if gone[client] then
+      drop[#drop + 1] = t
+    end
+  end
+  for i = 1, #drop, 1000 do
+    redis.call('ZREM', queue, unpack(drop, i, math.min(#drop, i + 999)))
+  end
+  if #drop > 0 then
+    redis.log(redis.LOG_NOTICE, 'sluice slot pool ' .. queue .. ': dropped ' .. #drop .. ' ticket(s) of ' .. #dead .. ' dead client(s)')
+  end
+  return #drop
+end
+
+-- Hands free slots to the queue's head tickets, oldest first, skipping tickets whose grant channel
+-- has no subscriber (when check_receivers is '1'; dead clients' tickets are purged by purge_dead).
+-- Each grant is published on that client's channel as "expiryMs|leaseId", except the
 -- caller's own ticket (self), which is returned instead. head: an already popped
 -- {member, score} to start with, or nil; it goes back to the queue when there is no room.
 -- Returns granted count, self lease id or nil, self expiry or nil.
-local function drain(leases, queue, clients, prefix, check_receivers, now_ms, free, self, head)
+local function drain(leases, queue, prefix, check_receivers, now_ms, free, self, head)
   local granted, self_lease, self_exp = 0, nil, nil
   while free > 0 do
     if head == nil then
@@ -221,16 +253,13 @@ local function drain(leases, queue, clients, prefix, check_receivers, now_ms, fr
       self_lease, self_exp = lease, exp
       free, granted = free - 1, granted + 1
     else
-      local alive = redis.call('ZSCORE', clients, client)
-      if alive and tonumber(alive) > now_ms then
-        add_grants(leases, {exp, lease})
-        local receivers = redis.call(PUBLISH, prefix .. client, fmt(exp) .. '|' .. lease)
-        if receivers == 0 and check_receivers == '1' then
-          -- Nobody listens for it: the client died (or is reconnecting and will re-enqueue).
-          redis.call('ZREM', leases, lease)
-        else
-          free, granted = free - 1, granted + 1
-        end
+      add_grants(leases, {exp, lease})
+      local receivers = redis.call(PUBLISH, prefix .. client, fmt(exp) .. '|' .. lease)
+      if receivers == 0 and check_receivers == '1' then
+        -- Nobody listens for it: the client died (or is reconnecting and will re-enqueue).
+        redis.call('ZREM', leases, lease)
+      else
+        free, granted = free - 1, granted + 1
       end
     end
   end

@@ -14,7 +14,7 @@ redis.call('ZADD', KEYS[3], now_ms + tonumber(ARGV[5]), ARGV[4])
 local limit, grantable, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
 local live = live_of(KEYS[1], now_ms)
 if live < grantable and redis.call('ZCARD', KEYS[2]) > 0 then
-  live = live + drain(KEYS[1], KEYS[2], KEYS[3], ARGV[2], ARGV[3], now_ms, grantable - live, nil, nil)
+  live = live + drain(KEYS[1], KEYS[2], ARGV[2], ARGV[3], now_ms, grantable - live, nil, nil)
 end
 local ids, tickets = {}, {}
 for i = 6, #ARGV, 2 do

@@ -14,5 +14,5 @@ if live >= grantable then
   redis.call('ZADD', KEYS[2], head[2], head[1])
   return {removed, 0}
 end
-local granted = drain(KEYS[1], KEYS[2], KEYS[3], ARGV[3], ARGV[4], now_ms, grantable - live, nil, head)
+local granted = drain(KEYS[1], KEYS[2], ARGV[3], ARGV[4], now_ms, grantable - live, nil, head)
 return {removed, granted}

@@ -1,5 +1,5 @@
 -- release_many: drop leases (one client's releases, batched while its previous batch was in
--- flight) and hand the freed slots straight to the oldest live waiters, one PUBLISH per client.
+-- flight) and hand the freed slots straight to the oldest waiters, one PUBLISH per client.
 -- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients
 -- ARGV[1] caller (see pool_state)  ARGV[2] grant channel prefix  ARGV[3] check receivers '1'|'0'
 -- ARGV[4], ARGV[5], ...: lease ids
@@ -27,31 +27,21 @@ while #heads > 0 do
   if keep == 0 then
     break
   end
-  local clients, parsed = {}, {}
+  -- No liveness check here: dead clients' tickets are purged with their entry (purge_dead).
+  local leases, messages, order, got = {}, {}, {}, 0
   for i = 1, keep * 2, 2 do
     local lease, client, ttl = parse_ticket(heads[i])
-    parsed[#parsed + 1] = {lease, client, ttl}
-    clients[#clients + 1] = client
-  end
-  local alive = redis.call('ZMSCORE', KEYS[3], unpack(clients))
-  local leases, messages, order, got = {}, {}, {}, 0
-  for i, p in ipairs(parsed) do
-    if alive[i] and tonumber(alive[i]) > now_ms then
-      local lease = p[1]
-      local exp = now_ms + p[3]
-      leases[#leases + 1] = exp
-      leases[#leases + 1] = lease
-      if messages[p[2]] == nil then
-        messages[p[2]] = {}
-        order[#order + 1] = p[2]
-      end
-      local lines = messages[p[2]]
-      lines[#lines + 1] = fmt(exp) .. '|' .. lease
+    local exp = now_ms + ttl
+    leases[#leases + 1] = exp
+    leases[#leases + 1] = lease
+    if messages[client] == nil then
+      messages[client] = {}
+      order[#order + 1] = client
     end
+    local lines = messages[client]
+    lines[#lines + 1] = fmt(exp) .. '|' .. lease
   end
-  if #leases > 0 then
-    add_grants(KEYS[1], leases)
-  end
+  add_grants(KEYS[1], leases)
   for _, client in ipairs(order) do
     local lines = messages[client]
     local receivers = redis.call(PUBLISH, ARGV[2] .. client, table.concat(lines, '\n'))
@@ -66,7 +56,7 @@ while #heads > 0 do
       got = got + #lines
     end
   end
-  -- Room left: more free slots than released ones, or dead clients' tickets were skipped.
+  -- Room left: more free slots than released ones, or grants nobody listened for were undone.
   granted = granted + got
   free = free - got
   if free <= 0 then

@@ -10,6 +10,6 @@ set_state(KEYS[1], st, 'limit', limit)
 local live = live_of(KEYS[1], now_ms)
 local granted = 0
 if grantable > 0 and live < limit then
-  granted = drain(KEYS[1], KEYS[2], KEYS[3], ARGV[2], ARGV[3], now_ms, limit - live, nil, nil)
+  granted = drain(KEYS[1], KEYS[2], ARGV[2], ARGV[3], now_ms, limit - live, nil, nil)
 end
 return {previous, live + granted, granted}

@@ -7,6 +7,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.embedded.EmbeddedRedis;
+import io.sluice.embedded.SharedServers;
 import io.sluice.slots.internal.RedisSlotPool;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -95,5 +99,49 @@ class SlotPoolQueueTest {
         String stats = raw.sync().info("commandstats");
         return stats.lines().filter(l -> l.startsWith("cmdstat_evalsha:") || l.startsWith("cmdstat_eval:"))
                 .mapToLong(l -> Long.parseLong(l.replaceAll("^cmdstat_\\w+:calls=(\\d+),.*", "$1"))).sum();
+    }
+
+    @Test
+    void whileHandOffsFlowTheFallbackReCheckWaitsForTheHeartbeatPeriodAndAQuietChannelIsReCheckedEveryTick() throws Exception {
+        try (SlotPools pools = new SlotPools(SharedServers.redis().uri())) {
+            // Busy: two callers of one client take turns on a pool of 1, so the one waiting is handed the
+            // slot by the other's release every ~20 ms: hand-offs flow on this client's channel.
+            SimpleMeterRegistry busyMeters = new SimpleMeterRegistry();
+            RedisSlotPool busy = pools.open(SlotPools.fast(SharedServers.uniqueName("busy"), 1)
+                    .fallbackWake(Duration.ofMillis(100)).ticketTtl(Duration.ofSeconds(6)).build(), busyMeters, System::nanoTime);
+            // Quiet: one waiter behind a holder that keeps its slot: nothing comes on its channel.
+            String quietName = SharedServers.uniqueName("quiet");
+            RedisSlotPool holder = pools.open(quietName, 1, b -> b.fallbackWake(Duration.ofSeconds(10)));
+            Lease held = ((Acquisition.Granted) holder.acquireBlocking("holder", Duration.ZERO)).lease();
+            SimpleMeterRegistry quietMeters = new SimpleMeterRegistry();
+            RedisSlotPool quiet = pools.open(SlotPools.fast(quietName, 1)
+                    .fallbackWake(Duration.ofMillis(100)).ticketTtl(Duration.ofSeconds(6)).build(), quietMeters, System::nanoTime);
+            CompletableFuture<Acquisition> waiting = quiet.acquire("waits", Duration.ofSeconds(30));
+
+            AtomicInteger handOffs = new AtomicInteger();
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
+            try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int c = 0; c < 2; c++) {
+                    callers.submit(() -> {
+                        while (System.nanoTime() < end) {
+                            Lease lease = ((Acquisition.Granted) busy.acquireBlocking("turn", Duration.ofSeconds(10))).lease();
+                            Thread.sleep(20);
+                            busy.release(lease).join();
+                            handOffs.incrementAndGet();
+                        }
+                        return null;
+                    });
+                }
+            }
+            assertThat(handOffs.get()).as("turns taken").isGreaterThan(30);
+            // Without the gate: one re-check of the waiting caller every 100 ms tick, ~14 in 1.5 s.
+            assertThat(busyMeters.counter("sluice.slots.tickets.rechecked", "pool", busy.config().pool()).count())
+                    .as("re-checks while hand-offs flow (at most one per ticket-ttl / 3 = 2 s)").isLessThanOrEqualTo(2);
+            assertThat(quietMeters.counter("sluice.slots.tickets.rechecked", "pool", quietName).count())
+                    .as("re-checks of a waiter on a quiet channel (a tick every 100 ms)").isGreaterThanOrEqualTo(8);
+            assertThat(waiting).isNotDone();
+            holder.release(held).join();
+            assertThat(waiting.get(2, TimeUnit.SECONDS)).isInstanceOf(Acquisition.Granted.class);
+        }
     }
 }

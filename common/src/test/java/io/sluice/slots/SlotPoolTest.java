@@ -3,12 +3,17 @@ package io.sluice.slots;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.sluice.embedded.SharedServers;
 import io.sluice.slots.internal.RedisSlotPool;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -264,6 +269,44 @@ class SlotPoolTest {
         PoolStatus status = holder.status();
         assertThat(status.inUse()).isEqualTo(1);
         assertThat(status.waiters()).isZero();
+    }
+
+    @Test
+    void aHalfOpenDeadClientsTicketIsDroppedWithItsEntryAndNeverGranted() throws Exception {
+        // A client that died without closing its sockets: Redis still counts its subscription as a
+        // receiver, so only its lapsed heartbeat shows it is dead. The hand-off path does not check
+        // liveness: the heartbeat that drops the client's entry drops its tickets with it.
+        RedisSlotPool holder = pools.open(name, 1, b -> b.fallbackWake(Duration.ofSeconds(10)));
+        RedisSlotPool patient = pools.open(name, 1, b -> b.fallbackWake(Duration.ofSeconds(10)));
+        Lease lease = granted(holder.acquireBlocking("h", Duration.ZERO));
+        String prefix = "sluice:{" + name + "}:";
+        RedisClient raw = RedisClient.create(SharedServers.redis().uri());
+        try (StatefulRedisConnection<String, String> cmd = raw.connect();
+             StatefulRedisPubSubConnection<String, String> sub = raw.connectPubSub()) {
+            List<String> published = new CopyOnWriteArrayList<>();
+            sub.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    published.add(message);
+                }
+            });
+            sub.sync().subscribe(prefix + "grants:zombie");
+            long nowMs = Long.parseLong(cmd.sync().time().getFirst()) * 1000;
+            cmd.sync().zadd(prefix + "clients", nowMs + 300, "zombie"); // its last heartbeat, lapsing in 300 ms
+            cmd.sync().zadd(prefix + "queue", 1, "ghost|zombie|1|" + nowMs + "|30000"); // at the head
+            CompletableFuture<Acquisition> alive = patient.acquire("alive", LONG);
+            await().atMost(Duration.ofSeconds(2)).until(() -> holder.status().waiters() == 2);
+            // The holder's and patient's heartbeats (every ticket-ttl / 3) find the zombie's entry lapsed.
+            await().atMost(Duration.ofSeconds(3)).until(() -> cmd.sync().zscore(prefix + "clients", "zombie") == null);
+            holder.release(lease).join();
+            assertThat(granted(alive.orTimeout(2, TimeUnit.SECONDS)).owner()).isEqualTo("alive");
+            assertThat(published).as("no grant went to the dead client").isEmpty();
+            PoolStatus status = holder.status();
+            assertThat(status.waiters()).as("its ticket is gone too").isZero();
+            assertThat(status.leases()).extracting(PoolStatus.LeaseInfo::owner).containsExactly("alive");
+        } finally {
+            raw.shutdown();
+        }
     }
 
     @Test

@@ -39,11 +39,19 @@ final class Acquirer {
     private final Map<Long, Waiter> waiters = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
     private final Batcher<Arrival> arrivals = new Batcher<>(MAX_BATCH, this::sendArrivals);
+    /** When the last hand-off message came, the last fallback re-check ran, and until when to re-check at every tick. */
+    private volatile long lastHandOffNanos;
+    private volatile long lastRecheckNanos;
+    private volatile long recheckEveryTickUntilNanos;
 
     Acquirer(PoolContext ctx, Holdings holdings, Releases releases) {
         this.ctx = ctx;
         this.holdings = holdings;
         this.releases = releases;
+        long now = ctx.clock.now();
+        this.lastHandOffNanos = now - ctx.config.fallbackWake().toNanos(); // a channel that never spoke is quiet
+        this.lastRecheckNanos = now;
+        this.recheckEveryTickUntilNanos = now;
     }
 
     /** Fails every waiter (closing): each withdraws its ticket. */
@@ -185,15 +193,47 @@ final class Acquirer {
     }
 
     /**
-     * The fallback re-check, for every queued waiter of this client at once (run every
+     * The fallback re-check, for every queued waiter of this client at once (a tick every
      * {@code slots.fallback-wake}): one {@code recheck_many} per {@value #MAX_BATCH} waiters, so a
-     * client with thousands of waiters costs Redis what one with a few does.
+     * client with thousands of waiters costs Redis what one with a few does. A tick re-checks only
+     * when a lost hand-off is possible (see {@link #recheckDue}).
      */
     void recheckAll() {
+        long now = ctx.clock.now();
+        if (!recheckDue(now)) {
+            return;
+        }
+        lastRecheckNanos = now;
         List<Waiter> queued = waiters.values().stream().filter(w -> w.queuedNanos != 0 && !w.future.isDone()).toList();
         for (int from = 0; from < queued.size(); from += MAX_BATCH) {
             recheckMany(queued.subList(from, Math.min(queued.size(), from + MAX_BATCH)));
         }
+    }
+
+    /**
+     * Whether this tick re-checks. A hand-off message is lost only if this client's grant channel
+     * dropped (Redis publishes to a live subscription in order, and a grant published to nobody is
+     * undone), or if the ticket was dropped in Redis (its client was purged as dead, data loss). So:
+     * <ul>
+     * <li>the channel was quiet for a fallback-wake: re-check (a half-open subscription looks like this);
+     * <li>within two fallback-wakes of a reconnect: re-check at every tick (the grants published
+     *     while the channel was down were undone, their tickets are gone);
+     * <li>else at least every max(fallback-wake, ticket-ttl / 3), the heartbeat's own period, for a
+     *     ticket dropped in Redis while the channel worked.
+     * </ul>
+     * While hand-offs flow (a fleet's busy client gets several a second) this saves one
+     * {@code recheck_many} per client per fallback-wake, which a 1.3 s queue wait made one per ticket.
+     */
+    private boolean recheckDue(long now) {
+        long wake = ctx.config.fallbackWake().toNanos();
+        long every = Math.max(wake, ctx.config.ticketTtl().toNanos() / 3);
+        return now - lastHandOffNanos >= wake || now - recheckEveryTickUntilNanos < 0
+                || now - lastRecheckNanos >= every - wake / 10; // ticks drift by a little; don't miss one by it
+    }
+
+    /** A connection of this client (re)connected: hand-offs may have been lost meanwhile. */
+    void reconnected() {
+        recheckEveryTickUntilNanos = ctx.clock.now() + 2 * ctx.config.fallbackWake().toNanos();
     }
 
     private void recheckMany(List<Waiter> batch) {
@@ -245,6 +285,7 @@ final class Acquirer {
 
     /** A grant published by another client's release (or set-limit, reap, heartbeat): {@code expiryMs|leaseId}. */
     void onGrantMessage(String message) {
+        lastHandOffNanos = ctx.clock.now();
         int from = 0;
         while (from < message.length()) {
             int end = message.indexOf('\n', from);

@@ -108,6 +108,7 @@ public final class RedisSlotPool implements SlotPool {
         // fences the pool, before newcomers could take their slots.
         this.reconnects = resources.eventBus().get().filter(e -> e instanceof ConnectionActivatedEvent)
                 .subscribe(e -> ctx.scheduler.execute(() -> {
+                    acquirer.reconnected();
                     heartbeatQuietly();
                     holdings.renewAll();
                 }));
@@ -228,6 +229,10 @@ public final class RedisSlotPool implements SlotPool {
                     ctx.clock.observe(sent, (Long) r.get(3));
                     ctx.state.learned((String) r.get(4), (Long) r.get(5), (Long) r.get(6), (Long) r.get(0), (Long) r.get(3), r.get(7));
                     ctx.figures((Long) r.get(0), (Long) r.get(1));
+                    if ((Long) r.get(8) == 1) {
+                        // Our entry was gone: purged as dead (a long pause), or lost. So may our tickets be.
+                        acquirer.reconnected();
+                    }
                     releases.retryGiveBacks();
                 });
     }
