@@ -50,7 +50,7 @@ public final class BenchJar {
         List<BenchResult> results = new ArrayList<>();
         List<BenchResult.Raw> raws = new ArrayList<>();
         String run = UUID.randomUUID().toString().substring(0, 8);
-        Workload workload = new Workload(o.clients(), o.threads(), o.limit(), o.hold(), o.warmUp(), o.duration());
+        Workload workload = new Workload(o.clients(), o.threads(), o.limit(), o.hold(), o.warmUp(), o.duration(), o.redisUri());
         for (String name : order) {
             System.err.printf("bench: %s, %d clients x %d threads%n", name, o.clients(), o.threads());
             if (name.equals("jdk-fair-semaphore")) {

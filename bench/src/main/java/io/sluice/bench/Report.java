@@ -58,6 +58,11 @@ final class Report {
             if (usec != null && scripts != null) {
                 out.printf("%s script time: %.1f µs per EVALSHA (Redis' own usec, %d calls)%n", r.contender(), usec / (double) scripts, scripts);
             }
+            if (r.floorDuring() != null) {
+                Floor.Figures f = r.floorDuring();
+                out.printf("%s window, floor under its load (%d probes): %s; hand-off p99 = %.1f x that delivery p99%n", r.contender(),
+                        f.samples(), f, r.handoffP99Ms() / f.pubsubP99Ms());
+            }
             out.printf("%s: %s; redis commands %s%s%s%n", r.contender(), r.settings(), r.redisCommands(),
                     r.poolMeters() == null ? "" : "; pool meters " + r.poolMeters(),
                     r.firstError() == null ? "" : "; first error: " + r.firstError());

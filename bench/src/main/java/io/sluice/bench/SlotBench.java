@@ -59,8 +59,8 @@ public final class SlotBench {
         List<BenchResult> results = new ArrayList<>();
         List<BenchResult.Raw> raws = new ArrayList<>();
         String run = UUID.randomUUID().toString().substring(0, 8);
-        Workload workload = new Workload(o.clients(), o.threads(), o.limit(), o.hold(), o.warmUp(), o.duration());
-        String floor = Floor.measure(uri, 2_000).toString();
+        Workload workload = new Workload(o.clients(), o.threads(), o.limit(), o.hold(), o.warmUp(), o.duration(), uri);
+        String floor = "floor on a quiet machine: " + Floor.measure(uri, 2_000);
         try (CommandStats stats = new CommandStats(uri)) {
             for (String name : order) {
                 System.err.printf("bench: round %d, %s, %d clients x %d threads, limit %d, hold %s%n", round + 1, name,

@@ -22,14 +22,18 @@ import java.util.function.Supplier;
  * whose figures are dropped. Ground truth (concurrent holders) is counted here, not by the contender.
  */
 final class Workload {
+    /** The floor probe's pace: ~2 samples per 10 ms window, about 2 × 200 commands a second. */
+    private static final Duration PROBE_EVERY = Duration.ofMillis(5);
     private final int clients;
     private final int threads;
     private final int limit;
     private final Duration hold;
     private final Duration warmUp;
     private final Duration measure;
+    private final String probeUri;
 
-    Workload(int clients, int threads, int limit, Duration hold, Duration warmUp, Duration measure) {
+    /** {@code probeUri}: the Redis to probe the floor on through the measured window ({@link Floor#during}), or null. */
+    Workload(int clients, int threads, int limit, Duration hold, Duration warmUp, Duration measure, String probeUri) {
         if (clients < 1 || threads < clients) {
             throw new IllegalArgumentException("need 1 <= clients <= threads, got " + clients + " clients, " + threads + " threads");
         }
@@ -39,6 +43,7 @@ final class Workload {
         this.hold = hold;
         this.warmUp = warmUp;
         this.measure = measure;
+        this.probeUri = probeUri;
     }
 
     /** {@code commands} snapshots Redis' command counts; it returns null for a contender without Redis. */
@@ -128,11 +133,19 @@ final class Workload {
                 }));
             }
             TimeUnit.NANOSECONDS.sleep(warmUp.toNanos());
+            Floor.Probe probe = probeUri == null ? null : new Floor.Probe(probeUri);
             Map<String, Long> before = commands.get();
             Map<String, Long> metersBefore = contender.meters();
             long measuredFrom = System.nanoTime();
             measuring.set(true);
-            TimeUnit.NANOSECONDS.sleep(measure.toNanos());
+            Floor.Figures floor = null;
+            if (probe == null) {
+                TimeUnit.NANOSECONDS.sleep(measure.toNanos());
+            } else {
+                try (probe) {
+                    floor = Floor.during(probe, measure, PROBE_EVERY);
+                }
+            }
             measuring.set(false);
             long measuredNanos = System.nanoTime() - measuredFrom;
             Map<String, Long> after = commands.get();
@@ -160,7 +173,7 @@ final class Workload {
                     delta == null ? null : CommandStats.total(delta) / seconds,
                     delta == null || grants == 0 ? null : CommandStats.total(delta) / (double) grants,
                     delta == null || grants == 0 ? null : delta.getOrDefault("evalsha", 0L) / (double) grants, delta,
-                    metersBefore == null ? null : CommandStats.delta(metersBefore, metersAfter));
+                    metersBefore == null ? null : CommandStats.delta(metersBefore, metersAfter), floor);
         }
     }
 

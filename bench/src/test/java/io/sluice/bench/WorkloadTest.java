@@ -10,7 +10,7 @@ class WorkloadTest {
 
     @Test
     void aFleetOnTheInProcessSemaphoreNeverExceedsTheLimitAndCountsEveryClient() throws Exception {
-        Workload w = new Workload(3, 12, 4, Duration.ofMillis(2), Duration.ofMillis(100), Duration.ofMillis(400));
+        Workload w = new Workload(3, 12, 4, Duration.ofMillis(2), Duration.ofMillis(100), Duration.ofMillis(400), null);
         BenchResult r = w.run(new LocalFairSemaphore(4), () -> null);
         assertThat(r.clients()).isEqualTo(3);
         assertThat(r.threads()).isEqualTo(12);
