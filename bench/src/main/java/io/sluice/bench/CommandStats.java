@@ -64,6 +64,13 @@ final class CommandStats implements AutoCloseable {
         return d;
     }
 
+    /** A delta less commands someone else (the floor probe) is known to have run meanwhile. */
+    static Map<String, Long> without(Map<String, Long> delta, Map<String, Long> others) {
+        Map<String, Long> d = new TreeMap<>(delta);
+        others.forEach((k, v) -> d.computeIfPresent(k, (key, n) -> n - v > 0 ? n - v : null));
+        return d;
+    }
+
     /** Commands in a delta (script microseconds left out). */
     static long total(Map<String, Long> delta) {
         return delta.entrySet().stream().filter(e -> !e.getKey().equals(SCRIPT_USEC)).mapToLong(Map.Entry::getValue).sum();

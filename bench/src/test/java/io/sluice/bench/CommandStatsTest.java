@@ -31,6 +31,13 @@ class CommandStatsTest {
     }
 
     @Test
+    void theProbesOwnCommandsAreTakenOff() {
+        Map<String, Long> delta = Map.of("evalsha", 60L, "publish", 25L, "ping", 10L);
+        assertThat(CommandStats.without(delta, Map.of("ping", 10L, "publish", 10L)))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("evalsha", 60L, "publish", 15L));
+    }
+
+    @Test
     void twoSnapshotsOnAnIdleServerDifferByNothing() throws Exception {
         // A real redis-server: only this connection talks to the pool's own database here.
         try (CommandStats stats = new CommandStats(SharedServers.redis().uri())) {
