@@ -11,7 +11,7 @@ import java.util.Objects;
  *                       knowing no live limit, rebuilds) the pool's state
  * @param leaseTtl       {@value #LEASE_TTL}: a crashed holder's slot returns within this
  * @param renewEvery     {@value #RENEW_EVERY}: how often held leases are renewed; below lease-ttl
- * @param ticketTtl      {@value #TICKET_TTL}: a dead client's queued tickets are skipped after this
+ * @param ticketTtl      {@value #TICKET_TTL}: a client that has not heart-beaten for this long is dropped with its queued tickets
  * @param fallbackWake   {@value #FALLBACK_WAKE}: how often a waiting client re-checks its tickets while its grant channel is quiet or after a reconnect (in case a hand-off message was lost); while hand-offs flow, every max(this, ticket-ttl / 3)
  * @param commandTimeout {@value #COMMAND_TIMEOUT}: a Redis command that takes longer fails (closed)
  * @param assumeNewPool  {@value #ASSUME_NEW_POOL}: when this client finds no pool at all (and never saw one),
