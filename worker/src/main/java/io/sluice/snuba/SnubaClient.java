@@ -80,6 +80,17 @@ public final class SnubaClient implements AutoCloseable {
 
     /** Never completes exceptionally, except with {@link CancellationException} when the caller cancelled it. */
     public CompletableFuture<SnubaOutcome> query(long orgId, Window window) {
+        return query(orgId, window, () -> { });
+    }
+
+    /**
+     * As {@link #query(long, Window)}; {@code answered} runs as soon as the whole answer has arrived, on the
+     * thread that read its end, before the answer is read and before the returned future completes (the JDK
+     * completes that one only after a hop to its default async pool, the common ForkJoinPool, one thread on a
+     * 2-core machine, shared by every query of the process). It does not run when no answer came (an error,
+     * a timeout, a cancel). Keep it short: other connections may wait for that thread.
+     */
+    public CompletableFuture<SnubaOutcome> query(long orgId, Window window, Runnable answered) {
         HttpRequest request = HttpRequest.newBuilder(settings.endpoint())
                 .timeout(settings.timeout())
                 .header("Referer", settings.referrer())
@@ -88,7 +99,12 @@ public final class SnubaClient implements AutoCloseable {
                 .build();
         Timer.Sample sample = Timer.start(registry);
         AtomicBoolean deadlinePassed = new AtomicBoolean();
-        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse.BodyHandler<byte[]> body = info -> HttpResponse.BodySubscribers.mapping(
+                HttpResponse.BodySubscribers.ofByteArray(), bytes -> {
+                    answered.run();
+                    return bytes;
+                });
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, body);
         // The deadline task holds the exchange, and so the answer, until it runs: it is removed as soon as the
         // exchange ends, or a 30 s timeout would keep every answer of the last 30 s on the heap.
         Future<?> deadline = deadline(exchange, deadlinePassed);

@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 
 /**
@@ -95,8 +96,13 @@ final class OrgProcessor implements OrgWork {
     @Override
     public CompletableFuture<OrgOutcome> process(OrgTask task, Permit permit) {
         CompletableFuture<SnubaOutcome> query;
+        // The slot goes back as soon as the answer is in, before it is read: the downstream is done with it.
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) permit.release();
+        };
         try {
-            query = snuba.query(task.orgId(), task.batch().window());
+            query = snuba.query(task.orgId(), task.batch().window(), release);
         } catch (RuntimeException e) {
             permit.release();
             return CompletableFuture.completedFuture(retry(task, true, "query could not start: " + e));
@@ -107,7 +113,7 @@ final class OrgProcessor implements OrgWork {
         permit.lost().whenComplete((x, e) -> query.cancel(true));
         return query.handle((outcome, error) -> {
                     if (!(abandoning && query.isCancelled())) {
-                        permit.release();   // an abandoned query may still run downstream: its lease lapses instead
+                        release.run();   // an abandoned query may still run downstream: its lease lapses instead
                     }
                     return error == null ? outcome : null;
                 })

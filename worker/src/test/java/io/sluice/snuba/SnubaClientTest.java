@@ -240,6 +240,27 @@ class SnubaClientTest {
     }
 
     @Test
+    void answeredRunsOnceTheAnswerIsInBeforeTheOutcomeAndNotWhenNoAnswerCame() throws Exception {
+        snuba.then(200, "{\"data\":[{\"project_id\":5,\"time\":\"2026-11-21T00:00:00Z\",\"total\":1}]}")
+                .then(503, "")
+                .then(new Reply(200, "{\"data\":[]}", Hold.AFTER_HEADERS));
+        java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<Integer> seenWhenDone = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        for (int i = 0; i < 2; i++) {   // a 200 and a 503: both are answers
+            CompletableFuture<SnubaOutcome> q = client.query(101, WEEK, answered::incrementAndGet);
+            q.whenComplete((o, e) -> seenWhenDone.add(answered.get())).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+        assertThat(seenWhenDone).containsExactly(1, 2);
+
+        try (SnubaClient impatient = new SnubaClient(settings(snuba.url(), "outcomes", Duration.ofMillis(300)), registry)) {
+            SnubaOutcome stalled = impatient.query(101, WEEK, answered::incrementAndGet).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(((SnubaOutcome.Failed) stalled).timedOut()).isTrue();
+        }
+        assertThat(answered.get()).isEqualTo(2);
+    }
+
+    @Test
     void aRefusedConnectionIsARetryableFailure() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
