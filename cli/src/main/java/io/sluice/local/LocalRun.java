@@ -14,6 +14,7 @@ import io.sluice.kafka.KafkaClients;
 import io.sluice.messages.MessageCodec;
 import io.sluice.ledger.RedisRunLedger;
 import io.sluice.ledger.RunRecord;
+import io.sluice.orchestrator.KafkaBacklogProbe;
 import io.sluice.orchestrator.OrchestratorMetrics;
 import io.sluice.orchestrator.OrchestratorRun;
 import io.sluice.orchestrator.ProgressReporter;
@@ -141,10 +142,16 @@ public final class LocalRun {
                 SimpleMeterRegistry orchestratorMeters = new SimpleMeterRegistry();
                 OrchestratorRun orchestrator = OrchestratorRun.builder(cfg, new RangeOrgSource(1, o.orgs()))
                         .runId(runId).registry(orchestratorMeters).progress(ProgressReporter.none()).build();
-                // The backlog as the run sees it: orgs published minus orgs finished.
-                InFlightSampler backlog = new InFlightSampler(() -> (int) Math.max(0, Math.min(o.orgs(),
-                        (long) orchestratorMeters.counter(OrchestratorMetrics.BATCHES_PUBLISHED).count() * o.batchSize())
-                        - tally.finished()), 200);
+                // The backlog as the orchestrator bounds it: the worker group's lag on the batches topic, in orgs
+                // (KafkaBacklogProbe). Published minus tallied was the measure before: the tally reads results
+                // some 200 ms after their commit, so at 700 orgs/s it read ~150 orgs over a bound that held.
+                // Without a bound: published minus tallied, which needs no admin round trips.
+                KafkaBacklogProbe backlogProbe = cfg.orchestrator().maxBacklog() > 0
+                        ? new KafkaBacklogProbe(cfg, "sluice-local-backlog") : null;
+                InFlightSampler backlog = new InFlightSampler(() -> backlogProbe != null
+                        ? (int) Math.min(o.orgs(), backlogProbe.unfinishedOrgs().orElse(0))
+                        : (int) Math.max(0, Math.min(o.orgs(), (long) orchestratorMeters.counter(
+                                OrchestratorMetrics.BATCHES_PUBLISHED).count() * o.batchSize()) - tally.finished()), 200);
                 AtomicReference<RunResult> published = new AtomicReference<>();
                 Thread publisher = Thread.ofPlatform().name("sluice-local-orchestrator")
                         .start(() -> published.set(orchestrator.run()));
@@ -174,6 +181,9 @@ public final class LocalRun {
                 orchestrator.requestStop();
                 publisher.join(TimeUnit.SECONDS.toMillis(30));
                 backlog.close();
+                if (backlogProbe != null) {
+                    backlogProbe.close();
+                }
                 workers.forEach(Worker::close);
 
                 SimulatorStats stats = sim.stats();
