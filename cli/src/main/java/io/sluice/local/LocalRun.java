@@ -151,7 +151,8 @@ public final class LocalRun {
                 InFlightSampler backlog = new InFlightSampler(() -> backlogProbe != null
                         ? (int) Math.min(o.orgs(), backlogProbe.unfinishedOrgs().orElse(0))
                         : (int) Math.max(0, Math.min(o.orgs(), (long) orchestratorMeters.counter(
-                                OrchestratorMetrics.BATCHES_PUBLISHED).count() * o.batchSize()) - tally.finished()), 200);
+                                OrchestratorMetrics.BATCHES_PUBLISHED).count() * o.batchSize()) - tally.finished()),
+                        backlogProbe != null ? 1_000 : 200);   // the probe is an admin round trip to the broker: once a second
                 AtomicReference<RunResult> published = new AtomicReference<>();
                 Thread publisher = Thread.ofPlatform().name("sluice-local-orchestrator")
                         .start(() -> published.set(orchestrator.run()));
