@@ -148,11 +148,11 @@ public final class LocalRun {
                 // Without a bound: published minus tallied, which needs no admin round trips.
                 KafkaBacklogProbe backlogProbe = cfg.orchestrator().maxBacklog() > 0
                         ? new KafkaBacklogProbe(cfg, "sluice-local-backlog") : null;
-                InFlightSampler backlog = new InFlightSampler(() -> backlogProbe != null
-                        ? (int) Math.min(o.orgs(), backlogProbe.unfinishedOrgs().orElse(0))
-                        : (int) Math.max(0, Math.min(o.orgs(), (long) orchestratorMeters.counter(
-                                OrchestratorMetrics.BATCHES_PUBLISHED).count() * o.batchSize()) - tally.finished()),
-                        backlogProbe != null ? 1_000 : 200);   // the probe is an admin round trip to the broker: once a second
+                InFlightSampler backlog = backlogProbe != null
+                        // an admin round trip to the broker per sample: once a second
+                        ? new InFlightSampler(() -> (int) Math.min(o.orgs(), backlogProbe.unfinishedOrgs().orElse(0)), 1_000)
+                        : new InFlightSampler(() -> (int) Math.max(0, Math.min(o.orgs(), (long) orchestratorMeters.counter(
+                                OrchestratorMetrics.BATCHES_PUBLISHED).count() * o.batchSize()) - tally.finished()), 200);
                 AtomicReference<RunResult> published = new AtomicReference<>();
                 Thread publisher = Thread.ofPlatform().name("sluice-local-orchestrator")
                         .start(() -> published.set(orchestrator.run()));

@@ -1,6 +1,6 @@
 -- release_many: drop leases (one client's releases, batched while its previous batch was in
 -- flight) and hand the freed slots straight to the oldest waiters, one PUBLISH per client.
--- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients
+-- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients (not read: dead clients' tickets are purged with their entry)
 -- ARGV[1] caller (see pool_state)  ARGV[2] grant channel prefix  ARGV[3] check receivers '1'|'0'
 -- ARGV[4], ARGV[5], ...: lease ids
 -- Returns {removed, handed off}. A grant message is one or more lines "expiryMs|leaseId".

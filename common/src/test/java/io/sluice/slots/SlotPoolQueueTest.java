@@ -125,7 +125,9 @@ class SlotPoolQueueTest {
                     callers.submit(() -> {
                         while (System.nanoTime() < end) {
                             Lease lease = ((Acquisition.Granted) busy.acquireBlocking("turn", Duration.ofSeconds(10))).lease();
-                            Thread.sleep(20);
+                            // Hold the slot until the other caller waits for it, so that every release is a hand-off.
+                            await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).atMost(Duration.ofSeconds(5))
+                                    .until(() -> System.nanoTime() >= end || busy.status().waiters() >= 1);
                             busy.release(lease).join();
                             handOffs.incrementAndGet();
                         }
