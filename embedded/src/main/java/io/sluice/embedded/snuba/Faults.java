@@ -12,13 +12,19 @@ import java.util.Set;
  * @param slowdown      latency multiplier, > 0 (1, or 0/absent in JSON, = none)
  * @param stall         hold admitted queries (in flight) until un-stalled or the simulator's max stall
  * @param failOrgs      orgs whose queries always get 500
+ * @param slowRatio     share of admitted queries held {@code slowMillis} instead of the latency model's draw, in
+ *                      [0, 1]: a downstream whose slow queries outlast the client's timeout. Like ClickHouse, the
+ *                      simulator keeps running a query (and counting it in flight) after its client hung up.
+ * @param slowMillis    how long a slow query runs, >= 0
  */
 public record Faults(
         @JsonProperty("errorRatio") double errorRatio,
         @JsonProperty("extra429Ratio") double extra429Ratio,
         @JsonProperty("slowdown") double slowdown,
         @JsonProperty("stall") boolean stall,
-        @JsonProperty("failOrgs") Set<Long> failOrgs) {
+        @JsonProperty("failOrgs") Set<Long> failOrgs,
+        @JsonProperty("slowRatio") double slowRatio,
+        @JsonProperty("slowMillis") long slowMillis) {
 
     public Faults {
         requireRatio("errorRatio", errorRatio);
@@ -30,30 +36,39 @@ public record Faults(
             throw new IllegalArgumentException("slowdown " + slowdown + " is invalid; valid: a finite number > 0 (1 = none)");
         }
         failOrgs = failOrgs == null ? Set.of() : Set.copyOf(failOrgs);
+        requireRatio("slowRatio", slowRatio);
+        if (slowMillis < 0) {
+            throw new IllegalArgumentException("slowMillis " + slowMillis + " is invalid; valid: >= 0");
+        }
     }
 
     public static Faults none() {
-        return new Faults(0, 0, 1, false, Set.of());
+        return new Faults(0, 0, 1, false, Set.of(), 0, 0);
     }
 
     public Faults withErrorRatio(double ratio) {
-        return new Faults(ratio, extra429Ratio, slowdown, stall, failOrgs);
+        return new Faults(ratio, extra429Ratio, slowdown, stall, failOrgs, slowRatio, slowMillis);
     }
 
     public Faults withExtra429Ratio(double ratio) {
-        return new Faults(errorRatio, ratio, slowdown, stall, failOrgs);
+        return new Faults(errorRatio, ratio, slowdown, stall, failOrgs, slowRatio, slowMillis);
     }
 
     public Faults withSlowdown(double factor) {
-        return new Faults(errorRatio, extra429Ratio, factor, stall, failOrgs);
+        return new Faults(errorRatio, extra429Ratio, factor, stall, failOrgs, slowRatio, slowMillis);
     }
 
     public Faults withStall(boolean stalled) {
-        return new Faults(errorRatio, extra429Ratio, slowdown, stalled, failOrgs);
+        return new Faults(errorRatio, extra429Ratio, slowdown, stalled, failOrgs, slowRatio, slowMillis);
     }
 
     public Faults withFailOrgs(Set<Long> orgs) {
-        return new Faults(errorRatio, extra429Ratio, slowdown, stall, orgs);
+        return new Faults(errorRatio, extra429Ratio, slowdown, stall, orgs, slowRatio, slowMillis);
+    }
+
+    /** A {@code ratio} of admitted queries runs {@code latency} (past a client timeout, say) instead of the model's draw. */
+    public Faults withSlowQueries(double ratio, java.time.Duration latency) {
+        return new Faults(errorRatio, extra429Ratio, slowdown, stall, failOrgs, ratio, latency.toMillis());
     }
 
     private static void requireRatio(String name, double value) {

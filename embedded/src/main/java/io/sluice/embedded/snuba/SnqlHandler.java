@@ -87,7 +87,10 @@ final class SnqlHandler {
         int used = gate.inFlight(referrer);   // this query included, as Snuba's quota_used counts it
         try {
             holdWhileStalled();
-            long millis = Math.round(latency.sampleMillis(random) * faults.get().slowdown());
+            Faults held = faults.get();
+            // A client that hangs up does not stop the query: it runs (and counts in flight) to its end.
+            long millis = held.slowRatio() > 0 && random.nextDouble() < held.slowRatio() ? held.slowMillis()
+                    : Math.round(latency.sampleMillis(random) * held.slowdown());
             if (millis > 0) {
                 Thread.sleep(millis);
             }

@@ -219,4 +219,23 @@ class SnubaSimulatorTest {
                     Map.of(REFERRER, 0), Map.of(), Map.of()));
         }
     }
+    @Test
+    void aSlowQueryRunsOnAfterItsClientHangsUpAndCountsInFlightUntilItEnds() throws Exception {
+        try (SnubaSimulator snuba = start(5, LatencyModel.none()); SnubaClient client = new SnubaClient(snuba.url())) {
+            snuba.faults(Faults.none().withSlowQueries(1.0, Duration.ofMillis(1_500)));
+            CompletableFuture<Reply> reply = client.queryAsync(11);
+            await().atMost(Duration.ofSeconds(5)).until(() -> snuba.inFlight() == 1);
+            reply.cancel(true);   // the JDK client closes the connection: the client hangs up
+            long hungUp = System.nanoTime();
+            // Still running downstream, as ClickHouse goes on with a query whose client went away...
+            assertThat(snuba.inFlight()).isEqualTo(1);
+            // ...until its own time is up.
+            await().atMost(Duration.ofSeconds(5)).until(() -> snuba.inFlight() == 0);
+            assertThat(Duration.ofNanos(System.nanoTime() - hungUp)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+            assertThat(snuba.faults().slowRatio()).isEqualTo(1.0);
+            assertThat(client.post("/admin/faults", "{\"slowRatio\":0.5,\"slowMillis\":10}").status()).isEqualTo(200);
+            assertThat(snuba.faults().slowMillis()).isEqualTo(10);
+            assertThat(client.post("/admin/faults", "{\"slowRatio\":1.5}").status()).isEqualTo(400);
+        }
+    }
 }
