@@ -84,13 +84,16 @@ public final class SnubaClient implements AutoCloseable {
     }
 
     /**
-     * As {@link #query(long, Window)}; {@code answered} runs as soon as the whole answer has arrived, on the
-     * thread that read its end, before the answer is read and before the returned future completes (the JDK
-     * completes that one only after a hop to its default async pool, the common ForkJoinPool, one thread on a
-     * 2-core machine, shared by every query of the process). It does not run when no answer came (an error,
-     * a timeout, a cancel). Keep it short: other connections may wait for that thread.
+     * As {@link #query(long, Window)}; {@code done} runs once the downstream is surely done with the query:
+     * as soon as the whole answer has arrived, on the thread that read its end, before the answer is read and
+     * before the returned future completes (the JDK completes that one only after a hop to its default async
+     * pool, the common ForkJoinPool, one thread on a 2-core machine, shared by every query of the process);
+     * or when the connection could not even be made, so the query never reached the downstream. It does not
+     * run when the query was sent but no whole answer came (a timeout, a cancel, a connection lost midway):
+     * the downstream may still be running that query, as ClickHouse does after its client hangs up. Keep it
+     * short: other connections may wait for that thread.
      */
-    public CompletableFuture<SnubaOutcome> query(long orgId, Window window, Runnable answered) {
+    public CompletableFuture<SnubaOutcome> query(long orgId, Window window, Runnable done) {
         HttpRequest request = HttpRequest.newBuilder(settings.endpoint())
                 .timeout(settings.timeout())
                 .header("Referer", settings.referrer())
@@ -101,7 +104,7 @@ public final class SnubaClient implements AutoCloseable {
         AtomicBoolean deadlinePassed = new AtomicBoolean();
         HttpResponse.BodyHandler<byte[]> body = info -> HttpResponse.BodySubscribers.mapping(
                 HttpResponse.BodySubscribers.ofByteArray(), bytes -> {
-                    answered.run();
+                    done.run();
                     return bytes;
                 });
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, body);
@@ -110,6 +113,9 @@ public final class SnubaClient implements AutoCloseable {
         Future<?> deadline = deadline(exchange, deadlinePassed);
         CompletableFuture<SnubaOutcome> outcome = exchange.handle((response, error) -> {
             deadline.cancel(false);
+            if (error != null && !deadlinePassed.get() && neverConnected(error)) {
+                done.run();   // refused or unreachable: nothing runs downstream
+            }
             try {
                 return outcomeOf(response, error, deadlinePassed.get(), sample);
             } catch (RuntimeException e) {   // a bug here must not leave the org hanging
@@ -151,6 +157,13 @@ public final class SnubaClient implements AutoCloseable {
                 .description("Queries to the downstream Snuba API, by HTTP status or timeout/error/cancelled")
                 .tag("status", status)
                 .register(registry);
+    }
+
+    /** The connection was never made: the request cannot have reached the downstream. */
+    static boolean neverConnected(Throwable error) {
+        Throwable cause = unwrap(error);
+        return cause instanceof java.net.ConnectException || cause instanceof java.net.http.HttpConnectTimeoutException
+                || cause instanceof java.nio.channels.UnresolvedAddressException || cause instanceof java.net.UnknownHostException;
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -27,11 +27,12 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 /**
- * Runs one org under a held slot: query the downstream, release the slot as soon as the answer is
- * in, project. Decides between a result to write, a retry and a dead letter (DESIGN section 5); the
+ * Runs one org under a held slot: query the downstream, give the slot back once the downstream is surely
+ * done with the query, project. Decides between a result to write, a retry and a dead letter; the
  * poll loop writes results and dead letters with the consumed offsets ({@link Flusher}).
  */
 final class OrgProcessor implements OrgWork {
@@ -48,13 +49,15 @@ final class OrgProcessor implements OrgWork {
     private final RandomGenerator random;
     private final Counter retried;
     private final Counter superseded;
-    /** Set at the end of the shutdown grace period: cancelled queries keep their slots (see {@link #abandonAll()}). */
-    private volatile boolean abandoning;
+    private final Counter abandoned;
+    private final Duration maxQueryTime;
+    private final LongSupplier nanos;
     /** Running queries (aborted together at the end of the shutdown grace period). */
     private final Set<CompletableFuture<SnubaOutcome>> queries = ConcurrentHashMap.newKeySet();
 
     OrgProcessor(SnubaClient snuba, SpikeProjector projector, ResultGuard results, String resultsTopic, String deadLetterTopic,
-                 Backoff backoff, int maxAttempts, InstantSource clock, RandomGenerator random, MeterRegistry registry) {
+                 Backoff backoff, int maxAttempts, Duration maxQueryTime, InstantSource clock, LongSupplier nanos,
+                 RandomGenerator random, MeterRegistry registry) {
         this.snuba = snuba;
         this.projector = projector;
         this.results = results;
@@ -62,10 +65,15 @@ final class OrgProcessor implements OrgWork {
         this.deadLetterTopic = deadLetterTopic;
         this.backoff = backoff;
         this.maxAttempts = maxAttempts;
+        this.maxQueryTime = maxQueryTime;
         this.clock = clock;
+        this.nanos = nanos;
         this.random = random;
         this.retried = Counter.builder("sluice.worker.orgs").tag("outcome", "retried").register(registry);
         this.superseded = Counter.builder("sluice.worker.orgs").tag("outcome", "superseded").register(registry);
+        this.abandoned = Counter.builder("sluice.worker.queries.abandoned")
+                .description("Queries sent but not answered (timeout, cancel): each kept its slot until downstream.max-query-time")
+                .register(registry);
     }
 
     /**
@@ -93,18 +101,25 @@ final class OrgProcessor implements OrgWork {
         });
     }
 
+    /**
+     * Runs the org's query under {@code permit}. The slot stands for the query at the downstream, not for our wait
+     * on it: it goes back as soon as the whole answer is in (or the connection was never made). A query we stopped
+     * waiting for (our timeout, a cancel on lease loss, the end of the shutdown grace period) may still run
+     * downstream, as ClickHouse runs on after its client hangs up, so its slot is kept until
+     * {@code started + downstream.max-query-time}, the downstream's own limit, and only then given back.
+     */
     @Override
     public CompletableFuture<OrgOutcome> process(OrgTask task, Permit permit) {
         CompletableFuture<SnubaOutcome> query;
-        // The slot goes back as soon as the answer is in, before it is read: the downstream is done with it.
-        AtomicBoolean released = new AtomicBoolean();
+        AtomicBoolean downstreamDone = new AtomicBoolean();
         Runnable release = () -> {
-            if (released.compareAndSet(false, true)) permit.release();
+            if (downstreamDone.compareAndSet(false, true)) permit.release();
         };
+        long started = nanos.getAsLong();
         try {
             query = snuba.query(task.orgId(), task.batch().window(), release);
         } catch (RuntimeException e) {
-            permit.release();
+            permit.release();   // nothing was sent
             return CompletableFuture.completedFuture(retry(task, true, "query could not start: " + e));
         }
         queries.add(query);
@@ -112,8 +127,8 @@ final class OrgProcessor implements OrgWork {
         // A query never outlives its lease: when the holder can no longer be sure of its slot, cancel.
         permit.lost().whenComplete((x, e) -> query.cancel(true));
         return query.handle((outcome, error) -> {
-                    if (!(abandoning && query.isCancelled())) {
-                        release.run();   // an abandoned query may still run downstream: its lease lapses instead
+                    if (!downstreamDone.get()) {
+                        holdUntilSurelyOver(task, permit, started);
                     }
                     return error == null ? outcome : null;
                 })
@@ -123,10 +138,18 @@ final class OrgProcessor implements OrgWork {
                 .exceptionally(e -> retry(task, false, "could not project: " + rootMessage(e)));
     }
 
-    /** At the end of the shutdown grace period: abort every running query; their slots are not given back. */
+    /** The query was sent but no whole answer came: keep the slot until the downstream's own time limit has surely ended it. */
+    private void holdUntilSurelyOver(OrgTask task, Permit permit, long startedNanos) {
+        Duration left = maxQueryTime.minusNanos(nanos.getAsLong() - startedNanos);
+        abandoned.increment();
+        LOG.debug("org {}: no answer; its slot is kept {} more, until the downstream's time limit has surely ended the query",
+                task.orgId(), left);
+        permit.releaseAfter(left);
+    }
+
+    /** At the end of the shutdown grace period: stop waiting for every running query; their slots stay held until surely over. */
     @Override
     public int abandonAll() {
-        abandoning = true;
         int n = queries.size();
         queries.forEach(q -> q.cancel(true));
         return n;

@@ -46,13 +46,6 @@ public final class Worker implements AutoCloseable {
     public Worker(String id, SluiceConfig config, SlotGate gate, MeterRegistry registry) {
         this.id = id;
         this.gate = gate;
-        if (config.slots().enabled() && config.slots().leaseTtl().compareTo(config.snuba().timeout()) < 0) {
-            // A killed holder's slot comes back after lease-ttl, but the downstream may still be running
-            // its query until its own time limit: then the downstream sees more than slots.limit.
-            LOG.warn("slots.lease-ttl ({}) is shorter than snuba.timeout ({}): should this worker die mid-query, its slot "
-                    + "returns while the downstream may still run that query. Keep slots.lease-ttl at or above the "
-                    + "downstream's own query time limit (see docs/RELIABILITY.md)", config.slots().leaseTtl(), config.snuba().timeout());
-        }
         SluiceConfig.Snuba s = config.snuba();
         SluiceConfig.Projection p = config.projection();
         SluiceConfig.Retry r = config.worker().retry();
@@ -81,7 +74,7 @@ public final class Worker implements AutoCloseable {
         OrgProcessor processor = new OrgProcessor(snuba, projector, guard, config.kafka().topics().results(),
                 config.kafka().topics().deadLetter(),
                 Backoff.exponentialWithFullJitter(r.initialBackoff(), r.maxBackoff()), r.maxAttempts(),
-                InstantSource.system(), new SplittableRandom(), registry);
+                config.downstream().maxQueryTime(), InstantSource.system(), System::nanoTime, new SplittableRandom(), registry);
         // A refused org waits in the pool's queue for as long as this worker lives (its heartbeat keeps the
         // ticket), never on a timer that would send it to the back of the line.
         Duration slotWait = SlotPool.UNTIL_GRANTED;

@@ -422,6 +422,11 @@ class WorkerLoopTest {
                 }
 
                 @Override
+                public void releaseAfter(Duration after) {
+                    release();
+                }
+
+                @Override
                 public synchronized void release() {
                     if (!done) {
                         done = true;

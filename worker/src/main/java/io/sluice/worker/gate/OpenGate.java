@@ -16,6 +16,10 @@ public final class OpenGate implements SlotGate {
         @Override
         public void release() {
         }
+
+        @Override
+        public void releaseAfter(Duration after) {
+        }
     };
 
     @Override

@@ -43,6 +43,11 @@ public final class PoolGate implements SlotGate {
             public void release() {
                 pool.release(lease);
             }
+
+            @Override
+            public void releaseAfter(Duration after) {
+                pool.releaseAfter(lease, after);
+            }
         };
     }
 

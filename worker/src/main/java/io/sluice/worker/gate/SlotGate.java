@@ -49,6 +49,13 @@ public interface SlotGate extends AutoCloseable {
         /** Completes when the holder can no longer be sure it holds the slot; the query must then be cancelled. */
         CompletableFuture<?> lost();
 
+        /** Gives the slot back now: the downstream is done with the query (or never had it). */
         void release();
+
+        /**
+         * Gives the slot back once {@code after} has passed, holding it (renewed) until then: for a query we stopped
+         * waiting for that the downstream may still be running. Nothing is given back early if the lease is lost.
+         */
+        void releaseAfter(Duration after);
     }
 }
