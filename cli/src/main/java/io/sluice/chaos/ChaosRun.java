@@ -112,7 +112,8 @@ public final class ChaosRun {
      * The lease TTL outlasts the longest query the downstream may still be running for a holder that
      * died (here: a stall), the rule docs/RELIABILITY.md gives for production. With a shorter TTL a
      * killed worker's slots return while its orphaned queries still run, and the downstream sees
-     * more than the pool limit (found by the 5-minute run: 28 against 20).
+     * more than the pool limit (found by the 5-minute run: 28 against 20). The run's config says so as
+     * {@code downstream.max-query-time}, which {@code slots.lease-ttl} may not be below.
      */
     private Duration leaseTtl() {
         return o.stall().plusSeconds(3);
@@ -353,6 +354,8 @@ public final class ChaosRun {
                 snuba:
                   url: %s
                   timeout: %s
+                downstream:
+                  max-query-time: %s
                 orchestrator:
                   batch-size: %d
                   pacing: %s
@@ -368,7 +371,7 @@ public final class ChaosRun {
                   bind: 127.0.0.1
                   port: 0
                 """.formatted(bootstrap, redisUri, o.poolLimit(), Durations.format(leaseTtl()), snubaUrl,
-                Durations.format(snubaTimeout), o.batchSize(), Durations.format(pacing), o.maxInFlight());
+                Durations.format(snubaTimeout), Durations.format(leaseTtl()), o.batchSize(), Durations.format(pacing), o.maxInFlight());
     }
 
     private long elapsedMillis() {

@@ -125,8 +125,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 KafkaClients.ensureTopics(admin, cfg.kafka(), KafkaClients.startupTimeout(cfg.kafka()));
                 // KIP-848 where the brokers support it, classic + cooperative-sticky otherwise (logged).
                 SluiceConfig.Kafka kafka = GroupProtocol.choose(cfg.kafka(), admin, KafkaClients.startupTimeout(cfg.kafka()));
-                cfg = new SluiceConfig(kafka, cfg.redis(), cfg.slots(), cfg.snuba(), cfg.orchestrator(), cfg.worker(),
-                        cfg.projection(), cfg.metrics());
+                cfg = cfg.withKafka(kafka);
             } finally {
                 // Admin.close() without a timeout waits for every pending call, forever against a silent broker.
                 admin.close(KafkaClients.startupTimeout(cfg.kafka()));

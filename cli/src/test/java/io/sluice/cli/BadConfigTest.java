@@ -129,6 +129,8 @@ class BadConfigTest {
                 Arguments.of("worker:\n  retry:\n    max-backof: 1m\n", "unknown key 'worker.retry.max-backof'", "did you mean 'worker.retry.max-backoff'?"),
                 Arguments.of("slots:\n  lease-ttl: 30 secs\n", "slots.lease-ttl: '30 secs' is not a duration", "250ms, 2s, 5m"),
                 Arguments.of("slots:\n  limit: 0\n", "slots.limit: 0 is out of range", "valid: 1..1000000"),
+                Arguments.of("slots:\n  lease-ttl: 20s\n", "slots.lease-ttl (20s) must be at least downstream.max-query-time (30s)",
+                        "its query can still run downstream"),
                 Arguments.of("worker:\n  max-in-flight: many\n", "worker.max-in-flight: 'many' is not a whole number", "valid: 1..10000"),
                 Arguments.of("snuba:\n  url: localhost:1218\n", "snuba.url", "http(s) URL"),
                 Arguments.of("slots: [oops\n", "is not valid YAML", ""),

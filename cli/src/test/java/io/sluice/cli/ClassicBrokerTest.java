@@ -57,8 +57,7 @@ class ClassicBrokerTest {
             }
             assertThat(chosen.consumer()).containsEntry("group.protocol", "classic")
                     .containsEntry("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
-            SluiceConfig run = new SluiceConfig(chosen, cfg.redis(), cfg.slots(), cfg.snuba(), cfg.orchestrator(), cfg.worker(),
-                    cfg.projection(), cfg.metrics());
+            SluiceConfig run = cfg.withKafka(chosen);
             List<Long> orgs = LongStream.rangeClosed(1, 40).boxed().toList();
             publish(run, orgs);
             SimpleMeterRegistry registry = new SimpleMeterRegistry();

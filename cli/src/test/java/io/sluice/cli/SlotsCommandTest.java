@@ -86,7 +86,8 @@ class SlotsCommandTest {
     void statusIsTheFirstCallerAfterRedisLostThePoolSoItFencesItAndSaysSo() throws Exception {
         // No assume-new-pool: to this admin command an absent pool may be one that Redis lost.
         try (OpsFixture ops = new OpsFixture("http://127.0.0.1:9",
-                "slots:\n  pool: %s\n  limit: 3\n  lease-ttl: 5s\n  renew-every: 1s\n  assume-new-pool: false\n")) {
+                "slots:\n  pool: %s\n  limit: 3\n  lease-ttl: 5s\n  renew-every: 1s\n  assume-new-pool: false\n"
+                + "downstream:\n  max-query-time: 5s\n")) {
             Cli.Result table = Cli.run(new SlotsCommand(), ops.args("status"));
             assertThat(table.exit()).as(table.toString()).isZero();
             assertThat(table.out()).contains("FENCED   no new grants for");
@@ -101,7 +102,8 @@ class SlotsCommandTest {
 
     @Test
     void reapReclaimsTheSlotOfACrashedHolder() {
-        try (OpsFixture ops = new OpsFixture("http://127.0.0.1:9", "slots:\n  pool: %s\n  limit: 1\n  lease-ttl: 300ms\n  renew-every: 100ms\n")) {
+        try (OpsFixture ops = new OpsFixture("http://127.0.0.1:9", "slots:\n  pool: %s\n  limit: 1\n  lease-ttl: 300ms\n  renew-every: 100ms\n"
+                + "downstream:\n  max-query-time: 300ms\n")) {
             RedisSlotPool crashed = (RedisSlotPool) Gates.pool(ops.config, "crashed", new SimpleMeterRegistry());
             Acquisition held = crashed.acquireBlocking("doomed", Duration.ZERO);
             assertThat(held.isGranted()).isTrue();

@@ -5,13 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.sluice.redis.RedisTarget;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -35,6 +32,10 @@ public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     /** Sections that take any Kafka client key, passed through unchanged. */
     static final Set<String> PASSTHROUGH = Set.of("kafka.common", "kafka.producer", "kafka.consumer");
+
+    /** The pool's shortest lease (slots.lease-ttl may not be below downstream.max-query-time) up to an hour. */
+    static final Duration MIN_QUERY_TIME = Duration.ofMillis(100);
+    static final Duration MAX_QUERY_TIME = Duration.ofHours(1);
 
     private final ObjectNode defaults;
     private final Map<String, JsonNode> knownLeaves = new TreeMap<>();
@@ -189,11 +190,7 @@ public final class ConfigLoader {
     }
 
     private static JsonNode at(JsonNode root, String key) {
-        JsonNode n = root;
-        for (String part : key.split("\\.")) {
-            n = n == null ? null : n.get(part);
-        }
-        return n;
+        return Values.at(root, key);
     }
 
     private String suggestion(String key) {
@@ -260,6 +257,14 @@ public final class ConfigLoader {
         }
         SluiceConfig.Snuba snuba = new SluiceConfig.Snuba(v.httpUrl("snuba.url"), v.text("snuba.dataset"),
                 v.text("snuba.referrer"), v.positive("snuba.timeout"));
+        SluiceConfig.Downstream downstream = new SluiceConfig.Downstream(
+                v.durationIn("downstream.max-query-time", MIN_QUERY_TIME, MAX_QUERY_TIME));
+        if (slots.leaseTtl().compareTo(downstream.maxQueryTime()) < 0) {
+            throw new ConfigException("slots.lease-ttl", "slots.lease-ttl (" + Durations.format(slots.leaseTtl())
+                    + ") must be at least downstream.max-query-time (" + Durations.format(downstream.maxQueryTime())
+                    + "): a crashed worker's slot must not return while its query can still run downstream; raise "
+                    + "slots.lease-ttl or, if the downstream stops queries sooner, lower downstream.max-query-time");
+        }
         SluiceConfig.Orchestrator orchestrator = new SluiceConfig.Orchestrator(
                 v.intIn("orchestrator.batch-size", 1, 1_000), v.nonNegative("orchestrator.pacing"),
                 v.nonNegative("orchestrator.finish-within"), v.longIn("orchestrator.max-backlog", 0, Long.MAX_VALUE),
@@ -284,92 +289,6 @@ public final class ConfigLoader {
         SluiceConfig.Projection projection = new SluiceConfig.Projection(v.intIn("projection.history-days", 1, 366),
                 v.longIn("projection.multiplier", 1, 1_000_000), v.longIn("projection.floor", 0, Long.MAX_VALUE));
         SluiceConfig.Metrics metrics = new SluiceConfig.Metrics(v.text("metrics.bind"), v.intIn("metrics.port", 0, 65_535));
-        return new SluiceConfig(kafka, redis, slots, snuba, orchestrator, worker, projection, metrics);
-    }
-
-    /** Typed reads with errors that name the key, the value and what would be valid. */
-    private record Values(ObjectNode tree) {
-        JsonNode node(String key) {
-            JsonNode n = at(tree, key);
-            if (n == null || n.isNull() || (n.isTextual() && n.asText().isBlank())) {
-                throw new ConfigException(key, key + " is required but empty");
-            }
-            return n;
-        }
-
-        String text(String key) {
-            return node(key).asText().trim();
-        }
-
-        long longIn(String key, long min, long max) {
-            String s = text(key);
-            long x;
-            try {
-                x = Long.parseLong(s);
-            } catch (NumberFormatException e) {
-                throw new ConfigException(key, key + ": '" + s + "' is not a whole number; valid: " + min + ".." + max);
-            }
-            if (x < min || x > max) {
-                throw new ConfigException(key, key + ": " + x + " is out of range; valid: " + min + ".." + max);
-            }
-            return x;
-        }
-
-        int intIn(String key, int min, int max) {
-            return (int) longIn(key, min, max);
-        }
-
-        boolean bool(String key) {
-            String s = text(key).toLowerCase(Locale.ROOT);
-            return switch (s) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw new ConfigException(key, key + ": '" + s + "' is not a boolean; valid: true, false");
-            };
-        }
-
-        Duration positive(String key) {
-            Duration d = Durations.parse(key, text(key));
-            if (d.isZero()) {
-                throw new ConfigException(key, key + " must be longer than 0 (e.g. 250ms, 2s, 5m)");
-            }
-            return d;
-        }
-
-        Duration nonNegative(String key) {
-            return Durations.parse(key, text(key));
-        }
-
-        URI httpUrl(String key) {
-            String s = text(key);
-            try {
-                URI u = new URI(s);
-                if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
-                    throw new URISyntaxException(s, "need http:// or https:// and a host");
-                }
-                return u;
-            } catch (URISyntaxException e) {
-                throw new ConfigException(key, key + ": '" + s + "' is not an http(s) URL like http://localhost:1218");
-            }
-        }
-
-        String redisUri(String key) {
-            String s = text(key);
-            try {
-                RedisTarget.parse(s);   // the one parser the connections use: server, Sentinel or Cluster
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(key, e.getMessage());
-            }
-            return s;
-        }
-
-        Map<String, String> map(String key) {
-            Map<String, String> out = new TreeMap<>();
-            JsonNode n = at(tree, key);
-            if (n != null && n.isObject()) {
-                n.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
-            }
-            return out;
-        }
+        return new SluiceConfig(kafka, redis, slots, snuba, downstream, orchestrator, worker, projection, metrics);
     }
 }

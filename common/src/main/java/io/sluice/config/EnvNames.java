@@ -6,25 +6,37 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Which config key a {@code SLUICE_*} environment variable sets. A name that sets none is an error
  * (a typo like {@code SLUICE_SLOTS_LIMT} must not run on the default), except the variables Sluice
  * reads elsewhere and the ones Kubernetes injects for a Service whose name starts with {@code sluice}
- * (service links: {@code SLUICE_SERVICE_HOST}, {@code SLUICE_PORT_9400_TCP_ADDR}, ...).
+ * (service links). A service link is known by its name <em>and</em> its value, both as the kubelet
+ * writes them, so that a typo such as {@code SLUICE_METRIC_PORT=9500} is not taken for one:
+ * <pre>
+ * SLUICE_X_SERVICE_HOST=10.0.0.11              SLUICE_X_PORT=tcp://10.0.0.11:9400
+ * SLUICE_X_SERVICE_PORT=9400                   SLUICE_X_PORT_9400_TCP=tcp://10.0.0.11:9400
+ * SLUICE_X_SERVICE_PORT_METRICS=9400           SLUICE_X_PORT_9400_TCP_PROTO=tcp
+ *                                              SLUICE_X_PORT_9400_TCP_PORT=9400
+ *                                              SLUICE_X_PORT_9400_TCP_ADDR=10.0.0.11
+ * </pre>
  */
 final class EnvNames {
     /** SLUICE_ variables that are not config keys (read elsewhere). */
     static final Set<String> NOT_CONFIG = Set.of("SLUICE_JAVA_OPTS", "SLUICE_ORGS_JDBC_USER",
             "SLUICE_ORGS_JDBC_PASSWORD", "SLUICE_LOG_FORMAT", "SLUICE_LOG_LEVEL", "SLUICE_CONFIG", "SLUICE_TEST_KAFKA_BOOTSTRAP");
-    /**
-     * Docker-link style variables of a Service named {@code sluice} or {@code sluice-...}:
-     * {@code <NAME>_SERVICE_HOST}, {@code <NAME>_SERVICE_PORT[_<PORT NAME>]}, {@code <NAME>_PORT} and
-     * {@code <NAME>_PORT_<n>_<PROTO>[_PROTO|_PORT|_ADDR]}.
-     */
-    private static final Pattern SERVICE_LINK = Pattern.compile(
-            "SLUICE(_[A-Z0-9_]+?)?_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT|PORT_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)");
+    private static final String IP = "(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)";
+    private static final Pattern LINK_URL = Pattern.compile(
+            "(tcp|udp|sctp)://(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}|\\[[0-9A-Fa-f:.]+\\]):([0-9]{1,5})");
+    private static final String SERVICE = "SLUICE(?:_[A-Z0-9_]+)?";
+    private static final Pattern SERVICE_HOST = Pattern.compile(SERVICE + "_SERVICE_HOST");
+    private static final Pattern SERVICE_PORT = Pattern.compile(SERVICE + "_SERVICE_PORT(?:_[A-Z0-9_]+)?");
+    private static final Pattern PORT = Pattern.compile(SERVICE + "_PORT");
+    private static final Pattern PORT_PROTO = Pattern.compile(SERVICE + "_PORT_([0-9]{1,5})_(TCP|UDP|SCTP)");
+    private static final Pattern PORT_PROTO_PART = Pattern.compile(SERVICE + "_PORT_([0-9]{1,5})_(TCP|UDP|SCTP)_(PROTO|PORT|ADDR)");
 
     private final Map<String, String> byEnvName = new TreeMap<>();
     private final Collection<String> passthrough;
@@ -46,8 +58,12 @@ final class EnvNames {
         if (!name.startsWith("SLUICE_") || NOT_CONFIG.contains(name)) {
             return Optional.empty();
         }
+        // A Service named sluice-metrics injects SLUICE_METRICS_PORT=tcp://..., metrics.port's own name: the value tells.
+        if (isServiceLink(name, value)) {
+            return Optional.empty();
+        }
         String key = byEnvName.get(name);
-        if (key != null && !isServiceLinkValue(name, value)) {
+        if (key != null) {
             return Optional.of(key);
         }
         for (String section : passthrough) {
@@ -56,25 +72,44 @@ final class EnvNames {
                 return Optional.of(section + "." + name.substring(p.length()).toLowerCase(Locale.ROOT).replace('_', '.'));
             }
         }
-        if (isServiceLink(name)) {
-            return Optional.empty();
-        }
         throw new ConfigException(name, "environment variable " + name + " names no config key" + nearest(name)
-                + "; valid: " + String.join(", ", byEnvName.keySet()) + ", " + String.join(", ",
+                + linkHint(name) + "; valid: " + String.join(", ", byEnvName.keySet()) + ", " + String.join(", ",
                 passthrough.stream().map(s -> ConfigLoader.envName(s) + "_<KAFKA KEY>").sorted().toList())
                 + " (and, not config keys, " + String.join(", ", new java.util.TreeSet<>(NOT_CONFIG)) + ")");
     }
 
-    static boolean isServiceLink(String name) {
-        return SERVICE_LINK.matcher(name).matches();
+    /**
+     * Whether {@code name=value} is a variable the kubelet injects for a Service: a name of one of the
+     * forms above with a value of that form's shape (a name may read as more than one form).
+     */
+    static boolean isServiceLink(String name, String value) {
+        if (value == null) {
+            return false;
+        }
+        if (SERVICE_HOST.matcher(name).matches() && value.matches(IP)
+                || SERVICE_PORT.matcher(name).matches() && value.matches("[0-9]{1,5}")
+                || PORT.matcher(name).matches() && LINK_URL.matcher(value).matches()) {
+            return true;
+        }
+        Matcher m = PORT_PROTO.matcher(name);
+        if (m.matches()) {
+            Matcher url = LINK_URL.matcher(value);
+            if (url.matches() && url.group(1).equals(m.group(2).toLowerCase(Locale.ROOT)) && url.group(2).equals(m.group(1))) {
+                return true;
+            }
+        }
+        m = PORT_PROTO_PART.matcher(name);
+        return m.matches() && switch (m.group(3)) {
+            case "PROTO" -> value.equals(m.group(2).toLowerCase(Locale.ROOT));
+            case "PORT" -> value.equals(m.group(1));
+            default -> value.matches(IP);
+        };
     }
 
-    /**
-     * A Service named e.g. {@code sluice-metrics} injects {@code SLUICE_METRICS_PORT=tcp://10.0.0.1:9400},
-     * which is also the env name of {@code metrics.port}: a {@code tcp://} value marks the service link.
-     */
-    private static boolean isServiceLinkValue(String name, String value) {
-        return isServiceLink(name) && value != null && value.matches("(tcp|udp|sctp)://.*");
+    /** A name of a service link's form whose value is not a link's: say why it was not taken for one. */
+    private static String linkHint(String name) {
+        boolean linkName = Stream.of(SERVICE_HOST, SERVICE_PORT, PORT, PORT_PROTO, PORT_PROTO_PART).anyMatch(p -> p.matcher(name).matches());
+        return linkName ? " (its name has a Kubernetes service link's form, but not its value, e.g. tcp://10.0.0.11:9400)" : "";
     }
 
     private String nearest(String name) {

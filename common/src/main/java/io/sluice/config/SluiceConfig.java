@@ -8,8 +8,13 @@ import java.util.Map;
  * The whole configuration (DESIGN section 3), bound and validated by {@link ConfigLoader}.
  * Each component reads only its own section.
  */
-public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, Orchestrator orchestrator,
-                           Worker worker, Projection projection, Metrics metrics) {
+public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, Downstream downstream,
+                           Orchestrator orchestrator, Worker worker, Projection projection, Metrics metrics) {
+
+    /** The same configuration with other Kafka settings (e.g. the group protocol chosen at start). */
+    public SluiceConfig withKafka(Kafka other) {
+        return new SluiceConfig(other, redis, slots, snuba, downstream, orchestrator, worker, projection, metrics);
+    }
 
     public record Topics(String batches, String results, String deadLetter, int partitions, short replicationFactor) {
     }
@@ -49,6 +54,14 @@ public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, O
     }
 
     public record Snuba(URI url, String dataset, String referrer, Duration timeout) {
+    }
+
+    /**
+     * The downstream's own limits. {@code maxQueryTime} is its time limit per query (Snuba/ClickHouse
+     * {@code max_execution_time}): a query nobody waits for any more may run that long after it started,
+     * so its slot stands for it until then, and {@code slots.lease-ttl} is at least this long.
+     */
+    public record Downstream(Duration maxQueryTime) {
     }
 
     /**

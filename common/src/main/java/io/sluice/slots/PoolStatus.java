@@ -9,13 +9,20 @@ import java.util.Optional;
  * is the pool's identity (new whenever its state was rebuilt after a loss), {@code maxLeaseTtl}
  * the longest lease TTL any client registered, {@code fencedFor} how long no new grant is made
  * yet (zero when not fenced). {@code lastStep} is the adaptive limit's last step, when the pool has
- * stepped ({@code slots.adaptive} on some client).
+ * stepped ({@code slots.adaptive} on some client). {@code abandoned} counts the live leases (among
+ * {@code inUse}) kept for queries their holders stopped waiting for, which the downstream may still run.
  */
 public record PoolStatus(String pool, int limit, int inUse, int waiters, List<LeaseInfo> leases, String epoch,
-                         Duration maxLeaseTtl, Duration fencedFor, Optional<AdaptiveStep> lastStep) {
+                         Duration maxLeaseTtl, Duration fencedFor, Optional<AdaptiveStep> lastStep, int abandoned) {
 
     public PoolStatus {
         leases = List.copyOf(leases);
+    }
+
+    /** A snapshot with no lease kept for an abandoned query. */
+    public PoolStatus(String pool, int limit, int inUse, int waiters, List<LeaseInfo> leases, String epoch,
+                      Duration maxLeaseTtl, Duration fencedFor, Optional<AdaptiveStep> lastStep) {
+        this(pool, limit, inUse, waiters, leases, epoch, maxLeaseTtl, fencedFor, lastStep, 0);
     }
 
     public boolean fenced() {

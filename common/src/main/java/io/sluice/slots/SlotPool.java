@@ -56,8 +56,18 @@ public interface SlotPool extends AutoCloseable {
      * Gives the slot back (the next waiter gets it in the same Redis round trip) and stops
      * renewing it. Completes when Redis answered; completes exceptionally only with a
      * {@link SlotPoolException} when Redis could not be reached (the lease then expires on its own).
+     * Call it only when the downstream is done with the lease's query (it answered, or its time
+     * limit has passed); otherwise {@link #releaseAfter}.
      */
     CompletableFuture<Void> release(Lease lease);
+
+    /**
+     * Gives the slot back once {@code after} has passed, renewing the lease until then: for a query the
+     * holder stopped waiting for (a client timeout, a cancel) that the downstream may still be running.
+     * A zero or negative {@code after} is {@link #release(Lease)}. If the lease is lost meanwhile, nothing is
+     * released: it lapses in Redis on its own. Completes when the slot was given back (or lapsed).
+     */
+    CompletableFuture<Void> releaseAfter(Lease lease, Duration after);
 
     /** A snapshot of the whole pool, read from Redis. Throws {@link SlotPoolException} when Redis fails. */
     PoolStatus status();
@@ -72,7 +82,7 @@ public interface SlotPool extends AutoCloseable {
     /** Deletes expired leases and dead clients now and serves waiters; returns the number of leases reaped. */
     int reap();
 
-    /** Leases this client holds right now. */
+    /** Leases this client holds right now for running work (not those kept for abandoned queries). */
     int held();
 
     /** Releases this client's leases, withdraws its tickets, closes its connections. */

@@ -1,8 +1,11 @@
 -- release: drop a lease and hand the freed slot straight to the oldest live waiter.
--- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients
+-- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients  KEYS[4] abandoned (only when releasing a retiring lease: drops its mark)
 -- ARGV[1] lease id  ARGV[2] caller (see pool_state)  ARGV[3] grant channel prefix  ARGV[4] check receivers '1'|'0'
 -- Returns {removed 0|1, handed off count}
 local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+if KEYS[4] then
+  redis.call('ZREM', KEYS[4], ARGV[1])
+end
 local head = redis.call('ZPOPMIN', KEYS[2])
 if #head == 0 then
   return {removed, 0}

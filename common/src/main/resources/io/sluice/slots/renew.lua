@@ -3,16 +3,26 @@
 -- state that other, dead holders' still-running queries may have needed: the pool is fenced
 -- for the longest lease TTL known (pool_state). The holder's own lease is re-admitted only if
 -- the pool has room; otherwise it is lost and its holder cancels its query.
--- KEYS[1] leases
+-- A retiring lease (its holder stopped waiting for its query, which the downstream may still run)
+-- is marked in KEYS[2] with its new expiry, for `slots status`; stale marks are dropped there.
+-- Normal renewals touch nothing but the lease.
+-- KEYS[1] leases  KEYS[2] abandoned (ZSET lease id -> expiry ms)
 -- ARGV[1] lease id  ARGV[2] lease ttl ms  ARGV[3] caller (see pool_state)
--- ARGV[4] the expiry (Redis ms) the holder last learnt for this lease
+-- ARGV[4] the expiry (Redis ms) the holder last learnt for this lease  ARGV[5] '1' retiring, else '0'
 -- Returns {1, expiryMs, nowMs} renewed  {2, expiryMs, nowMs} re-admitted  {0, 0, nowMs} lost
 local now_ms, now_us = now_of()
 local exp = now_ms + tonumber(ARGV[2])
 local known = tonumber(ARGV[4])
+local function mark()
+  if ARGV[5] == '1' then
+    redis.call('ZADD', KEYS[2], exp, ARGV[1])
+    redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now_ms))
+  end
+end
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if score and tonumber(score) > now_ms and tonumber(score) >= known then
   redis.call('ZADD', KEYS[1], 'XX', exp, ARGV[1])
+  mark()
   return {1, exp, now_ms}
 end
 local limit, _, st = pool_state(KEYS[1], now_ms, now_us, ARGV[3])
@@ -26,6 +36,7 @@ if score and tonumber(score) > now_ms then
 end
 if live < limit then
   redis.call('ZADD', KEYS[1], exp, ARGV[1])
+  mark()
   return {2, exp, now_ms}
 end
 if score then

@@ -75,6 +75,9 @@ class BadConfigMatrixTest {
                 Arguments.of("orchestrator:\n  finish-within: tomorrow\n", "orchestrator.finish-within", "is not a duration"),
                 Arguments.of("worker:\n  retry:\n    initial-backoff: 5s\n    max-backoff: 1s\n", "worker.retry.max-backoff", "must not be shorter than worker.retry.initial-backoff"),
                 Arguments.of("slots:\n  lease-ttl: 5s\n  renew-every: 5s\n", "slots.renew-every", "must be shorter than slots.lease-ttl"),
+                Arguments.of("slots:\n  lease-ttl: 10s\n  renew-every: 3s\n", "slots.lease-ttl", "must be at least downstream.max-query-time (30s)"),
+                Arguments.of("downstream:\n  max-query-time: 2h\n", "downstream.max-query-time", "valid: 100ms..1h"),
+                Arguments.of("downstream:\n  max-querytime: 20s\n", "downstream.max-querytime", "did you mean 'downstream.max-query-time'?"),
                 // addresses
                 Arguments.of("snuba:\n  url: localhost:1218\n", "snuba.url", "is not an http(s) URL"),
                 Arguments.of("snuba:\n  url: ftp://h/\n", "snuba.url", "is not an http(s) URL"),

@@ -52,6 +52,7 @@ final class StackFixture implements AutoCloseable {
         o.put("redis.uri", SharedServers.redis().uri());
         o.put("slots.pool", name);
         o.put("slots.lease-ttl", "3s");
+        o.put("downstream.max-query-time", "3s");   // the lease outlasts the longest query (snuba.timeout bounds the wait only)
         o.put("slots.assume-new-pool", "true");
         o.put("slots.renew-every", "1s");
         o.put("snuba.url", snubaUrl);

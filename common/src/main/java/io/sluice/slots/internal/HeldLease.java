@@ -7,7 +7,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A lease this client holds, with its renewal and holder-side deadline state. */
+/**
+ * A lease this client holds, with its renewal and holder-side deadline state. A retiring lease is
+ * held for a query its holder stopped waiting for ({@link io.sluice.slots.SlotPool#releaseAfter}):
+ * still renewed, no longer watched for the holder, given back by its retire timer.
+ */
 final class HeldLease implements Lease {
     private final String id;
     private final String owner;
@@ -19,6 +23,11 @@ final class HeldLease implements Lease {
     private volatile long deadlineNanos;
     volatile ScheduledFuture<?> renewal;
     volatile ScheduledFuture<?> watchdog;
+    /** Set once, under the lease's lock, while active: held for an abandoned query from then on. */
+    volatile boolean retiring;
+    volatile ScheduledFuture<?> retireTimer;
+    /** Completes when a retiring lease was given back or left to lapse. */
+    final CompletableFuture<Void> retired = new CompletableFuture<>();
 
     HeldLease(String id, String owner, String pool, long grantedNanos, long expiryMs, long deadlineNanos) {
         this.id = id;
@@ -74,6 +83,7 @@ final class HeldLease implements Lease {
         }
         cancel(renewal);
         cancel(watchdog);
+        cancel(retireTimer);
         return true;
     }
 

@@ -4,6 +4,7 @@ import io.sluice.slots.Lease;
 import io.sluice.slots.LeaseLoss;
 import io.sluice.slots.internal.SlotScripts.Script;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Map;
@@ -16,18 +17,30 @@ import org.slf4j.LoggerFactory;
  * The leases this client holds: renewal while held, the holder-side deadline watchdog, loss, and
  * release. A renewal tells {@code renew.lua} the expiry the holder last learnt, so that a lease
  * that went missing or back in time fences the pool (docs/SLOTS.md, "Fencing").
+ *
+ * <p>A lease given back with a delay ({@link #releaseAfter}) moves to {@code retiring}: the
+ * downstream may still run its query, so it keeps renewing (each renewal marks it abandoned in
+ * Redis) until its time has passed, and is then released. Holder-side loss never releases a lease:
+ * the query under it may still run, and the lease lapses in Redis at its expiry, which the rule
+ * {@code slots.lease-ttl >= downstream.max-query-time} puts after that query's end (docs/SLOTS.md,
+ * "The cap at the downstream").
  */
 final class Holdings {
     private static final Logger log = LoggerFactory.getLogger(Holdings.class);
     private static final long MIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** Longer delays than this are cut to it (the scheduler's nanos would overflow). */
+    private static final Duration MAX_DELAY = Duration.ofDays(365);
 
     private final PoolContext ctx;
     private final Map<String, HeldLease> held;
+    /** Leases held for queries their holder stopped waiting for, until their release time. */
+    private final Map<String, HeldLease> retiring;
     private final Releases releases;
 
-    Holdings(PoolContext ctx, Map<String, HeldLease> held, Releases releases) {
+    Holdings(PoolContext ctx, Map<String, HeldLease> held, Map<String, HeldLease> retiring, Releases releases) {
         this.ctx = ctx;
         this.held = held;
+        this.retiring = retiring;
         this.releases = releases;
     }
 
@@ -39,17 +52,37 @@ final class Holdings {
         return held.size();
     }
 
-    /** Renews every held lease now (after a reconnect: Redis may have lost them). */
+    /** Renews every held and retiring lease now (after a reconnect: Redis may have lost them). */
     void renewAll() {
         held.values().forEach(this::renew);
+        retiring.values().forEach(this::renew);
     }
 
-    /** Ends every held lease as CLOSED and releases it; returns the releases' futures. */
+    /**
+     * Ends every held lease as CLOSED and releases it. A retiring lease is not released before its
+     * time: it is renewed once more (its expiry becomes now + TTL) and left to lapse. Returns the
+     * commands' futures.
+     */
     List<CompletableFuture<Void>> closeAll() {
-        return List.copyOf(held.values()).stream().map(lease -> {
+        List<CompletableFuture<Void>> sent = new ArrayList<>();
+        for (HeldLease lease : List.copyOf(held.values())) {
             lose(lease, LeaseLoss.Reason.CLOSED, "the slot pool client was closed");
-            return releases.release(lease.id()).exceptionally(e -> null);
-        }).toList();
+            sent.add(releases.release(lease.id()).exceptionally(e -> null));
+        }
+        for (HeldLease lease : List.copyOf(retiring.values())) {
+            synchronized (lease) {
+                if (!lease.end()) {
+                    continue;
+                }
+                retiring.remove(lease.id());
+                sent.add(ctx.run(Script.RENEW, ctx.renewKeys, lease.id(), ctx.ttlMs, ctx.caller(),
+                        Long.toString(lease.expiresAt().toEpochMilli()), "1").handle((r, e) -> {
+                            lease.retired.complete(null);   // it lapses on its own
+                            return null;
+                        }));
+            }
+        }
+        return sent;
     }
 
     HeldLease hold(String owner, String leaseId, long expiryMs, long deadlineNanos) {
@@ -78,7 +111,7 @@ final class Holdings {
             }
             sent = ctx.clock.now();
             reply = ctx.run(Script.RENEW, ctx.renewKeys, lease.id(), ctx.ttlMs, ctx.caller(),
-                    Long.toString(lease.expiresAt().toEpochMilli()));
+                    Long.toString(lease.expiresAt().toEpochMilli()), lease.retiring ? "1" : "0");
             if (lease.watchdog == null || lease.watchdog.isDone()) {
                 armWatchdog(lease);
             }
@@ -153,6 +186,13 @@ final class Holdings {
         if (!ended) {
             return;
         }
+        if (lease.retiring) {
+            // Nobody waits on it any more; it lapses in Redis at its expiry.
+            retiring.remove(lease.id());
+            log.warn("slot pool {}: retiring lease {} ({}): {}; left to lapse in Redis", ctx.config.pool(), lease.id(), reason, detail);
+            lease.retired.complete(null);
+            return;
+        }
         held.remove(lease.id());
         if (reason != LeaseLoss.Reason.CLOSED) {
             ctx.metrics.lost();
@@ -160,9 +200,7 @@ final class Holdings {
         }
         LeaseLoss loss = new LeaseLoss(reason, lease.id(), Duration.ofNanos(ctx.clock.now() - lease.grantedNanos()), detail);
         ctx.completions.execute(() -> lease.lostFuture().complete(loss));
-        if (reason == LeaseLoss.Reason.DEADLINE_PASSED) {
-            releases.release(lease.id()); // if Redis still has it, free the slot now rather than at expiry
-        }
+        // No release, whatever the reason: the query under it may still run at the downstream.
     }
 
     /** Gives back a lease nobody will use (the waiter or caller went away first). */
@@ -174,10 +212,62 @@ final class Holdings {
         }
     }
 
+    /**
+     * Keeps {@code lease} (renewed, marked abandoned) until {@code after} has passed, then releases
+     * it. A lease this client no longer holds (lost, released) is left alone: it lapses on its own.
+     */
+    CompletableFuture<Void> releaseAfter(Lease lease, Duration after) {
+        Objects.requireNonNull(lease, "lease");
+        if (after.isZero() || after.isNegative()) {
+            return release(lease);
+        }
+        HeldLease mine = held.get(lease.id());
+        if (mine == null) {
+            HeldLease already = retiring.get(lease.id());
+            return already != null ? already.retired : CompletableFuture.completedFuture(null);
+        }
+        synchronized (mine) {
+            if (!mine.active.get() || mine.retiring || !held.remove(mine.id(), mine)) {
+                return mine.retiring ? mine.retired : CompletableFuture.completedFuture(null);
+            }
+            mine.retiring = true;
+            retiring.put(mine.id(), mine);
+            long nanos = after.compareTo(MAX_DELAY) > 0 ? MAX_DELAY.toNanos() : after.toNanos();
+            mine.retireTimer = ctx.scheduler.schedule(() -> retire(mine), nanos, TimeUnit.NANOSECONDS);
+            if (mine.renewal != null) {
+                mine.renewal.cancel(false);
+            }
+        }
+        renew(mine);   // marks it abandoned in Redis at once, and restarts the renewal period
+        return mine.retired;
+    }
+
+    /** A retiring lease's time has passed: the downstream is done with its query; give it back. */
+    private void retire(HeldLease lease) {
+        synchronized (lease) {
+            if (!lease.end()) {
+                return;
+            }
+        }
+        retiring.remove(lease.id());
+        releases.releaseRetired(lease.id()).whenComplete((x, error) -> {
+            if (error == null) {
+                lease.retired.complete(null);
+            } else {
+                lease.retired.completeExceptionally(error);
+            }
+        });
+    }
+
     CompletableFuture<Void> release(Lease lease) {
         Objects.requireNonNull(lease, "lease");
         HeldLease mine = held.remove(lease.id());
         if (mine == null) {
+            HeldLease retired = retiring.get(lease.id());
+            if (retired != null) {
+                retire(retired);   // the holder says its query is done after all
+                return retired.retired;
+            }
             return releases.release(lease.id());
         }
         synchronized (mine) {

@@ -19,7 +19,10 @@ final class PoolContext {
     final String clientId;
     /** leases, queue, clients */
     final String[] keys;
+    /** leases, abandoned: renew.lua marks a retiring lease in the second. */
     final String[] renewKeys;
+    /** leases, queue, clients, abandoned: for the scripts that read or clean the marks. */
+    final String[] markKeys;
     /** The adaptive limit's hash (adapt.lua), beside the pool's keys. */
     final String adaptKey;
     final String channelPrefix;
@@ -46,7 +49,8 @@ final class PoolContext {
         this.clientId = clientId;
         String prefix = "sluice:{" + config.pool() + "}:";
         this.keys = new String[] {prefix + "leases", prefix + "queue", prefix + "clients"};
-        this.renewKeys = new String[] {keys[0]};
+        this.renewKeys = new String[] {keys[0], prefix + "abandoned"};
+        this.markKeys = new String[] {keys[0], keys[1], keys[2], prefix + "abandoned"};
         this.adaptKey = prefix + "adapt";
         this.channelPrefix = prefix + "grants:";
         this.ttlMs = Long.toString(config.leaseTtl().toMillis());

@@ -46,6 +46,7 @@ public final class RedisSlotPool implements SlotPool {
 
     private final PoolContext ctx;
     private final Map<String, HeldLease> held = new ConcurrentHashMap<>();
+    private final Map<String, HeldLease> retiring = new ConcurrentHashMap<>();
     private final Releases releases;
     private final Holdings holdings;
     private final Acquirer acquirer;
@@ -60,10 +61,10 @@ public final class RedisSlotPool implements SlotPool {
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1,
                 Thread.ofPlatform().daemon().name("sluice-slots-timer-" + config.pool()).factory());
         timers.setRemoveOnCancelPolicy(true);
-        this.ctx = new PoolContext(config, clientId, new HolderClock(nanoTime), new SlotMetrics(registry, config.pool(), held),
+        this.ctx = new PoolContext(config, clientId, new HolderClock(nanoTime), new SlotMetrics(registry, config.pool(), held, retiring),
                 timers, Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("sluice-slots-", 0).factory()));
         this.releases = new Releases(ctx, held);
-        this.holdings = new Holdings(ctx, held, releases);
+        this.holdings = new Holdings(ctx, held, retiring, releases);
         this.acquirer = new Acquirer(ctx, holdings, releases);
         this.adapter = config.adaptive() == null ? null : new Adapter(ctx);
 
@@ -154,6 +155,11 @@ public final class RedisSlotPool implements SlotPool {
     }
 
     @Override
+    public CompletableFuture<Void> releaseAfter(Lease lease, Duration after) {
+        return holdings.releaseAfter(lease, Objects.requireNonNull(after, "after"));
+    }
+
+    @Override
     public void observe(Feedback feedback) {
         if (adapter != null) {
             adapter.observe(feedback);
@@ -169,7 +175,8 @@ public final class RedisSlotPool implements SlotPool {
 
     @Override
     public PoolStatus status() {
-        List<Object> r = await("status", ctx.run(Script.STATUS, new String[] {ctx.keys[0], ctx.keys[1], ctx.adaptKey}, ctx.caller()));
+        List<Object> r = await("status", ctx.run(Script.STATUS,
+                new String[] {ctx.keys[0], ctx.keys[1], ctx.adaptKey, ctx.markKeys[3]}, ctx.caller()));
         long limit = (Long) r.get(0);
         long nowMs = (Long) r.get(1);
         long waiting = (Long) r.get(2);
@@ -190,7 +197,7 @@ public final class RedisSlotPool implements SlotPool {
         ctx.figures(limit, leases.size());
         return new PoolStatus(ctx.config.pool(), (int) limit, leases.size(), (int) waiting, leases, ctx.state.epoch(),
                 Duration.ofMillis(ctx.state.knownMaxTtl()), Duration.ofMillis(Math.max(0, ctx.state.fenceUntilMs() - nowMs)),
-                Adapter.lastStep((List<?>) r.get(8), nowMs));
+                Adapter.lastStep((List<?>) r.get(8), nowMs), ((Long) r.get(9)).intValue());
     }
 
     @Override
@@ -206,7 +213,7 @@ public final class RedisSlotPool implements SlotPool {
 
     @Override
     public int reap() {
-        List<Object> r = await("reap", ctx.run(Script.REAP, ctx.keys, ctx.caller(), ctx.channelPrefix, ctx.checkReceivers));
+        List<Object> r = await("reap", ctx.run(Script.REAP, ctx.markKeys, ctx.caller(), ctx.channelPrefix, ctx.checkReceivers));
         return ((Long) r.get(0)).intValue();
     }
 

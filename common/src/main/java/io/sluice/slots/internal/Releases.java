@@ -66,6 +66,20 @@ final class Releases {
                 });
     }
 
+    /**
+     * Releases a retiring lease (unbatched: retiring leases are few) and drops its abandoned mark;
+     * ordered after any renewal sent before it on the same connection.
+     */
+    CompletableFuture<Void> releaseRetired(String leaseId) {
+        return ctx.run(Script.RELEASE, ctx.markKeys, leaseId, ctx.caller(), ctx.channelPrefix, ctx.checkReceivers)
+                .handle((reply, error) -> {
+                    if (error != null) {
+                        throw failed(leaseId, error);
+                    }
+                    return null;
+                });
+    }
+
     private SlotPoolException failed(String leaseId, Throwable error) {
         return new SlotPoolException("slot pool " + ctx.config.pool() + ": releasing " + leaseId
                 + " failed; it expires on its own within " + ctx.config.leaseTtl(), SlotScripts.unwrap(error));

@@ -67,7 +67,7 @@ final class SlotMetrics {
     private final Counter rechecked;
     private final Counter requeued;
 
-    SlotMetrics(MeterRegistry registry, String pool, Map<?, ?> held) {
+    SlotMetrics(MeterRegistry registry, String pool, Map<?, ?> held, Map<?, ?> retiring) {
         this.registry = registry;
         this.pool = pool;
         Gauge.builder("sluice.slots.limit", figures, f -> f.limit.get()).tag("pool", pool).strongReference(true)
@@ -76,6 +76,9 @@ final class SlotMetrics {
                 .description("Live leases in the whole pool").register(registry);
         Gauge.builder("sluice.slots.held", held, Map::size).tag("pool", pool).strongReference(true)
                 .description("Leases this process holds").register(registry);
+        Gauge.builder("sluice.slots.abandoned", retiring, Map::size).tag("pool", pool).strongReference(true)
+                .description("Leases this process keeps for queries it stopped waiting for, until the downstream is surely done")
+                .register(registry);
         granted = acquireTimer(registry, pool, "granted");
         refused = acquireTimer(registry, pool, "refused");
         error = acquireTimer(registry, pool, "error");
