@@ -20,6 +20,7 @@ import java.util.List;
  * @param duplicateDeadLetters  dead-letter records beyond the first for the same key, read likewise
  * @param republishedOrgs       orgs carried by more than one batch record of the run: the orchestrator published
  *                              those batches again after a Redis data loss took its progress back (input, not output)
+ * @param regressedOrgs         orgs with an older window's result after a newer one's (results never regress)
  */
 public record ChaosReport(long seed, String runId, int orgs, int workers, int poolLimit, int downstreamLimit,
                           double faultWindowSeconds, double elapsedSeconds, double totalSeconds,
@@ -31,7 +32,7 @@ public record ChaosReport(long seed, String runId, int orgs, int workers, int po
                           List<String> uncommittedPartitions, int poolInUseAtEnd,
                           int workerProcessesStarted, int orchestratorStarts, List<String> unexpectedExits,
                           List<String> violations, String logDir, int duplicateResults, int duplicateDeadLetters,
-                          int republishedOrgs) {
+                          int republishedOrgs, int regressedOrgs) {
 
     public ChaosReport {
         faults = List.copyOf(faults);
@@ -56,8 +57,8 @@ public record ChaosReport(long seed, String runId, int orgs, int workers, int po
         for (FaultInjector.Injected f : faults) {
             b.append(String.format("  %7.1f s  %-22s %s%n", f.atMillis() / 1000.0, f.kind(), f.detail()));
         }
-        b.append(String.format("orgs                %d with a result of %d (lost %d, wrong %d)%n", orgsWithResults, orgs,
-                lostOrgs, wrongResults));
+        b.append(String.format("orgs                %d with a result of %d (lost %d, wrong %d, regressed %d)%n",
+                orgsWithResults, orgs, lostOrgs, wrongResults, regressedOrgs));
         b.append(String.format("elapsed             %.1f s to the last result, %.1f s in all%n", elapsedSeconds, totalSeconds));
         b.append(String.format("peak in flight      %d (pool limit %d, downstream limit %d)%n", peakInFlight, poolLimit,
                 downstreamLimit));

@@ -118,6 +118,18 @@ public final class ChaosRun {
     private Duration leaseTtl() {
         return o.stall().plusSeconds(3);
     }
+    /**
+     * The client's {@code snuba.timeout}: shorter than a stall and than a slow-past-timeout storm's queries, so that
+     * both leave queries running at the downstream that nobody waits for; their slots must stay held until
+     * {@code downstream.max-query-time}.
+     */
+    private static final Duration SNUBA_TIMEOUT = Duration.ofSeconds(2);
+
+    /** A slow-past-timeout storm's query: past {@link #SNUBA_TIMEOUT}, within the declared max-query-time. */
+    private Duration slowQuery() {
+        return SNUBA_TIMEOUT.plusSeconds(1);
+    }
+
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
     private final Options o;
@@ -186,7 +198,7 @@ public final class ChaosRun {
                 t0Nanos = System.nanoTime();
                 fleet.startOrchestrator();
                 log("run " + runId + " started: orchestrator and " + o.workers() + " workers launched");
-                FaultInjector injector = new FaultInjector(kafka, redis, replica, work, snuba, fleet, cfg, o.seed(), scheduler,
+                FaultInjector injector = new FaultInjector(kafka, redis, replica, work, snuba, fleet, cfg, o.seed(), slowQuery(), scheduler,
                         this::elapsedMillis, this::log);
                 AtomicInteger pending = schedule(plan, injector, scheduler);
 
@@ -231,7 +243,7 @@ public final class ChaosRun {
                         stats.requests(), stats.rateLimited(), stats.serverErrors(), verdict.uncommitted(), inUse,
                         fleet.workersStarted(), fleet.orchestratorStarts(), fleet.unexpectedExits(), violations,
                         logs.toString(), verdict.duplicateResults(), verdict.duplicateDeadLetters(),
-                        verdict.republishedOrgs());
+                        verdict.republishedOrgs(), verdict.regressed().size());
                 out.print(report.render());
                 return report;
             } finally {
@@ -325,7 +337,7 @@ public final class ChaosRun {
 
     private String yaml(String bootstrap, String redisUri, String snubaUrl, Duration pacing) {
         // Short TTLs and back-offs so that crashes heal in seconds; max-attempts high so storms never exhaust an org.
-        Duration snubaTimeout = o.stall().plusSeconds(10);
+        Duration snubaTimeout = SNUBA_TIMEOUT;
         return """
                 kafka:
                   bootstrap-servers: %s

@@ -8,6 +8,9 @@ import io.sluice.embedded.EmbeddedRedis;
 import io.sluice.embedded.snuba.Faults;
 import io.sluice.embedded.snuba.SnubaSimulator;
 import io.sluice.kafka.KafkaClients;
+import io.sluice.messages.Batch;
+import io.sluice.messages.MessageCodec;
+import io.sluice.messages.Window;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -32,6 +35,8 @@ final class FaultInjector {
     static final double ERROR_RATIO = 0.3;
     static final double EXTRA_429_RATIO = 0.3;
     static final double SLOWDOWN = 10;
+    /** Share of queries that run past the client's {@code snuba.timeout} during a slow-past-timeout storm. */
+    static final double SLOW_RATIO = 0.2;
     private static final Duration ORCHESTRATOR_DOWN = Duration.ofSeconds(2);
 
     /** The fault as it happened: {@code atMillis} after the run started. */
@@ -50,6 +55,8 @@ final class FaultInjector {
     private final EmbeddedRedis replica;
     private final Path work;
     private Path snapshot;
+    private Path olderEpoch;
+    private final Duration slowQuery;
     private final SnubaSimulator snuba;
     private final Fleet fleet;
     private final SluiceConfig config;
@@ -62,8 +69,9 @@ final class FaultInjector {
     private final ScheduledExecutorService scheduler;
     private ChildJvm joined;
 
+    /** {@code slowQuery}: how long a query of a slow-past-timeout storm runs, past snuba.timeout, within downstream.max-query-time. */
     FaultInjector(EmbeddedKafka kafka, EmbeddedRedis redis, EmbeddedRedis replica, Path work, SnubaSimulator snuba, Fleet fleet, SluiceConfig config,
-                  long seed, ScheduledExecutorService scheduler, LongSupplier elapsedMillis, Consumer<String> log) {
+                  long seed, Duration slowQuery, ScheduledExecutorService scheduler, LongSupplier elapsedMillis, Consumer<String> log) {
         this.kafka = kafka;
         this.redis = redis;
         this.replica = replica;
@@ -72,6 +80,7 @@ final class FaultInjector {
         this.fleet = fleet;
         this.config = config;
         this.seed = seed;
+        this.slowQuery = slowQuery;
         this.scheduler = scheduler;
         this.elapsedMillis = elapsedMillis;
         this.log = log;
@@ -94,13 +103,24 @@ final class FaultInjector {
                 snapshot = redis.snapshot(work.resolve("redis-old-snapshot.rdb"));
                 record("redis-snapshot", "SAVE, kept aside; restored in " + f.length().toMillis() + " ms");
             }
+            case REDIS_OLDER_EPOCH -> timed("redis-epoch-change", "SAVE kept aside, then restarted empty: a new epoch begins; "
+                    + "the older epoch's snapshot is restored in " + f.length().toMillis() + " ms", () -> {
+                        olderEpoch = redis.snapshot(work.resolve("redis-older-epoch.rdb"));
+                        redis.restart();
+                    });
+            case WATERMARKS_LOST -> {
+                Object n = redis.call("EVAL", "local n = 0 for _, k in ipairs(redis.call('KEYS', ARGV[1])) do "
+                        + "redis.call('DEL', k) n = n + 1 end return n", "0", "sluice:wm:*");
+                record("watermarks-lost", n + " watermark keys deleted (epoch included)");
+            }
+            case OLDER_WINDOW_REPLAY -> replayOlderWindow(f.pick());
             case REDIS_LAGGING_FAILOVER -> {
                 replica.call("REPLICAOF", "NO", "ONE");
                 record("redis-replica-lags", "the replica stops receiving writes; the primary fails over to it in "
                         + f.length().toMillis() + " ms");
             }
             case KAFKA_RESTART -> timed("kafka-restart", "same ports and log dir", kafka::restart);
-            case ERROR_STORM, RATE_LIMIT_STORM, SLOWDOWN, STALL -> startStorm(f.kind(), f.length());
+            case ERROR_STORM, RATE_LIMIT_STORM, SLOWDOWN, SLOW_PAST_TIMEOUT, STALL -> startStorm(f.kind(), f.length());
             case POISON -> poison(f.pick());
             case WORKER_JOIN -> {
                 joined = fleet.startWorker();
@@ -127,6 +147,8 @@ final class FaultInjector {
         switch (kind) {
             case REDIS_OLD_SNAPSHOT -> timed("redis-old-snapshot", "restarted from the snapshot: every write since it is lost",
                     () -> redis.restartFrom(snapshot));
+            case REDIS_OLDER_EPOCH -> timed("redis-older-epoch", "restarted from the older epoch's snapshot: the new epoch's "
+                    + "grants are lost while their queries may run", () -> redis.restartFrom(olderEpoch));
             case REDIS_LAGGING_FAILOVER -> timed("redis-lagging-failover", "the primary died; the lagging replica's data "
                     + "now serves at the primary's address (as a Service or Sentinel re-points clients)", () -> {
                         Path lagging = replica.snapshot(work.resolve("redis-lagging-replica.rdb"));
@@ -162,6 +184,7 @@ final class FaultInjector {
             case ERROR_STORM -> ERROR_RATIO + " of queries answered 500";
             case RATE_LIMIT_STORM -> EXTRA_429_RATIO + " of queries answered 429 below the limit";
             case SLOWDOWN -> "latency x" + (int) SLOWDOWN;
+            case SLOW_PAST_TIMEOUT -> SLOW_RATIO + " of queries run " + slowQuery.toMillis() + " ms, past the client's timeout";
             default -> "admitted queries held (in flight, slots held)";
         };
         record(name(kind), what + " for " + length.toMillis() + " ms");
@@ -172,6 +195,7 @@ final class FaultInjector {
         if (activeStorms.contains(Kind.ERROR_STORM)) f = f.withErrorRatio(ERROR_RATIO);
         if (activeStorms.contains(Kind.RATE_LIMIT_STORM)) f = f.withExtra429Ratio(EXTRA_429_RATIO);
         if (activeStorms.contains(Kind.SLOWDOWN)) f = f.withSlowdown(SLOWDOWN);
+        if (activeStorms.contains(Kind.SLOW_PAST_TIMEOUT)) f = f.withSlowQueries(SLOW_RATIO, slowQuery);
         if (activeStorms.contains(Kind.STALL)) f = f.withStall(true);
         return f;
     }
@@ -199,6 +223,28 @@ final class FaultInjector {
             record("orchestrator-resume", "started again with the same run id");
         }, ORCHESTRATOR_DOWN.toMillis(), TimeUnit.MILLISECONDS);
     }
+
+    /**
+     * Publishes a batch of an older window (a day earlier) for 25 orgs, as a backfill replayed by mistake would: every
+     * org's latest result must stay the run's window, whatever the watermarks went through.
+     */
+    private void replayOlderWindow(int pick) {
+        List<Long> orgs = java.util.stream.LongStream.rangeClosed(1, 25).map(i -> 1 + (pick + i * 37L) % 1000).boxed().toList();
+        Batch older = new Batch(1, Batch.JOB_SPIKE_PROJECTION, OLDER_RUN, 0, orgs,
+                new Window(OLDER_WINDOW_START, OLDER_WINDOW_START.plus(Duration.ofDays(7))), java.time.Instant.now());
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config.kafka(), "chaos-older-replay")) {
+            p.send(new ProducerRecord<>(config.kafka().topics().batches(), older.key().getBytes(StandardCharsets.UTF_8),
+                    MessageCodec.encode(older))).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            record("older-window-replay", "FAILED to produce: " + e);
+            return;
+        }
+        record("older-window-replay", orgs.size() + " orgs of window " + older.window() + " (run " + OLDER_RUN + ")");
+    }
+
+    /** The run id and window start of the older-window replay; the verdict ignores that run's results but for regressions. */
+    static final String OLDER_RUN = "chaos-older-window";
+    static final java.time.Instant OLDER_WINDOW_START = java.time.Instant.parse("2020-01-01T00:00:00Z");
 
     private void poison(int pick) {
         String key = "poison-" + seed + "-" + (poisonKeys.size() + 1);

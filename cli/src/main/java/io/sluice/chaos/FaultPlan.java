@@ -14,13 +14,18 @@ import java.util.SplittableRandom;
 public record FaultPlan(long seed, Duration window, List<Planned> faults) {
 
     public enum Kind {
-        WORKER_KILL, REDIS_RESTART, REDIS_OLD_SNAPSHOT, REDIS_LAGGING_FAILOVER, KAFKA_RESTART, ERROR_STORM, RATE_LIMIT_STORM, SLOWDOWN, STALL,
-        POISON, WORKER_JOIN, WORKER_LEAVE, ORCHESTRATOR_KILL
+        WORKER_KILL, REDIS_RESTART, REDIS_OLD_SNAPSHOT, REDIS_OLDER_EPOCH, REDIS_LAGGING_FAILOVER, KAFKA_RESTART, ERROR_STORM,
+        RATE_LIMIT_STORM, SLOWDOWN, SLOW_PAST_TIMEOUT, STALL, POISON, WATERMARKS_LOST, OLDER_WINDOW_REPLAY, WORKER_JOIN,
+        WORKER_LEAVE, ORCHESTRATOR_KILL
     }
 
     /** How old the restored snapshot is, and how far the promoted replica lags (both: written, then rolled back). */
     static final Duration SNAPSHOT_AGE = Duration.ofSeconds(6);
     static final Duration REPLICA_LAG = Duration.ofSeconds(3);
+    /** An older epoch's snapshot: taken, Redis restarts empty at once (a new epoch begins), then it is restored. */
+    static final Duration OLDER_EPOCH_AGE = Duration.ofSeconds(5);
+    /** After the watermarks are lost, a replay of an older window: it must not become any org's latest result. */
+    static final Duration REPLAY_AFTER_LOSS = Duration.ofSeconds(2);
 
     /**
      * One fault at {@code at} after the run started; storms last {@code length} (zero for point faults).
@@ -50,12 +55,17 @@ public record FaultPlan(long seed, Duration window, List<Planned> faults) {
         for (int i = 0; i < rounds; i++) {
             faults.add(point(random, w, 0.15, 0.80, Kind.REDIS_RESTART));
             faults.add(storm(random, w, Kind.REDIS_OLD_SNAPSHOT, SNAPSHOT_AGE));
+            faults.add(storm(random, w, Kind.REDIS_OLDER_EPOCH, OLDER_EPOCH_AGE));
             faults.add(storm(random, w, Kind.REDIS_LAGGING_FAILOVER, REPLICA_LAG));
             faults.add(point(random, w, 0.15, 0.80, Kind.KAFKA_RESTART));
             faults.add(storm(random, w, Kind.ERROR_STORM, Duration.ofMillis(Math.max(6_000, w / 12))));
             faults.add(storm(random, w, Kind.RATE_LIMIT_STORM, Duration.ofMillis(Math.max(6_000, w / 12))));
             faults.add(storm(random, w, Kind.SLOWDOWN, Duration.ofMillis(Math.max(6_000, w / 12))));
+            faults.add(storm(random, w, Kind.SLOW_PAST_TIMEOUT, Duration.ofMillis(Math.max(6_000, w / 12))));
             faults.add(storm(random, w, Kind.STALL, stall));
+            Planned loss = point(random, w, 0.15, 0.75, Kind.WATERMARKS_LOST);
+            faults.add(loss);
+            faults.add(new Planned(loss.at().plus(REPLAY_AFTER_LOSS), Kind.OLDER_WINDOW_REPLAY, Duration.ZERO, loss.pick()));
         }
         for (int i = 0; i < poison; i++) {
             faults.add(point(random, w, 0.05, 0.90, Kind.POISON));

@@ -31,7 +31,8 @@ import java.util.TreeSet;
  */
 record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadLetters,
                List<String> unexpectedDeadLetters, List<String> missingDeadLetters, List<String> uncommitted,
-               List<String> violations, int duplicateResults, int duplicateDeadLetters, int republishedOrgs) {
+               List<String> violations, int duplicateResults, int duplicateDeadLetters, int republishedOrgs,
+               List<Long> regressed) {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
     static Verdict check(TopicReader reader, SluiceConfig cfg, SyntheticData data, String runId, int orgs,
@@ -63,11 +64,21 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
         }
 
         Map<Long, ProjectionResult> latest = new HashMap<>();
+        Map<Long, java.time.Instant> newestEnd = new HashMap<>();
+        Set<Long> regressed = new TreeSet<>();
         Map<String, Integer> resultSeen = new HashMap<>();
         int duplicateResults = 0;
         for (ConsumerRecord<byte[], byte[]> r : reader.readAll(topics.results(), READ_TIMEOUT)) {
             ProjectionResult result = MessageCodec.decodeResult(r.value());
             latest.put(result.orgId(), result);   // per partition in offset order: the last one wins
+            // Results never regress: once an org has a window's result, no older window's may follow it.
+            java.time.Instant before = newestEnd.merge(result.orgId(), result.window().end(), (a, b) -> a.isAfter(b) ? a : b);
+            if (result.window().end().isBefore(before)) {
+                regressed.add(result.orgId());
+            }
+            if (!result.runId().equals(runId)) {
+                continue;   // the older-window replay's results count only as regressions
+            }
             int n = resultSeen.merge(result.orgId() + "/" + result.runId() + "/" + result.window(), 1, Integer::sum);
             if (n > Math.max(1, carried.getOrDefault(result.orgId(), 1))) {
                 duplicateResults++;   // more results than batch records carrying the org: a batch's output written twice
@@ -87,6 +98,10 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
             if (!result.runId().equals(runId) || !windows.contains(result.window()) || !result.projects().equals(expected)) {
                 wrong.add(org);
             }
+        }
+        if (!regressed.isEmpty()) {
+            violations.add(regressed.size() + " orgs' results regressed (an older window's result after a newer one), e.g. "
+                    + regressed.stream().limit(10).toList());
         }
         if (!lost.isEmpty()) {
             violations.add(lost.size() + " orgs have no result, e.g. " + lost.subList(0, Math.min(10, lost.size())));
@@ -133,7 +148,7 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
                     + " duplicate results and " + duplicateDeadLetters + " duplicate dead letters");
         }
         return new Verdict(latest.size(), lost, wrong, dead.size(), unexpected, missing, uncommitted, violations,
-                duplicateResults, duplicateDeadLetters, republished);
+                duplicateResults, duplicateDeadLetters, republished, List.copyOf(regressed));
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {

@@ -27,6 +27,7 @@ class ChaosIT {
         assertThat(report.violations()).as(report.render()).isEmpty();
         assertThat(report.lostOrgs()).isZero();
         assertThat(report.wrongResults()).isZero();
+        assertThat(report.regressedOrgs()).isZero();
         assertThat(report.peakInFlight()).isLessThanOrEqualTo(report.poolLimit());
         assertThat(report.poolInUseAtEnd()).isZero();
         assertThat(report.uncommittedPartitions()).isEmpty();
@@ -35,6 +36,7 @@ class ChaosIT {
         assertThat(report.missingDeadLetters()).isEmpty();
         assertThat(report.faults()).extracting(FaultInjector.Injected::kind).contains(
                 "worker-kill", "redis-restart", "kafka-restart", "error-storm", "rate-limit-storm", "slowdown", "stall",
-                "poison", "worker-join", "worker-leave", "orchestrator-kill", "orchestrator-resume");
+                "poison", "worker-join", "worker-leave", "orchestrator-kill", "orchestrator-resume", "redis-epoch-change",
+                "redis-older-epoch", "slow-past-timeout", "watermarks-lost", "older-window-replay");
     }
 }
