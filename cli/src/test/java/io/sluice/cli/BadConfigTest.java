@@ -128,6 +128,8 @@ class BadConfigTest {
                 Arguments.of("slots:\n  limt: 5\n", "unknown key 'slots.limt'", "did you mean 'slots.limit'?"),
                 Arguments.of("worker:\n  retry:\n    max-backof: 1m\n", "unknown key 'worker.retry.max-backof'", "did you mean 'worker.retry.max-backoff'?"),
                 Arguments.of("slots:\n  lease-ttl: 30 secs\n", "slots.lease-ttl: '30 secs' is not a duration", "250ms, 2s, 5m"),
+                Arguments.of("slots:\n  lease-ttl: 99999999999999999999s\n", "slots.lease-ttl: '99999999999999999999s' is too long",
+                        "valid: 0ms..365d"),
                 Arguments.of("slots:\n  limit: 0\n", "slots.limit: 0 is out of range", "valid: 1..1000000"),
                 Arguments.of("slots:\n  lease-ttl: 20s\n", "slots.lease-ttl (20s) must be at least downstream.max-query-time (30s)",
                         "its query can still run downstream"),

@@ -68,6 +68,8 @@ class BadConfigMatrixTest {
                 Arguments.of("slots:\n  lease-ttl: 1.5s\n", "slots.lease-ttl", "is not a duration"),
                 Arguments.of("slots:\n  lease-ttl: 5M\n", "slots.lease-ttl", "is not a duration"),
                 Arguments.of("slots:\n  lease-ttl: 0s\n", "slots.lease-ttl", "must be longer than 0"),
+                Arguments.of("slots:\n  lease-ttl: 99999999999999999999s\n", "slots.lease-ttl", "is too long; valid: 0ms..365d"),
+                Arguments.of("orchestrator:\n  finish-within: P99999999999D\n", "orchestrator.finish-within", "is too long; valid: 0ms..365d"),
                 Arguments.of("snuba:\n  timeout: 0ms\n", "snuba.timeout", "must be longer than 0"),
                 Arguments.of("orchestrator:\n  pacing: soon\n", "orchestrator.pacing", "is not a duration"),
                 Arguments.of("orchestrator:\n  max-backlog: 10\n", "orchestrator.max-backlog", "at least orchestrator.batch-size (25)"),
