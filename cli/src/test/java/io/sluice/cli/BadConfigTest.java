@@ -136,6 +136,7 @@ class BadConfigTest {
                 Arguments.of("worker:\n  max-in-flight: many\n", "worker.max-in-flight: 'many' is not a whole number", "valid: 1..10000"),
                 Arguments.of("snuba:\n  url: localhost:1218\n", "snuba.url", "http(s) URL"),
                 Arguments.of("slots: [oops\n", "is not valid YAML", ""),
+                Arguments.of("kafka:\n  consumer:\n    max.pol.records: 5\n", "kafka.consumer.max.pol.records", "did you mean max.poll.records?"),
                 Arguments.of("kafka:\n  bootstrap-servers: 127.0.0.1:1\n  consumer:\n    max.poll.records: lots\n",
                         "kafka.common / kafka.consumer", "max.poll.records"),
                 Arguments.of("kafka:\n  bootstrap-servers: 127.0.0.1:1\n  common:\n    security.protocol: SASL_PLAINTXT\n",

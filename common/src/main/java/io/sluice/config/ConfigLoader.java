@@ -239,6 +239,7 @@ public final class ConfigLoader {
                 v.text("kafka.topics.batches"), v.text("kafka.topics.results"), v.text("kafka.topics.dead-letter"),
                 v.intIn("kafka.topics.partitions", 1, 10_000),
                 (short) v.intIn("kafka.topics.replication-factor", 1, Short.MAX_VALUE));
+        KafkaKeys.check(v.map("kafka.common"), v.map("kafka.producer"), v.map("kafka.consumer"));
         SluiceConfig.Kafka kafka = new SluiceConfig.Kafka(v.text("kafka.bootstrap-servers"), topics,
                 v.map("kafka.common"), v.map("kafka.producer"), v.map("kafka.consumer"));
         SluiceConfig.Redis redis = new SluiceConfig.Redis(v.redisUri("redis.uri"), v.positive("redis.timeout"));

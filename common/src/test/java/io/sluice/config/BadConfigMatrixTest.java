@@ -51,6 +51,7 @@ class BadConfigMatrixTest {
                 Arguments.of("slots:\n  enabled: maybe\n", "slots.enabled", "valid: true, false"),
                 Arguments.of("kafka:\n  consumer: 5\n", "kafka.consumer", "must be a mapping of Kafka client keys"),
                 Arguments.of("kafka:\n  consumer:\n    max.poll.records: [5]\n", "kafka.consumer.max.poll.records", "must be a single value"),
+                Arguments.of("kafka:\n  consumer:\n    max.pol.records: 5\n", "kafka.consumer.max.pol.records", "did you mean max.poll.records?"),
                 Arguments.of("slots:\n  pool: \"\"\n", "slots.pool", "is required but empty"),
                 // limits and ranges
                 Arguments.of("slots:\n  limit: 0\n", "slots.limit", "valid: 1..1000000"),
