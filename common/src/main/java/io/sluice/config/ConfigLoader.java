@@ -25,15 +25,16 @@ import java.util.TreeSet;
 /**
  * Builds a {@link SluiceConfig} from, in rising precedence: the built-in defaults
  * ({@code defaults.yaml} beside this class), one YAML file, {@code SLUICE_*} environment variables
- * and command-line overrides. Every key is checked against the defaults; an unknown key is an error
- * that suggests the nearest valid one. All checks happen here, before anything connects.
+ * and command-line overrides. Every key is checked against the defaults, and Kafka client keys against
+ * the clients' own names ({@link KafkaKeys}); an unknown key is an error that suggests the nearest valid
+ * one. All checks happen here, before anything connects.
  */
 public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     /** Sections that take any Kafka client key, passed through unchanged. */
     static final Set<String> PASSTHROUGH = Set.of("kafka.common", "kafka.producer", "kafka.consumer");
 
-    /** The pool's shortest lease (slots.lease-ttl may not be below downstream.max-query-time) up to an hour. */
+    /** downstream.max-query-time's range: from the pool's shortest lease-ttl (a lease must outlast it) to an hour. */
     static final Duration MIN_QUERY_TIME = Duration.ofMillis(100);
     static final Duration MAX_QUERY_TIME = Duration.ofHours(1);
 
@@ -239,6 +240,7 @@ public final class ConfigLoader {
                 v.text("kafka.topics.batches"), v.text("kafka.topics.results"), v.text("kafka.topics.dead-letter"),
                 v.intIn("kafka.topics.partitions", 1, 10_000),
                 (short) v.intIn("kafka.topics.replication-factor", 1, Short.MAX_VALUE));
+        KafkaKeys.check(v.map("kafka.common"), v.map("kafka.producer"), v.map("kafka.consumer"));
         SluiceConfig.Kafka kafka = new SluiceConfig.Kafka(v.text("kafka.bootstrap-servers"), topics,
                 v.map("kafka.common"), v.map("kafka.producer"), v.map("kafka.consumer"));
         SluiceConfig.Redis redis = new SluiceConfig.Redis(v.redisUri("redis.uri"), v.positive("redis.timeout"));

@@ -16,6 +16,8 @@ public final class Durations {
     private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final Pattern COMPOUND = Pattern.compile("(\\d+(ms|s|m|h|d))+");
     private static final String ORDER = "d h m s ms";
+    /** The longest duration any key takes: beyond it (292 years) a duration no longer fits in nanoseconds. */
+    public static final Duration MAX = Duration.ofDays(365);
 
     private Durations() {
     }
@@ -37,16 +39,34 @@ public final class Durations {
                 throw new ConfigException(key, key + ": '" + text + "' repeats a unit or puts a smaller one first; " + VALID);
             }
             lastRank = rank;
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            });
+            try {
+                long n = Long.parseLong(m.group(1));
+                total = total.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                });
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw tooLong(key, text);
+            }
         }
-        return total;
+        return bounded(key, text, total);
+    }
+
+    private static Duration bounded(String key, String text, Duration d) {
+        if (d.compareTo(MAX) > 0) {
+            throw tooLong(key, text);
+        }
+        if (d.getNano() % 1_000_000 != 0) {
+            throw new ConfigException(key, key + ": '" + text + "' is finer than a millisecond; " + VALID);
+        }
+        return d;
+    }
+
+    private static ConfigException tooLong(String key, String text) {
+        return new ConfigException(key, key + ": '" + text + "' is too long; valid: 0ms.." + format(MAX) + ", e.g. 250ms, 2s, 5m, 1h, 1d, 1m30s, PT6H");
     }
 
     private static Duration iso(String key, String text, String t) {
@@ -55,8 +75,11 @@ public final class Durations {
             if (d.isNegative()) {
                 throw new ConfigException(key, key + ": '" + text + "' is negative; " + VALID);
             }
-            return d;
+            return bounded(key, text, d);
         } catch (DateTimeParseException e) {
+            if (e.getCause() instanceof ArithmeticException || e.getCause() instanceof NumberFormatException) {
+                throw tooLong(key, text);   // digits that overflow a long
+            }
             throw new ConfigException(key, key + ": '" + text + "' is not an ISO-8601 duration; " + VALID);
         }
     }

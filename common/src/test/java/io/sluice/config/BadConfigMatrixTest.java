@@ -51,6 +51,7 @@ class BadConfigMatrixTest {
                 Arguments.of("slots:\n  enabled: maybe\n", "slots.enabled", "valid: true, false"),
                 Arguments.of("kafka:\n  consumer: 5\n", "kafka.consumer", "must be a mapping of Kafka client keys"),
                 Arguments.of("kafka:\n  consumer:\n    max.poll.records: [5]\n", "kafka.consumer.max.poll.records", "must be a single value"),
+                Arguments.of("kafka:\n  consumer:\n    max.pol.records: 5\n", "kafka.consumer.max.pol.records", "did you mean max.poll.records?"),
                 Arguments.of("slots:\n  pool: \"\"\n", "slots.pool", "is required but empty"),
                 // limits and ranges
                 Arguments.of("slots:\n  limit: 0\n", "slots.limit", "valid: 1..1000000"),
@@ -68,6 +69,8 @@ class BadConfigMatrixTest {
                 Arguments.of("slots:\n  lease-ttl: 1.5s\n", "slots.lease-ttl", "is not a duration"),
                 Arguments.of("slots:\n  lease-ttl: 5M\n", "slots.lease-ttl", "is not a duration"),
                 Arguments.of("slots:\n  lease-ttl: 0s\n", "slots.lease-ttl", "must be longer than 0"),
+                Arguments.of("slots:\n  lease-ttl: 99999999999999999999s\n", "slots.lease-ttl", "is too long; valid: 0ms..365d"),
+                Arguments.of("orchestrator:\n  finish-within: P99999999999D\n", "orchestrator.finish-within", "is too long; valid: 0ms..365d"),
                 Arguments.of("snuba:\n  timeout: 0ms\n", "snuba.timeout", "must be longer than 0"),
                 Arguments.of("orchestrator:\n  pacing: soon\n", "orchestrator.pacing", "is not a duration"),
                 Arguments.of("orchestrator:\n  max-backlog: 10\n", "orchestrator.max-backlog", "at least orchestrator.batch-size (25)"),

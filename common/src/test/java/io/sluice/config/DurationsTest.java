@@ -23,4 +23,27 @@ class DurationsTest {
         assertThatThrownBy(() -> Durations.parse("slots.lease-ttl", text)).isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("slots.lease-ttl: '" + text + "'").hasMessageContaining("1m30s, PT6H");
     }
+
+    /** Digits past a long, or past what a Duration holds in nanoseconds, used to escape as a stack trace. */
+    @ParameterizedTest
+    @ValueSource(strings = {"99999999999999999999s", "9999999999999999d", "106751991167301d", "9223372036854775807ms",
+            "PT99999999999999999999S", "P9999999999999999D", "366d", "365d1ms", "P400D", "8761h"})
+    void refusesWhatIsTooLongNamingTheKeyTheValueAndTheRange(String text) {
+        assertThatThrownBy(() -> Durations.parse("slots.lease-ttl", text)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("slots.lease-ttl: '" + text + "' is too long; valid: 0ms..365d")
+                .hasMessageContaining("1m30s, PT6H");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"365d", "P365D", "8760h", "364d23h59m59s999ms"})
+    void takesUpToAYear(String text) {
+        assertThat(Durations.parse("k", text)).isLessThanOrEqualTo(Duration.ofDays(365));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"PT0.0001S", "PT1.0000001S"})
+    void refusesWhatIsFinerThanAMillisecond(String text) {
+        assertThatThrownBy(() -> Durations.parse("redis.timeout", text)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("redis.timeout: '" + text + "' is finer than a millisecond");
+    }
 }
