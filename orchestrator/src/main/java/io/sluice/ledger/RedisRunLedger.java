@@ -53,6 +53,22 @@ public final class RedisRunLedger implements RunLedger {
             redis.call('SET', KEYS[1], v, 'PX', ARGV[2])
             return {1, v, tonumber(ARGV[2])}
             """;
+    /** KEYS: owner, fence. ARGV: our lease value, holder, ttl ms, our token, retention ms. */
+    private static final String RECLAIM = """
+            local cur = redis.call('GET', KEYS[1])
+            if cur == ARGV[1] then
+              redis.call('PEXPIRE', KEYS[1], ARGV[3])
+              return {1, cur, tonumber(ARGV[3])}
+            end
+            if cur then return {0, cur, redis.call('PTTL', KEYS[1])} end
+            local f = tonumber(redis.call('GET', KEYS[2]) or '0')
+            if f < tonumber(ARGV[4]) then redis.call('SET', KEYS[2], ARGV[4]) end
+            local t = redis.call('INCR', KEYS[2])
+            redis.call('PEXPIRE', KEYS[2], ARGV[5])
+            local v = t .. ' ' .. ARGV[2]
+            redis.call('SET', KEYS[1], v, 'PX', ARGV[3])
+            return {1, v, tonumber(ARGV[3])}
+            """;
     private static final String RENEW = """
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
             redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -150,6 +166,18 @@ public final class RedisRunLedger implements RunLedger {
             throw new RunHeldException(runId, parse(value, (Long) r.get(2)));
         }
         return new RunLease(runId, Long.parseLong(value.substring(0, value.indexOf(' '))), holder, ttl);
+    }
+
+    @Override
+    public RunLease reclaim(RunLease lease) {
+        List<Object> r = redis.eval(RECLAIM, ScriptOutputType.MULTI, keys(lease.runId(), ":owner", ":fence"),
+                lease.value(), lease.holder(), Long.toString(lease.ttl().toMillis()), Long.toString(lease.token()),
+                Long.toString(RETENTION.toMillis()));
+        String value = (String) r.get(1);
+        if ((Long) r.get(0) == 0) {
+            throw new RunHeldException(lease.runId(), parse(value, (Long) r.get(2)));
+        }
+        return new RunLease(lease.runId(), Long.parseLong(value.substring(0, value.indexOf(' '))), lease.holder(), lease.ttl());
     }
 
     private static RunLease.Holder parse(String value, long pttl) {

@@ -329,6 +329,11 @@ class OrchestratorRunTest {
         }
 
         @Override
+        public RunLease reclaim(RunLease lease) {
+            return delegate.reclaim(lease);
+        }
+
+        @Override
         public void release(RunLease lease) {
             delegate.release(lease);
         }
