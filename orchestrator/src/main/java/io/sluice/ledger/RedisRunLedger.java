@@ -34,8 +34,8 @@ import java.util.Optional;
  *
  * <p>Why Redis for the plan: it is the store the run's progress already lives in, so plan and
  * progress are written, and lost, together: a resume never pairs one attempt's progress with
- * another's plan. If Redis loses both, the retry reads the source again and starts from batch 0,
- * which re-publishes but loses nothing (results are keyed upserts that never regress).
+ * another's plan. If Redis loses both, the retry recovers them from the batches topic (see
+ * {@code RunPlanning}). {@link #reclaim} takes a lease again that vanished with the data.
  */
 public final class RedisRunLedger implements RunLedger {
     public static final String KEY_PREFIX = "sluice:run:";

@@ -32,7 +32,9 @@ import java.util.function.Function;
 
 /**
  * One orchestrator run: read the orgs, plan the batches, publish them paced, record progress after
- * every acknowledged batch, resume where an earlier attempt of the same run id stopped.
+ * every acknowledged batch, resume where an earlier attempt of the same run id stopped. A Redis or
+ * broker outage shorter than {@code orchestrator.lease-ttl} is held through ({@link Publisher},
+ * {@link LeaseKeeper}); a longer one ends the run resumably.
  *
  * <p>{@link #run()} returns {@link RunResult} for a finished, stopped or failed run and throws
  * {@link ConfigException} for bad usage (empty source, malformed org file, resuming a different

@@ -30,8 +30,10 @@ import java.util.function.Function;
 
 /**
  * Decides what a run publishes: a new run reads its source, freezes the plan in the ledger and picks
- * its pacing; a resume takes the frozen plan (never the source) and the remaining time. Bad input
- * (a finished run without force, a different plan on an older record, a run that cannot finish in
+ * its pacing; a resume takes the frozen plan (never the source) and the remaining time. A run with no
+ * record whose batches the topic already holds (Redis lost its ledger) re-plans the source over their
+ * window and resumes after them if that plan gives exactly those batches. Bad input (a finished run
+ * without force, a different plan on an older record or in the topic, a run that cannot finish in
  * time) is a {@link ConfigException}.
  */
 final class RunPlanning {
