@@ -45,10 +45,11 @@ public final class InMemoryRunLedger implements RunLedger {
         if (lease.equals(cur)) {
             return lease;
         }
-        if (cur != null) {
+        if (cur != null && !cur.holder().equals(lease.holder())) {
             throw new RunHeldException(lease.runId(), new RunLease.Holder(cur.holder(), cur.token(), cur.ttl()));
         }
-        long token = Math.max(fences.getOrDefault(lease.runId(), 0L), lease.token()) + 1;
+        long floor = Math.max(lease.token(), cur == null ? 0 : cur.token());
+        long token = Math.max(fences.getOrDefault(lease.runId(), 0L), floor) + 1;
         fences.put(lease.runId(), token);
         RunLease next = new RunLease(lease.runId(), token, lease.holder(), lease.ttl());
         leases.put(lease.runId(), next);

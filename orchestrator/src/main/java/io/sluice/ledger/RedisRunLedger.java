@@ -53,16 +53,27 @@ public final class RedisRunLedger implements RunLedger {
             redis.call('SET', KEYS[1], v, 'PX', ARGV[2])
             return {1, v, tonumber(ARGV[2])}
             """;
-    /** KEYS: owner, fence. ARGV: our lease value, holder, ttl ms, our token, retention ms. */
+    /**
+     * KEYS: owner, fence. ARGV: our lease value, holder, ttl ms, our token, retention ms. An owner value
+     * naming this holder with another token is our own older lease (a snapshot from before an earlier
+     * reclaim came back): taken again like a missing one. Holder names carry a random suffix per process.
+     */
     private static final String RECLAIM = """
             local cur = redis.call('GET', KEYS[1])
             if cur == ARGV[1] then
               redis.call('PEXPIRE', KEYS[1], ARGV[3])
               return {1, cur, tonumber(ARGV[3])}
             end
-            if cur then return {0, cur, redis.call('PTTL', KEYS[1])} end
+            local floor = tonumber(ARGV[4])
+            if cur then
+              local sp = string.find(cur, ' ', 1, true)
+              if not sp or string.sub(cur, sp + 1) ~= ARGV[2] then return {0, cur, redis.call('PTTL', KEYS[1])} end
+              -- our own older lease, back with a snapshot taken before a reclaim: ours to take again
+              local old = tonumber(string.sub(cur, 1, sp - 1)) or 0
+              if old > floor then floor = old end
+            end
             local f = tonumber(redis.call('GET', KEYS[2]) or '0')
-            if f < tonumber(ARGV[4]) then redis.call('SET', KEYS[2], ARGV[4]) end
+            if f < floor then redis.call('SET', KEYS[2], floor) end
             local t = redis.call('INCR', KEYS[2])
             redis.call('PEXPIRE', KEYS[2], ARGV[5])
             local v = t .. ' ' .. ARGV[2]

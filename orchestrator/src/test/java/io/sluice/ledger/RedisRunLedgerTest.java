@@ -131,6 +131,12 @@ class RedisRunLedgerTest {
             a.release(again);
             assertThat(b.claim("r-6", "pod-b", Duration.ofSeconds(30)).token()).isGreaterThan(again.token());
 
+            // Redis restored from a snapshot taken before that reclaim: the owner is pod-a's older lease. Ours again.
+            RunLease older = a.claim("r-8", "pod-a", Duration.ofSeconds(30));
+            RunLease newer = a.reclaim(new RunLease("r-8", older.token() + 5, "pod-a", Duration.ofSeconds(30)));
+            assertThat(newer.token()).isEqualTo(older.token() + 6);
+            assertThat(a.holder("r-8")).get().extracting(RunLease.Holder::token).isEqualTo(newer.token());
+
             // Another holder has the run: refused, naming it.
             assertThatThrownBy(() -> a.reclaim(again)).isInstanceOf(RunHeldException.class).hasMessageContaining("pod-b");
         } finally {
