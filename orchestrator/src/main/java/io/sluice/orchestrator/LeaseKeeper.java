@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -43,7 +44,7 @@ final class LeaseKeeper implements AutoCloseable {
     private volatile RunLease lease;
     private volatile long provenAtNanos;
     private volatile boolean doubt;
-    private volatile boolean reclaimed;
+    private final AtomicBoolean reclaimed = new AtomicBoolean();
     private volatile String lostReason;
     private volatile boolean closed;
     private long doubtSinceNanos;
@@ -95,11 +96,7 @@ final class LeaseKeeper implements AutoCloseable {
 
     /** True once after the lease was taken again on a Redis that lost it: the run must rebuild its ledger. */
     boolean takeReclaimed() {
-        if (!reclaimed) {
-            return false;
-        }
-        reclaimed = false;
-        return true;
+        return reclaimed.getAndSet(false);
     }
 
     /**
@@ -182,9 +179,12 @@ final class LeaseKeeper implements AutoCloseable {
         try {
             if (wasReclaimed) {
                 lease = next;
-                reclaimed = true;
+                reclaimed.set(true);
             }
             provenAtNanos = at;
+            if (doubt && at - doubtSinceNanos < 0) {
+                return;   // this renewal began before the failure that raised the doubt: it proves nothing after it
+            }
             if (doubt) {
                 LOG.info("run {}: the run lease is proven ours again (token {}) after {} ms; publishing resumes",
                         next.runId(), next.token(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - doubtSinceNanos));
