@@ -178,7 +178,8 @@ public final class OrchestratorRun {
                             + " batches through {} (Redis lost progress?); resuming after {}", runId, lastAcked, through, through);
                     lastAcked = Math.min(through, total - 1);
                     record = record.withProgress(lastAcked, Instant.ofEpochMilli(clock.wallTime()));
-                    ledger.update(keeper.lease(), record);
+                    RunRecord written = publisher.record(record, ledger, keeper, planIds, stop);
+                    record = written != null ? written : record;   // null: stopping; the loop below sends nothing
                     metrics.published(lastAcked + 1, total);
                 }
             }
