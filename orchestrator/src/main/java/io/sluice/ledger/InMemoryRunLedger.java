@@ -39,6 +39,31 @@ public final class InMemoryRunLedger implements RunLedger {
         return lease;
     }
 
+    @Override
+    public synchronized RunLease reclaim(RunLease lease) {
+        RunLease cur = leases.get(lease.runId());
+        if (lease.equals(cur)) {
+            return lease;
+        }
+        if (cur != null && !cur.holder().equals(lease.holder())) {
+            throw new RunHeldException(lease.runId(), new RunLease.Holder(cur.holder(), cur.token(), cur.ttl()));
+        }
+        long floor = Math.max(lease.token(), cur == null ? 0 : cur.token());
+        long token = Math.max(fences.getOrDefault(lease.runId(), 0L), floor) + 1;
+        fences.put(lease.runId(), token);
+        RunLease next = new RunLease(lease.runId(), token, lease.holder(), lease.ttl());
+        leases.put(lease.runId(), next);
+        return next;
+    }
+
+    /** Forgets everything about a run (record, plan, lease, token counter), as Redis restarted empty would. */
+    public synchronized void lose(String runId) {
+        runs.remove(runId);
+        plans.remove(runId);
+        leases.remove(runId);
+        fences.remove(runId);
+    }
+
     /** Drops a run's lease, as if its holder had crashed and the lease expired. */
     public void expire(String runId) {
         leases.remove(runId);

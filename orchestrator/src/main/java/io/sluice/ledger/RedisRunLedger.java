@@ -34,8 +34,8 @@ import java.util.Optional;
  *
  * <p>Why Redis for the plan: it is the store the run's progress already lives in, so plan and
  * progress are written, and lost, together: a resume never pairs one attempt's progress with
- * another's plan. If Redis loses both, the retry reads the source again and starts from batch 0,
- * which re-publishes but loses nothing (results are keyed upserts that never regress).
+ * another's plan. If Redis loses both, the retry recovers them from the batches topic (see
+ * {@code RunPlanning}). {@link #reclaim} takes a lease again that vanished with the data.
  */
 public final class RedisRunLedger implements RunLedger {
     public static final String KEY_PREFIX = "sluice:run:";
@@ -52,6 +52,33 @@ public final class RedisRunLedger implements RunLedger {
             local v = t .. ' ' .. ARGV[1]
             redis.call('SET', KEYS[1], v, 'PX', ARGV[2])
             return {1, v, tonumber(ARGV[2])}
+            """;
+    /**
+     * KEYS: owner, fence. ARGV: our lease value, holder, ttl ms, our token, retention ms. An owner value
+     * naming this holder with another token is our own older lease (a snapshot from before an earlier
+     * reclaim came back): taken again like a missing one. Holder names carry a random suffix per process.
+     */
+    private static final String RECLAIM = """
+            local cur = redis.call('GET', KEYS[1])
+            if cur == ARGV[1] then
+              redis.call('PEXPIRE', KEYS[1], ARGV[3])
+              return {1, cur, tonumber(ARGV[3])}
+            end
+            local floor = tonumber(ARGV[4])
+            if cur then
+              local sp = string.find(cur, ' ', 1, true)
+              if not sp or string.sub(cur, sp + 1) ~= ARGV[2] then return {0, cur, redis.call('PTTL', KEYS[1])} end
+              -- our own older lease, back with a snapshot taken before a reclaim: ours to take again
+              local old = tonumber(string.sub(cur, 1, sp - 1)) or 0
+              if old > floor then floor = old end
+            end
+            local f = tonumber(redis.call('GET', KEYS[2]) or '0')
+            if f < floor then redis.call('SET', KEYS[2], floor) end
+            local t = redis.call('INCR', KEYS[2])
+            redis.call('PEXPIRE', KEYS[2], ARGV[5])
+            local v = t .. ' ' .. ARGV[2]
+            redis.call('SET', KEYS[1], v, 'PX', ARGV[3])
+            return {1, v, tonumber(ARGV[3])}
             """;
     private static final String RENEW = """
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -150,6 +177,18 @@ public final class RedisRunLedger implements RunLedger {
             throw new RunHeldException(runId, parse(value, (Long) r.get(2)));
         }
         return new RunLease(runId, Long.parseLong(value.substring(0, value.indexOf(' '))), holder, ttl);
+    }
+
+    @Override
+    public RunLease reclaim(RunLease lease) {
+        List<Object> r = redis.eval(RECLAIM, ScriptOutputType.MULTI, keys(lease.runId(), ":owner", ":fence"),
+                lease.value(), lease.holder(), Long.toString(lease.ttl().toMillis()), Long.toString(lease.token()),
+                Long.toString(RETENTION.toMillis()));
+        String value = (String) r.get(1);
+        if ((Long) r.get(0) == 0) {
+            throw new RunHeldException(lease.runId(), parse(value, (Long) r.get(2)));
+        }
+        return new RunLease(lease.runId(), Long.parseLong(value.substring(0, value.indexOf(' '))), lease.holder(), lease.ttl());
     }
 
     private static RunLease.Holder parse(String value, long pttl) {

@@ -28,6 +28,16 @@ public interface RunLedger extends AutoCloseable {
     /** Extends the lease by its ttl; false when it was lost (expired and taken, or Redis lost it). */
     boolean renew(RunLease lease);
 
+    /**
+     * Takes the run's lease again after it vanished with Redis data (a restart without persistence, a
+     * restore): renews it when {@code lease} still holds it; when nobody holds the run, claims it with
+     * a token above both the stored counter and {@code lease}'s (the counter may have been lost too),
+     * so tokens keep growing across the loss; likewise when the run is held by an older lease of the same
+     * holder (a snapshot from before an earlier reclaim); throws {@link RunHeldException} when another holds it.
+     * The caller decides whether the lease can only have vanished by data loss (see {@code LeaseKeeper}).
+     */
+    RunLease reclaim(RunLease lease);
+
     /** Gives the lease up (only if still ours), so a successor need not wait for it to expire. */
     void release(RunLease lease);
 

@@ -2,6 +2,10 @@ package io.sluice.orchestrator;
 
 import io.sluice.messages.Batch;
 
+import java.time.Instant;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
 /** Where batches go: the batches topic, or a test double. */
 public interface BatchSink extends AutoCloseable {
 
@@ -12,13 +16,14 @@ public interface BatchSink extends AutoCloseable {
     void send(Batch batch);
 
     /**
-     * The highest sequence number of run {@code runId} among the batches already in the topic that
-     * were published at or after {@code since}, or -1 when there is none (or it cannot be read). A
-     * resumed run asks so that it never publishes again what its ledger forgot (Redis restored from an
-     * older snapshot takes the run's progress back, not the batches topic).
+     * The batches of run {@code runId} already in the topic that were published at or after
+     * {@code since}, by seq (a seq found twice appears once); empty when there is none. Throws
+     * {@link KafkaUnavailableException} when the topic cannot be read to its end. A run asks before it
+     * resumes, after Redis lost its ledger, and after a send whose fate is unknown, so that it never
+     * publishes again what the topic already holds.
      */
-    default long publishedThrough(String runId, java.time.Instant since) {
-        return -1;
+    default SortedMap<Long, Batch> published(String runId, Instant since) {
+        return new TreeMap<>();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.sluice.config.SluiceConfig;
 import io.sluice.kafka.TopicReader;
 import io.sluice.messages.Batch;
 import io.sluice.messages.MessageCodec;
+import io.sluice.messages.PoisonRecordException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -24,6 +25,8 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -109,30 +112,33 @@ public final class KafkaBatchSink implements BatchSink {
 
     /**
      * Reads the batches topic from {@code since} (by record timestamp, each partition) to its end and
-     * returns the highest seq of {@code runId} found. Batches are sent one at a time, each acknowledged
-     * before the next, so every seq up to that one is in the topic too. Bounded by the admin timeout;
-     * when the topic cannot be read it says -1 and the run trusts its ledger (publishing again is
-     * harmless: results are keyed upserts).
+     * keeps the records keyed {@code runId:seq}. Batches are sent one at a time, each acknowledged
+     * before the next, so every seq below the highest found is in the topic too (perhaps before
+     * {@code since}). A record that cannot be decoded maps to null. Bounded by the admin timeout ({@code kafka.common} {@code default.api.timeout.ms}).
      */
     @Override
-    public long publishedThrough(String runId, Instant since) {
+    public SortedMap<Long, Batch> published(String runId, Instant since) {
         String topic = settings.config().topics().batches();
         byte[] prefix = (runId + ":").getBytes(StandardCharsets.UTF_8);
-        long[] max = {-1};
+        SortedMap<Long, Batch> found = new TreeMap<>();
         try {
             new TopicReader(settings.config()).read(topic, since, settings.adminTimeout(), clientId + "-tail", r -> {
                 byte[] key = r.key();
                 if (key != null && key.length > prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)) {
-                    max[0] = Math.max(max[0], Long.parseLong(new String(key, prefix.length, key.length - prefix.length,
-                            StandardCharsets.UTF_8)));
+                    long seq = Long.parseLong(new String(key, prefix.length, key.length - prefix.length, StandardCharsets.UTF_8));
+                    try {
+                        found.put(seq, MessageCodec.decodeBatch(r.value()));
+                    } catch (PoisonRecordException e) {
+                        LOG.warn("run {}: the record keyed {}:{} on topic {} cannot be read ({}); counted as published", runId, runId, seq,
+                                topic, e.getMessage());
+                        found.putIfAbsent(seq, null);
+                    }
                 }
             });
         } catch (KafkaException | IllegalStateException | NumberFormatException e) {
-            LOG.warn("run {}: could not read what topic {} holds of this run ({}); resuming from the ledger's progress",
-                    runId, topic, e.toString());
-            return -1;
+            throw unavailable("could not read what topic " + topic + " holds of run " + runId, e);
         }
-        return max[0];
+        return found;
     }
 
     private KafkaUnavailableException unavailable(String what, Throwable cause) {

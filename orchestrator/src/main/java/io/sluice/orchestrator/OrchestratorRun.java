@@ -13,6 +13,7 @@ import io.sluice.ledger.RunHeldException;
 import io.sluice.ledger.RunLease;
 import io.sluice.ledger.RunRecord;
 import io.sluice.ledger.RunStatus;
+import io.sluice.messages.Batch;
 import io.sluice.orgs.OrgList;
 import io.sluice.orgs.OrgSample;
 import io.sluice.orgs.OrgSource;
@@ -25,12 +26,15 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.SortedMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
  * One orchestrator run: read the orgs, plan the batches, publish them paced, record progress after
- * every acknowledged batch, resume where an earlier attempt of the same run id stopped.
+ * every acknowledged batch, resume where an earlier attempt of the same run id stopped. A Redis or
+ * broker outage shorter than {@code orchestrator.lease-ttl} is held through ({@link Publisher},
+ * {@link LeaseKeeper}); a longer one ends the run resumably.
  *
  * <p>{@link #run()} returns {@link RunResult} for a finished, stopped or failed run and throws
  * {@link ConfigException} for bad usage (empty source, malformed org file, resuming a different
@@ -39,8 +43,6 @@ import java.util.function.Function;
  */
 public final class OrchestratorRun {
     private static final Logger LOG = LoggerFactory.getLogger(OrchestratorRun.class);
-    /** How far another host's clock (an earlier attempt's) may lag this one's: the topic is read from that much earlier. */
-    private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
     private final SluiceConfig config;
     private final OrgSource orgSource;
@@ -118,19 +120,22 @@ public final class OrchestratorRun {
             return beforePublishing(RunResult.Outcome.INTERRUPTED, runId, ledgerFailed(e));
         }
         LOG.info("run {}: holding the run lease as {} (token {})", runId, holder, lease.token());
-        try (LeaseKeeper keeper = new LeaseKeeper(ledger, lease, sleeper::wake)) {
+        try (LeaseKeeper keeper = new LeaseKeeper(ledger, lease, sleeper::wake);
+             Publisher publisher = new Publisher(runId, sinkFactory, config.orchestrator().leaseTtl(), clock, sleeper)) {
             RunPlanning.Planned planned;
             try {
-                planned = new RunPlanning(config, ledger, lease, force).plan(orgSource, preRead, sample, startedAt);
+                planned = new RunPlanning(config, ledger, lease, force).plan(orgSource, preRead, sample, startedAt, publisher::published);
             } catch (ConfigException e) {
                 throw e;
             } catch (OrgSourceException e) {
                 return beforePublishing(RunResult.Outcome.FAILED, runId,
                         "reading orgs from " + orgSource.describe() + " failed: " + e.getMessage());
+            } catch (KafkaUnavailableException e) {
+                return beforePublishing(RunResult.Outcome.INTERRUPTED, runId, e.getMessage());
             } catch (RuntimeException e) {
                 return beforePublishing(RunResult.Outcome.INTERRUPTED, runId, ledgerFailed(e));
             }
-            return publish(planned, ledger, keeper);
+            return publish(planned, ledger, keeper, publisher);
         }
     }
 
@@ -144,11 +149,11 @@ public final class OrchestratorRun {
         return "run ledger at " + config.redis().redactedUri() + " failed: " + e.getMessage();
     }
 
-    private RunResult publish(RunPlanning.Planned planned, RunLedger ledger, LeaseKeeper keeper) {
+    private RunResult publish(RunPlanning.Planned planned, RunLedger ledger, LeaseKeeper keeper, Publisher publisher) {
         BatchPlan plan = planned.plan();
         RunRecord record = planned.record();
-        RunLease lease = keeper.lease();
         String runId = plan.runId();
+        long[] planIds = plan.orgs().ids();
         long total = plan.batchCount();
         long lastAcked = record.lastAckedSeq();
         long sentNow = 0;
@@ -158,52 +163,74 @@ public final class OrchestratorRun {
         Pacer pacer = new Pacer(pacing, clock, sleeper);
         RunResult.Outcome end = RunResult.Outcome.INTERRUPTED;
         String error = null;
-        BooleanSupplier stop = () -> stopRequested || !keeper.held();
-        try (BatchSink sink = sinkFactory.apply(runId);
-             Backlog.Probe probe = config.orchestrator().maxBacklog() > 0 ? probeFactory.apply(runId) : Backlog.Probe.NONE) {
+        BooleanSupplier stop = () -> stopRequested || keeper.lost();
+        try (Backlog.Probe probe = config.orchestrator().maxBacklog() > 0 ? probeFactory.apply(runId) : Backlog.Probe.NONE) {
             Backlog backlog = new Backlog(config.orchestrator().maxBacklog(), probe, sleeper);
             metrics.backlog(backlog::lastMeasured);
-            sink.open();
+            publisher.sink();
             if (planned.resumed()) {
                 // The ledger lives in Redis; a restore from an older snapshot takes its progress back, the
                 // batches topic keeps what was sent. Never send again what the topic already holds.
-                Instant since = record.updatedAt().minus(CLOCK_SKEW);
-                long inTopic = sink.publishedThrough(runId, since);
-                if (inTopic > lastAcked) {
+                SortedMap<Long, Batch> inTopic = publisher.published(record.updatedAt().minus(Publisher.CLOCK_SKEW));
+                long through = inTopic.isEmpty() ? -1 : inTopic.lastKey();
+                if (through > lastAcked) {
                     LOG.warn("run {}: the ledger says batch {} was the last acknowledged, but the batches topic holds this run's"
-                            + " batches through {} (Redis lost progress?); resuming after {}", runId, lastAcked, inTopic, inTopic);
-                    lastAcked = Math.min(inTopic, total - 1);
+                            + " batches through {} (Redis lost progress?); resuming after {}", runId, lastAcked, through, through);
+                    lastAcked = Math.min(through, total - 1);
                     record = record.withProgress(lastAcked, Instant.ofEpochMilli(clock.wallTime()));
-                    ledger.update(lease, record);
+                    RunRecord written = publisher.record(record, ledger, keeper, planIds, stop);
+                    record = written != null ? written : record;   // null: stopping; the loop below sends nothing
                     metrics.published(lastAcked + 1, total);
                 }
             }
-            for (long seq = lastAcked + 1; seq < total; seq++) {
+            long seq = lastAcked + 1;
+            while (seq < total) {
                 int size = (int) (plan.orgsThrough(seq) - plan.orgsThrough(seq - 1));
                 if (stop.getAsBoolean() || !pacer.awaitTurn(stop) || !backlog.awaitRoom(size, stop)) {
                     break;
                 }
+                // Nothing is sent while the lease is not proven ours (a Redis outage holds here).
+                RunRecord current = publisher.awaitLease(record, ledger, keeper, planIds, stop);
+                if (current == null) {
+                    break;
+                }
+                record = current;
+                if (record.lastAckedSeq() > lastAcked) {   // rebuilt after Redis lost the run: the topic held more
+                    lastAcked = record.lastAckedSeq();
+                    seq = lastAcked + 1;
+                    metrics.published(lastAcked + 1, total);
+                    continue;
+                }
                 if (sentNow == 0) {
                     firstNanos = clock.monotonicTime();
                 }
-                sink.send(plan.batch(seq, Instant.ofEpochMilli(clock.wallTime())));
+                if (!publisher.send(plan.batch(seq, Instant.ofEpochMilli(clock.wallTime())), keeper, stop)) {
+                    break;
+                }
                 backlog.published(size);
-                record = record.withProgress(seq, Instant.ofEpochMilli(clock.wallTime()));
-                ledger.update(lease, record);
                 lastAcked = seq;
                 sentNow++;
                 metrics.published(lastAcked + 1, total);
+                RunRecord written = publisher.record(record.withProgress(seq, Instant.ofEpochMilli(clock.wallTime())),
+                        ledger, keeper, planIds, stop);
+                if (written == null) {
+                    record = record.withProgress(seq, Instant.ofEpochMilli(clock.wallTime()));
+                    break;   // acknowledged but not recorded: a retry finds it in the topic
+                }
+                record = written;
+                lastAcked = Math.max(lastAcked, record.lastAckedSeq());
+                seq = lastAcked + 1;
                 progress.update(snapshot(plan, lastAcked, sentNow, firstNanos, pacing));
             }
             if (lastAcked + 1 == total) {
                 end = RunResult.Outcome.FINISHED;
-            } else if (!keeper.held()) {
-                error = "lost the run lease; another orchestrator may have taken the run over";
+            } else if (keeper.lost()) {
+                error = keeper.lostReason();
             } else {
                 end = RunResult.Outcome.STOPPED;
             }
         } catch (ConfigException e) {
-            recordStatus(ledger, lease, record, RunStatus.FAILED);
+            recordStatus(ledger, keeper.lease(), record, RunStatus.FAILED);
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -212,7 +239,7 @@ public final class OrchestratorRun {
             error = e.getMessage();
         }
         progress.done(snapshot(plan, lastAcked, sentNow, firstNanos, pacing));
-        recordStatus(ledger, lease, record, switch (end) {
+        recordStatus(ledger, keeper.lease(), record, switch (end) {
             case FINISHED -> RunStatus.FINISHED;
             case STOPPED -> RunStatus.STOPPED;
             default -> RunStatus.FAILED;

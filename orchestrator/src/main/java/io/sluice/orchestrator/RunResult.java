@@ -18,7 +18,7 @@ public record RunResult(Outcome outcome, String runId, long batchesTotal, long p
         FINISHED,
         /** Stopped on request (SIGTERM) after the batch in flight was acknowledged. Exit 3: rerun to resume. */
         STOPPED,
-        /** Cut short by the broker, Redis, or a lost run lease; progress and plan kept. Exit 3: rerun to resume. */
+        /** Cut short by a broker or Redis outage of lease-ttl or more, or a lost run lease; progress and plan kept. Exit 3: rerun to resume. */
         INTERRUPTED,
         /** Another live orchestrator holds the run. Exit 1. */
         HELD,

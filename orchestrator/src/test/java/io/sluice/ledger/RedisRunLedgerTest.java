@@ -109,4 +109,38 @@ class RedisRunLedgerTest {
             client.shutdown();
         }
     }
+
+    @Test
+    void reclaimRenewsALeaseStillOursRetakesAVanishedOneWithAHigherTokenAndRefusesAnotherHolders() {
+        RedisClient client = RedisClient.create(uri);
+        try (StatefulRedisConnection<String, String> c = client.connect();
+             RedisRunLedger a = new RedisRunLedger(uri, Duration.ofSeconds(2), prefix);
+             RedisRunLedger b = new RedisRunLedger(uri, Duration.ofSeconds(2), prefix)) {
+            RunLease first = a.claim("r-6", "pod-a", Duration.ofSeconds(30));
+            assertThat(a.reclaim(first)).isEqualTo(first);   // still ours: renewed, same token
+
+            // Redis lost everything about the run, the token counter too: the token still grows.
+            c.sync().del(prefix + "{r-6}:owner", prefix + "{r-6}:fence");
+            RunLease again = a.reclaim(first);
+            assertThat(again.token()).isGreaterThan(first.token());
+            assertThat(again.holder()).isEqualTo("pod-a");
+            assertThat(a.renew(first)).isFalse();
+            assertThat(a.renew(again)).isTrue();
+            assertThatThrownBy(() -> b.claim("r-6", "pod-b", Duration.ofSeconds(30)))
+                    .isInstanceOf(RunHeldException.class).hasMessageContaining("pod-a");
+            a.release(again);
+            assertThat(b.claim("r-6", "pod-b", Duration.ofSeconds(30)).token()).isGreaterThan(again.token());
+
+            // Redis restored from a snapshot taken before that reclaim: the owner is pod-a's older lease. Ours again.
+            RunLease older = a.claim("r-8", "pod-a", Duration.ofSeconds(30));
+            RunLease newer = a.reclaim(new RunLease("r-8", older.token() + 5, "pod-a", Duration.ofSeconds(30)));
+            assertThat(newer.token()).isEqualTo(older.token() + 6);
+            assertThat(a.holder("r-8")).get().extracting(RunLease.Holder::token).isEqualTo(newer.token());
+
+            // Another holder has the run: refused, naming it.
+            assertThatThrownBy(() -> a.reclaim(again)).isInstanceOf(RunHeldException.class).hasMessageContaining("pod-b");
+        } finally {
+            client.shutdown();
+        }
+    }
 }

@@ -121,6 +121,57 @@ class OrchestratorRunTest {
     }
 
     @Test
+    void aSendThatFailedIsRetriedWhileTheLeaseIsHeldAndNeverSentAgainWhenTheTopicHasIt() {
+        java.util.concurrent.atomic.AtomicInteger away = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger ackLost = new java.util.concurrent.atomic.AtomicInteger();
+        sink.onSend.put(3L, b -> {
+            if (away.getAndIncrement() < 2) {   // the broker is away for two tries
+                throw new KafkaUnavailableException("broker away", null);
+            }
+        });
+        sink.onSend.put(6L, b -> {
+            if (ackLost.getAndIncrement() == 0) {   // written, but the acknowledgement was lost
+                sink.sent.add(new RecordingSink.Sent(b, clock.monotonicTime()));
+                throw new KafkaUnavailableException("ack lost", null);
+            }
+        });
+        RunResult r = run("r-blip", 1, 250).run();
+        assertThat(r.outcome()).isEqualTo(RunResult.Outcome.FINISHED);
+        assertThat(sink.seqs()).containsExactlyElementsOf(LongStream.range(0, 10).boxed().toList());
+        assertThat(away.get()).as("batch 3 tried until the broker took it").isEqualTo(3);
+        assertThat(ackLost.get()).as("batch 6 found in the topic, not sent again").isEqualTo(1);
+    }
+
+    @Test
+    void aLeaseThatVanishedWithRedisIsTakenAgainWithAHigherTokenAndTheLedgerRebuilt() {
+        sink.onSend.put(4L, b -> ledger.lose("r-wiped"));   // Redis restarted empty while batch 4 was in flight
+        RunResult r = run("r-wiped", 1, 1_000).run();
+        assertThat(r.outcome()).isEqualTo(RunResult.Outcome.FINISHED);
+        assertThat(sink.seqs()).containsExactlyElementsOf(LongStream.range(0, 40).boxed().toList());
+        assertThat(ledger.find("r-wiped")).get().satisfies(rec -> {
+            assertThat(rec.status()).isEqualTo(RunStatus.FINISHED);
+            assertThat(rec.lastAckedSeq()).isEqualTo(39);
+        });
+        assertThat(ledger.plan("r-wiped")).get().satisfies(ids -> assertThat(ids).hasSize(1_000));
+        // The lease was released at the end; the next claim's token shows the reclaim's (2) was above the first's (1).
+        assertThat(ledger.claim("r-wiped", "next", Duration.ofSeconds(30)).token()).isEqualTo(3);
+    }
+
+    @Test
+    void aRetryWhoseLedgerWasLostResumesAfterWhatTheTopicHoldsWithTheSameWindow() {
+        OrchestratorRun first = run("r-gone", 1, 1_000);
+        sink.onSend.put(9L, b -> first.requestStop());
+        assertThat(first.run().lastAckedSeq()).isEqualTo(9);
+        ledger.lose("r-gone");
+        clock.add(Duration.ofDays(1));   // the retry comes the next day: the window must stay the first attempt's
+        RunResult retry = run("r-gone", 1, 1_000).run();
+        assertThat(retry.outcome()).isEqualTo(RunResult.Outcome.FINISHED);
+        assertThat(retry.publishedNow()).isEqualTo(30);
+        assertThat(sink.seqs()).containsExactlyElementsOf(LongStream.range(0, 40).boxed().toList());
+        assertThat(sink.sent).extracting(x -> x.batch().window()).containsOnly(sink.sent.getFirst().batch().window());
+    }
+
+    @Test
     void resumingWithADifferentBatchSizeIsRefused() {
         OrchestratorRun first = run("r-fp", 1, 1_000);
         sink.onSend.put(2L, b -> first.requestStop());
@@ -326,6 +377,11 @@ class OrchestratorRunTest {
         @Override
         public boolean renew(RunLease lease) {
             return delegate.renew(lease);
+        }
+
+        @Override
+        public RunLease reclaim(RunLease lease) {
+            return delegate.reclaim(lease);
         }
 
         @Override

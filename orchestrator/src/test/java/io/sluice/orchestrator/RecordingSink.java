@@ -3,7 +3,10 @@ package io.sluice.orchestrator;
 import io.micrometer.core.instrument.Clock;
 import io.sluice.messages.Batch;
 
+import java.time.Instant;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,6 +40,14 @@ final class RecordingSink implements BatchSink {
             hook.accept(batch);   // may throw: then the batch counts as not acknowledged
         }
         sent.add(new Sent(batch, at));
+    }
+
+    /** What a topic holding every batch this sink was sent would hold of {@code runId} (since is ignored). */
+    @Override
+    public SortedMap<Long, Batch> published(String runId, Instant since) {
+        SortedMap<Long, Batch> out = new TreeMap<>();
+        sent.stream().map(Sent::batch).filter(b -> b.runId().equals(runId)).forEach(b -> out.put(b.seq(), b));
+        return out;
     }
 
     List<Long> seqs() {
