@@ -156,6 +156,30 @@ class SlotPoolFencingTest {
         assertFencedForTtlSince(lost);
     }
 
+    /**
+     * An older epoch's snapshot comes back (a restore from backup after the pool had been rebuilt):
+     * its born lies more than a TTL in the past, and the grants of the newer epoch are gone while
+     * their queries run. A client that knew the newer epoch fences from now, not from that born.
+     */
+    @Test
+    void aRestoredOlderEpochIsFencedFromNowByAClientThatKnewTheNewerOne() {
+        RedisSlotPool knower = pools.open("p", 1, b -> b.leaseTtl(TTL).renewEvery(Duration.ofMillis(200)));
+        String olderEpoch = knower.status().epoch();
+        byte[] older = raw().dump("sluice:{p}:leases");
+        raw().del("sluice:{p}:leases");   // lost: the next call rebuilds the pool under a new epoch, fenced for a TTL
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> !knower.status().fenced());
+        assertThat(knower.status().epoch()).isNotEqualTo(olderEpoch);
+        dieHolding(1, 1);   // a grant of the newer epoch; its query still runs
+        raw().restore("sluice:{p}:leases", older, RestoreArgs.Builder.ttl(0).replace());
+        long lost = System.nanoTime();
+        assertThat(knower.acquireBlocking("after the restore", Duration.ZERO)).as("the orphan's slot, its query still running")
+                .isInstanceOf(Acquisition.Refused.class);
+        PoolStatus status = knower.status();
+        assertThat(status.epoch()).isEqualTo(olderEpoch);
+        assertThat(status.fenced()).isTrue();
+        assertFencedForTtlSince(lost);
+    }
+
     @Test
     void losingTheLeasesKeyFencesAndKeepsTheOperatorsLimit() {
         RedisSlotPool living = pools.open("p", 3, b -> b.leaseTtl(TTL).renewEvery(Duration.ofMillis(200)));
