@@ -82,6 +82,22 @@ local function gen_of(st)
   return tostring(st.epoch) .. ':' .. fmt(GEN)
 end
 
+-- The same for a call that does not read the state (a renewal, a release nobody waits for, a batch
+-- that only queues): it adds these two members to a ZMSCORE it makes on the leases anyway (or makes
+-- one), and gen_seen turns their scores into 'epoch:gen', or '' when the caller's epoch is not the
+-- stored one (it learns the stored one from its next heartbeat, which fences first).
+local function gen_members(caller)
+  return '|m|gen', STATE .. 'epoch|' .. parse_caller(caller).epoch
+end
+
+local function gen_seen(caller, gen_score, epoch_score)
+  local epoch = parse_caller(caller).epoch
+  if epoch == '' or not epoch_score then
+    return ''
+  end
+  return epoch .. ':' .. fmt(gen_score and -tonumber(gen_score) or 0)
+end
+
 -- Reads (and, when it cannot be trusted, rebuilds and fences) the pool's state. Returns
 -- limit       the live limit
 -- grantable   the limit new grants may fill: 0 while fenced, else limit

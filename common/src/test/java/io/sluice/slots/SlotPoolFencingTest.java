@@ -10,6 +10,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.sluice.embedded.EmbeddedRedis;
 import io.sluice.slots.internal.RedisSlotPool;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -177,6 +178,32 @@ class SlotPoolFencingTest {
         PoolStatus status = knower.status();
         assertThat(status.epoch()).isEqualTo(olderEpoch);
         assertThat(status.fenced()).isTrue();
+        assertFencedForTtlSince(lost);
+    }
+
+    /**
+     * A hand-off's grant is heard by the releasing client (its release's reply) and the waiter (its
+     * grant message) only. The waiter dies holding it, and Redis goes back to before the hand-off. The
+     * releaser's next call must fence: when releases did not carry the generation, nobody alive knew the
+     * lost one, and the next grants (by clients that never heard it) raised the pool's generation past it.
+     */
+    @Test
+    void aRollbackOfAHandOffIsFencedByTheClientThatReleased() {
+        // Heartbeats every 10 s: within this test only the calls below tell a client the generation.
+        RedisSlotPool releaser = pools.open("p", 1, b -> b.leaseTtl(Duration.ofMillis(800)).renewEvery(Duration.ofMillis(200))
+                .ticketTtl(Duration.ofSeconds(30)));
+        RedisSlotPool waiter = pools.open("p", 1, b -> b.leaseTtl(TTL).ticketTtl(Duration.ofSeconds(30)));
+        RedisSlotPool watcher = pools.open("p", 1, b -> b.leaseTtl(TTL).ticketTtl(Duration.ofSeconds(30)));
+        Lease first = ((Acquisition.Granted) releaser.acquireBlocking("first", Duration.ZERO)).lease();
+        CompletableFuture<Acquisition> queued = waiter.acquire("orphan", Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(2)).until(() -> watcher.status().waiters() == 1);
+        byte[] beforeHandOff = raw().dump("sluice:{p}:leases");
+        releaser.release(first).join();   // hands the slot to the waiter
+        assertThat(queued.join()).isInstanceOf(Acquisition.Granted.class);
+        waiter.closeAbruptly();           // its query still runs
+        raw().restore("sluice:{p}:leases", beforeHandOff, RestoreArgs.Builder.ttl(0).replace());
+        long lost = System.nanoTime();
+        assertThat(releaser.status().fenced()).as("the releaser heard the lost grant's generation").isTrue();
         assertFencedForTtlSince(lost);
     }
 

@@ -128,6 +128,7 @@ final class Holdings {
                 scheduleRenewal(lease, retry);
                 return;
             }
+            ctx.state.generation(r.get(3));
             long code = (Long) r.get(0);
             if (code == 0) {
                 lose(lease, LeaseLoss.Reason.REVOKED, "the lease is gone from Redis and the pool had no room to re-admit it");
