@@ -65,6 +65,7 @@ class SlotsCommandTest {
             assertThat(n.get("limit").asInt()).isEqualTo(50);
             assertThat(n.get("inUse").asInt()).isEqualTo(2);
             assertThat(n.get("waiters").asInt()).isZero();
+            assertThat(n.get("abandoned").asInt()).isZero();
             List<String> owners = new ArrayList<>();
             n.get("leases").forEach(l -> {
                 owners.add(l.get("owner").asText());
@@ -77,7 +78,7 @@ class SlotsCommandTest {
             Cli.Result table = Cli.run(new SlotsCommand(), "status", "--config", ops.configFile.toString());
             assertThat(table.exit()).as(table.toString()).isZero();
             System.out.print(json.out() + table.out());
-            assertThat(table.out()).contains("pool     " + ops.name, "limit    50", "in use   2", "waiters  0",
+            assertThat(table.out()).contains("pool     " + ops.name, "limit    50", "in use   2", "waiters  0", "abandoned 0",
                     "OWNER", "worker-a/org-7", "worker-b/org-9");
         }
     }

@@ -5,10 +5,10 @@
 -- ARGV[1] caller (see pool_state)  ARGV[2] lease id  ARGV[3] ticket
 -- ARGV[4] grant channel prefix  ARGV[5] check receivers '1'|'0'
 -- ARGV[6] client id  ARGV[7] client heartbeat ttl ms
--- Returns {1, leaseId, expiryMs, nowMs, live, limit}  granted
---         {2, position, nowMs, live, limit}           queued
+-- Returns {1, leaseId, expiryMs, nowMs, live, limit, 'epoch:gen'}  granted
+--         {2, position, nowMs, live, limit, 'epoch:gen'}           queued
 local now_ms, now_us = now_of()
-local limit, grantable = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
+local limit, grantable, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
 local live = live_of(KEYS[1], now_ms)
 local ticket = ARGV[3]
 
@@ -18,25 +18,25 @@ if rank then
     local granted, lease, exp = drain(KEYS[1], KEYS[2], ARGV[4], ARGV[5], now_ms, grantable - live, ticket, nil)
     live = live + granted
     if lease then
-      return {1, lease, exp, now_ms, live, limit}
+      return {1, lease, exp, now_ms, live, limit, gen_of(st)}
     end
     rank = redis.call('ZRANK', KEYS[2], ticket)
   end
   if rank then
-    return {2, rank + 1, now_ms, live, limit}
+    return {2, rank + 1, now_ms, live, limit, gen_of(st)}
   end
 end
 -- Neither queued nor (so far) granted: a missed publish, a dropped ticket or lost data.
 redis.call('ZADD', KEYS[3], now_ms + tonumber(ARGV[7]), ARGV[6])
 local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
 if score and tonumber(score) > now_ms then
-  return {1, ARGV[2], tonumber(score), now_ms, live, limit}
+  return {1, ARGV[2], tonumber(score), now_ms, live, limit, gen_of(st)}
 end
 if live < grantable and redis.call('ZCARD', KEYS[2]) == 0 then
   local _, lease_ttl = parse_ticket(ticket)
   local exp = now_ms + lease_ttl
   add_grants(KEYS[1], {exp, ARGV[2]})
-  return {1, ARGV[2], exp, now_ms, live + 1, limit}
+  return {1, ARGV[2], exp, now_ms, live + 1, limit, gen_of(st)}
 end
 enqueue(KEYS[2], {ticket}, now_us)
-return {2, 0, now_ms, live, limit}
+return {2, 0, now_ms, live, limit, gen_of(st)}

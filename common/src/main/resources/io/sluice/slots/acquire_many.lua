@@ -9,7 +9,8 @@
 -- ARGV[5], ARGV[6], ...: pairs of lease id (owner|clientId|n|t0) and ticket ('' = try once)
 -- Returns {nowMs, live, limit, r1, r2, ..., 'epoch:gen'}; per arrival: a lease id (granted, expiry =
 -- nowMs + lease ttl), 0 (queued), or k > 0 (try-once refused; k - 1 waiters were ahead).
--- Fast path: {-1, -1, -1, 0, 0, ..., ''} (all queued; no clock, figures or state read).
+-- Fast path: {-1, -1, -1, 0, 0, ..., 'epoch:gen' or ''} (all queued; no clock, figures or state read:
+-- the generation comes from the ZMSCORE the path makes anyway, see gen_seen).
 
 -- Others already wait, and no arrival of this batch is try-once or was granted by an earlier run
 -- of this request: the batch can only queue behind them. Queuing grants nothing, so it needs
@@ -30,8 +31,11 @@ if #tail > 0 then
   end
   if ids then
     local prior = false
-    for _, score in ipairs(redis.call('ZMSCORE', KEYS[1], unpack(ids))) do
-      prior = prior or score ~= false
+    local n = #ids
+    ids[n + 1], ids[n + 2] = gen_members(ARGV[1])
+    local scores = redis.call('ZMSCORE', KEYS[1], unpack(ids))
+    for i = 1, n do
+      prior = prior or scores[i] ~= false
     end
     if not prior then
       enqueue(KEYS[2], tickets, 0, tail) -- after the tail (scores order, they are not read as time)
@@ -39,7 +43,7 @@ if #tail > 0 then
       for _ = 1, #tickets do
         out[#out + 1] = 0
       end
-      out[#out + 1] = ''
+      out[#out + 1] = gen_seen(ARGV[1], scores[n + 1], scores[n + 2])
       return out
     end
   end

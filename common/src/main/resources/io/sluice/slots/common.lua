@@ -82,6 +82,22 @@ local function gen_of(st)
   return tostring(st.epoch) .. ':' .. fmt(GEN)
 end
 
+-- The same for a call that does not read the state (a renewal, a release nobody waits for, a batch
+-- that only queues): it adds these two members to a ZMSCORE it makes on the leases anyway (or makes
+-- one), and gen_seen turns their scores into 'epoch:gen', or '' when the caller's epoch is not the
+-- stored one (it learns the stored one from its next heartbeat, which fences first).
+local function gen_members(caller)
+  return '|m|gen', STATE .. 'epoch|' .. parse_caller(caller).epoch
+end
+
+local function gen_seen(caller, gen_score, epoch_score)
+  local epoch = parse_caller(caller).epoch
+  if epoch == '' or not epoch_score then
+    return ''
+  end
+  return epoch .. ':' .. fmt(gen_score and -tonumber(gen_score) or 0)
+end
+
 -- Reads (and, when it cannot be trusted, rebuilds and fences) the pool's state. Returns
 -- limit       the live limit
 -- grantable   the limit new grants may fill: 0 while fenced, else limit
@@ -90,8 +106,9 @@ end
 -- prove that the state is current:
 -- * no state at all: a new pool, or one Redis lost (FLUSHALL, restart empty, failover to an empty
 --   replica, a DEL). A caller cannot tell the two apart, so it fences unless told 'fresh';
--- * the caller knew another epoch: the pool was rebuilt since, by a caller that may not have
---   known the longest TTL; extend the fence to born + what this caller knew.
+-- * the caller knew another epoch: the pool was rebuilt since (by a caller that may not have
+--   known the longest TTL), or an older epoch's snapshot was restored; fence from now for the
+--   longest TTL this caller or the state knows (a restored born lies in the past);
 -- renew.lua adds the third case: a holder whose lease went missing (older snapshot, lagging replica).
 local function pool_state(leases, now_ms, now_us, caller)
   local c = parse_caller(caller)
@@ -132,7 +149,16 @@ local function pool_state(leases, now_ms, now_us, caller)
     set_state(leases, st, 'fence', fence)
   else
     if c.epoch ~= '' and c.epoch ~= st.epoch then
-      fence = math.max(fence, tonumber(st.born) + c.known_ttl)
+      -- Another epoch than the caller knew: rebuilt since (by a caller that may not have known the
+      -- longest TTL), or an older epoch restored (an old snapshot, whose born lies in the past and
+      -- whose grants since are lost). Either way leases the caller's epoch granted may still run:
+      -- fence from now, never from a stored time.
+      local until_ms = now_ms + math.max(tonumber(st.maxttl), c.known_ttl, c.ttl)
+      if until_ms > fence then
+        fence = until_ms
+        redis.log(redis.LOG_WARNING, 'sluice slot pool ' .. leases .. ': a caller knew epoch ' .. c.epoch .. ', found '
+          .. st.epoch .. '; fenced until ' .. fmt(fence))
+      end
       set_state(leases, st, 'fence', fence)
     elseif c.epoch == st.epoch and c.gen > GEN then
       -- The caller saw grants this state does not have: it went back in time (an older snapshot,

@@ -3,14 +3,16 @@
 -- KEYS[1] leases  KEYS[2] queue  KEYS[3] clients (not read: dead clients' tickets are purged with their entry)
 -- ARGV[1] caller (see pool_state)  ARGV[2] grant channel prefix  ARGV[3] check receivers '1'|'0'
 -- ARGV[4], ARGV[5], ...: lease ids
--- Returns {removed, handed off}. A grant message is one or more lines "expiryMs|leaseId".
+-- Returns {removed, handed off, 'epoch:gen'}. A grant message is one or more lines "expiryMs|leaseId".
 local removed = redis.call('ZREM', KEYS[1], unpack(ARGV, 4))
 local heads = redis.call('ZPOPMIN', KEYS[2], #ARGV - 3)
 if #heads == 0 then
-  return {removed, 0}
+  -- Nobody waits: no state read, one ZMSCORE so that the caller still learns the generation.
+  local got = redis.call('ZMSCORE', KEYS[1], gen_members(ARGV[1]))
+  return {removed, 0, gen_seen(ARGV[1], got[1], got[2])}
 end
 local now_ms, now_us = now_of()
-local _, grantable = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
+local _, grantable, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
 local free = grantable - live_of(KEYS[1], now_ms)
 local granted = 0
 while #heads > 0 do
@@ -64,4 +66,4 @@ while #heads > 0 do
   end
   heads = redis.call('ZPOPMIN', KEYS[2], free)
 end
-return {removed, granted}
+return {removed, granted, gen_of(st)}

@@ -9,7 +9,8 @@
 -- KEYS[1] leases  KEYS[2] abandoned (ZSET lease id -> expiry ms)
 -- ARGV[1] lease id  ARGV[2] lease ttl ms  ARGV[3] caller (see pool_state)
 -- ARGV[4] the expiry (Redis ms) the holder last learnt for this lease  ARGV[5] '1' retiring, else '0'
--- Returns {1, expiryMs, nowMs} renewed  {2, expiryMs, nowMs} re-admitted  {0, 0, nowMs} lost
+-- Returns {1, expiryMs, nowMs, 'epoch:gen'} renewed  {2, expiryMs, nowMs, 'epoch:gen'} re-admitted
+--         {0, 0, nowMs, 'epoch:gen'} lost
 local now_ms, now_us = now_of()
 local exp = now_ms + tonumber(ARGV[2])
 local known = tonumber(ARGV[4])
@@ -19,11 +20,12 @@ local function mark()
     redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now_ms))
   end
 end
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local got = redis.call('ZMSCORE', KEYS[1], ARGV[1], gen_members(ARGV[3]))
+local score = got[1]
 if score and tonumber(score) > now_ms and tonumber(score) >= known then
   redis.call('ZADD', KEYS[1], 'XX', exp, ARGV[1])
   mark()
-  return {1, exp, now_ms}
+  return {1, exp, now_ms, gen_seen(ARGV[3], got[2], got[3])}
 end
 local limit, _, st = pool_state(KEYS[1], now_ms, now_us, ARGV[3])
 if known > now_ms then
@@ -37,9 +39,9 @@ end
 if live < limit then
   redis.call('ZADD', KEYS[1], exp, ARGV[1])
   mark()
-  return {2, exp, now_ms}
+  return {2, exp, now_ms, gen_of(st)}
 end
 if score then
   redis.call('ZREM', KEYS[1], ARGV[1])
 end
-return {0, 0, now_ms}
+return {0, 0, now_ms, gen_of(st)}

@@ -10,6 +10,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.sluice.embedded.EmbeddedRedis;
 import io.sluice.slots.internal.RedisSlotPool;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -153,6 +154,56 @@ class SlotPoolFencingTest {
         assertThat(other.acquireBlocking("after the rollback", Duration.ZERO)).as("the orphan's slot, its query still running")
                 .isInstanceOf(Acquisition.Refused.class);
         assertThat(other.status().fenced()).isTrue();
+        assertFencedForTtlSince(lost);
+    }
+
+    /**
+     * An older epoch's snapshot comes back (a restore from backup after the pool had been rebuilt):
+     * its born lies more than a TTL in the past, and the grants of the newer epoch are gone while
+     * their queries run. A client that knew the newer epoch fences from now, not from that born.
+     */
+    @Test
+    void aRestoredOlderEpochIsFencedFromNowByAClientThatKnewTheNewerOne() {
+        RedisSlotPool knower = pools.open("p", 1, b -> b.leaseTtl(TTL).renewEvery(Duration.ofMillis(200)));
+        String olderEpoch = knower.status().epoch();
+        byte[] older = raw().dump("sluice:{p}:leases");
+        raw().del("sluice:{p}:leases");   // lost: the next call rebuilds the pool under a new epoch, fenced for a TTL
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> !knower.status().fenced());
+        assertThat(knower.status().epoch()).isNotEqualTo(olderEpoch);
+        dieHolding(1, 1);   // a grant of the newer epoch; its query still runs
+        raw().restore("sluice:{p}:leases", older, RestoreArgs.Builder.ttl(0).replace());
+        long lost = System.nanoTime();
+        assertThat(knower.acquireBlocking("after the restore", Duration.ZERO)).as("the orphan's slot, its query still running")
+                .isInstanceOf(Acquisition.Refused.class);
+        PoolStatus status = knower.status();
+        assertThat(status.epoch()).isEqualTo(olderEpoch);
+        assertThat(status.fenced()).isTrue();
+        assertFencedForTtlSince(lost);
+    }
+
+    /**
+     * A hand-off's grant is heard by the releasing client (its release's reply) and the waiter (its
+     * grant message) only. The waiter dies holding it, and Redis goes back to before the hand-off. The
+     * releaser's next call must fence: when releases did not carry the generation, nobody alive knew the
+     * lost one, and the next grants (by clients that never heard it) raised the pool's generation past it.
+     */
+    @Test
+    void aRollbackOfAHandOffIsFencedByTheClientThatReleased() {
+        // Heartbeats every 10 s: within this test only the calls below tell a client the generation.
+        RedisSlotPool releaser = pools.open("p", 1, b -> b.leaseTtl(Duration.ofMillis(800)).renewEvery(Duration.ofMillis(200))
+                .ticketTtl(Duration.ofSeconds(30)));
+        RedisSlotPool waiter = pools.open("p", 1, b -> b.leaseTtl(TTL).ticketTtl(Duration.ofSeconds(30)));
+        RedisSlotPool watcher = pools.open("p", 1, b -> b.leaseTtl(TTL).ticketTtl(Duration.ofSeconds(30)));
+        Lease first = ((Acquisition.Granted) releaser.acquireBlocking("first", Duration.ZERO)).lease();
+        CompletableFuture<Acquisition> queued = waiter.acquire("orphan", Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(2)).until(() -> watcher.status().waiters() == 1);
+        byte[] beforeHandOff = raw().dump("sluice:{p}:leases");
+        releaser.release(first).join();   // hands the slot to the waiter
+        assertThat(queued.join()).isInstanceOf(Acquisition.Granted.class);
+        waiter.closeAbruptly();           // its query still runs
+        raw().restore("sluice:{p}:leases", beforeHandOff, RestoreArgs.Builder.ttl(0).replace());
+        long lost = System.nanoTime();
+        assertThat(releaser.status().fenced()).as("the releaser heard the lost grant's generation").isTrue();
         assertFencedForTtlSince(lost);
     }
 

@@ -18,6 +18,8 @@ public final class PoolStatusView {
 
     public static void printTable(PoolStatus s, PrintWriter out) {
         out.printf("pool     %s%nlimit    %d%nin use   %d%nwaiters  %d%n", s.pool(), s.limit(), s.inUse(), s.waiters());
+        out.printf("abandoned %d of those in use: kept for queries their holders stopped waiting for, until the downstream "
+                + "is surely done%n", s.abandoned());
         out.printf("epoch    %s (longest lease TTL %s)%n", s.epoch(), human(s.maxLeaseTtl()));
         if (s.fenced()) {
             out.printf("FENCED   no new grants for %s: Redis lost state, leases granted before may still run%n", human(s.fencedFor()));
@@ -41,6 +43,7 @@ public final class PoolStatusView {
         n.put("limit", s.limit());
         n.put("inUse", s.inUse());
         n.put("waiters", s.waiters());
+        n.put("abandoned", s.abandoned());
         n.put("epoch", s.epoch());
         n.put("maxLeaseTtlMs", s.maxLeaseTtl().toMillis());
         n.put("fencedForMs", s.fencedFor().toMillis());

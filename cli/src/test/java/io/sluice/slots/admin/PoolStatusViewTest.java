@@ -32,6 +32,15 @@ class PoolStatusViewTest {
     }
 
     @Test
+    void leasesKeptForAbandonedQueriesAreCounted() {
+        PoolStatus s = new PoolStatus("p", 58, 57, 12, List.of(), "123", Duration.ofSeconds(30), Duration.ZERO, Optional.empty(), 3);
+        StringWriter table = new StringWriter();
+        PoolStatusView.printTable(s, new PrintWriter(table, true));
+        assertThat(table.toString()).contains("abandoned 3 of those in use: kept for queries their holders stopped waiting for");
+        assertThat(PoolStatusView.json(s).get("abandoned").asInt()).isEqualTo(3);
+    }
+
+    @Test
     void aPoolThatNeverSteppedShowsNoAdaptiveLine() {
         StringWriter table = new StringWriter();
         PoolStatusView.printTable(status(Optional.empty()), new PrintWriter(table, true));

@@ -136,10 +136,10 @@ final class Acquirer {
             long nowMs = (Long) reply.get(0);
             long live = (Long) reply.get(1);
             long limit = (Long) reply.get(2);
+            ctx.state.generation(reply.get(reply.size() - 1));   // on the fast path too ('' when not known there)
             if (nowMs >= 0) { // else the fast path: all queued behind others, no clock or state read
                 ctx.clock.observe(sent, nowMs);
                 ctx.figures(limit, live);
-                ctx.state.generation(reply.get(reply.size() - 1));
             }
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).handler().handle(reply.get(3 + i), sent, nowMs, live, limit, null);
@@ -173,6 +173,7 @@ final class Acquirer {
                 w.future.complete(new Acquisition.Failed(SlotScripts.unwrap(error)));
                 return;
             }
+            ctx.state.generation(reply.get(reply.size() - 1));
             long code = (Long) reply.get(0);
             if (code == 1) {
                 ctx.figures((Long) reply.get(5), (Long) reply.get(4));

@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +39,8 @@ final class Holdings {
     /** Leases held for queries their holder stopped waiting for, until their release time. */
     private final Map<String, HeldLease> retiring;
     private final Releases releases;
+    /** Leases lost a moment ago (they lapse in Redis on their own), for {@link #holds}; each forgotten after two TTLs. */
+    private final Set<String> lapsing = ConcurrentHashMap.newKeySet();
 
     Holdings(PoolContext ctx, Map<String, HeldLease> held, Map<String, HeldLease> retiring, Releases releases) {
         this.ctx = ctx;
@@ -44,8 +49,12 @@ final class Holdings {
         this.releases = releases;
     }
 
+    /**
+     * True for a lease this client holds, keeps for an abandoned query, or lost a moment ago: a late
+     * duplicate of its grant message must not release it (Acquirer gives back grants nobody holds).
+     */
     boolean holds(String leaseId) {
-        return held.containsKey(leaseId);
+        return held.containsKey(leaseId) || retiring.containsKey(leaseId) || lapsing.contains(leaseId);
     }
 
     int size() {
@@ -128,6 +137,7 @@ final class Holdings {
                 scheduleRenewal(lease, retry);
                 return;
             }
+            ctx.state.generation(r.get(3));
             long code = (Long) r.get(0);
             if (code == 0) {
                 lose(lease, LeaseLoss.Reason.REVOKED, "the lease is gone from Redis and the pool had no room to re-admit it");
@@ -201,6 +211,13 @@ final class Holdings {
         LeaseLoss loss = new LeaseLoss(reason, lease.id(), Duration.ofNanos(ctx.clock.now() - lease.grantedNanos()), detail);
         ctx.completions.execute(() -> lease.lostFuture().complete(loss));
         // No release, whatever the reason: the query under it may still run at the downstream.
+        if (reason != LeaseLoss.Reason.CLOSED && lapsing.add(lease.id())) {
+            try {
+                ctx.scheduler.schedule(() -> lapsing.remove(lease.id()), 2 * ctx.config.leaseTtl().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closed) {
+                lapsing.remove(lease.id());
+            }
+        }
     }
 
     /** Gives back a lease nobody will use (the waiter or caller went away first). */
@@ -233,7 +250,15 @@ final class Holdings {
             mine.retiring = true;
             retiring.put(mine.id(), mine);
             long nanos = after.compareTo(MAX_DELAY) > 0 ? MAX_DELAY.toNanos() : after.toNanos();
-            mine.retireTimer = ctx.scheduler.schedule(() -> retire(mine), nanos, TimeUnit.NANOSECONDS);
+            try {
+                mine.retireTimer = ctx.scheduler.schedule(() -> retire(mine), nanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closing) {
+                // close() is under way and missed it: it lapses in Redis (its expiry is after the query's limit).
+                mine.end();
+                retiring.remove(mine.id());
+                mine.retired.complete(null);
+                return mine.retired;
+            }
             if (mine.renewal != null) {
                 mine.renewal.cancel(false);
             }

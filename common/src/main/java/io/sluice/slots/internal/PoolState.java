@@ -63,7 +63,11 @@ final class PoolState {
         }
     }
 
-    /** A heartbeat's or status' view of the pool's identity. */
+    /**
+     * A heartbeat's or status' view of the pool's identity. Those scripts ran {@code pool_state} with
+     * the epoch this client knew, which fenced the pool from then if it found another: so a new or
+     * older epoch is adopted here only after its fence was applied.
+     */
     synchronized void learned(String newEpoch, long maxTtlMs, long fenceUntil, long limit, long nowMs, Object epochGen) {
         String old = epoch;
         if (!old.isEmpty() && !old.equals(newEpoch)) {

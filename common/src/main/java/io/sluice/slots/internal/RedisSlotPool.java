@@ -208,12 +208,14 @@ public final class RedisSlotPool implements SlotPool {
         List<Object> r = await("set-limit", ctx.run(Script.SET_LIMIT, ctx.keys, Integer.toString(limit), ctx.channelPrefix,
                 ctx.checkReceivers, ctx.caller()));
         ctx.figures(limit, (Long) r.get(1));
+        ctx.state.generation(r.get(3));
         return (int) (long) (Long) r.get(0);
     }
 
     @Override
     public int reap() {
         List<Object> r = await("reap", ctx.run(Script.REAP, ctx.markKeys, ctx.caller(), ctx.channelPrefix, ctx.checkReceivers));
+        ctx.state.generation(r.get(2));
         return ((Long) r.get(0)).intValue();
     }
 

@@ -45,6 +45,9 @@ final class Releases {
             args[3 + i] = batch.get(i).leaseId();
         }
         return ctx.run(Script.RELEASE_MANY, ctx.keys, args).whenComplete((reply, error) -> {
+            if (error == null) {
+                ctx.state.generation(reply.get(2));
+            }
             for (Release r : batch) {
                 if (error == null) {
                     r.done().complete(null);
@@ -62,6 +65,7 @@ final class Releases {
                     if (error != null) {
                         throw failed(leaseId, error);
                     }
+                    ctx.state.generation(reply.get(2));
                     return null;
                 });
     }
@@ -76,6 +80,7 @@ final class Releases {
                     if (error != null) {
                         throw failed(leaseId, error);
                     }
+                    ctx.state.generation(reply.get(2));
                     return null;
                 });
     }

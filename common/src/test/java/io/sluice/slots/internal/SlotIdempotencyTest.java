@@ -44,8 +44,13 @@ class SlotIdempotencyTest {
 
     /** limit 1, lease TTL 30 s, a pool known to be new. */
     private List<Object> acquire(String... pairs) throws Exception {
+        return acquireKnowing("", pairs);
+    }
+
+    /** As {@link #acquire}, by a caller that knows {@code epoch} ("" for none). */
+    private List<Object> acquireKnowing(String epoch, String... pairs) throws Exception {
         String[] args = new String[4 + pairs.length];
-        args[0] = "1:30000::0:0:1:0";
+        args[0] = "1:30000:" + epoch + ":0:0:" + (epoch.isEmpty() ? "1" : "0") + ":0";
         args[1] = "30000";
         args[2] = prefix;
         args[3] = "0";
@@ -81,6 +86,24 @@ class SlotIdempotencyTest {
         assertThat(behind).as("the fast path: queued, no clock, figures or state").containsExactly(-1L, -1L, -1L, 0L, 0L, "");
         assertThat(connection.sync().zrange(keys[1], 0, -1))
                 .containsExactly("a|c1|2|1001|30000", "b|c2|1|1002|30000", "c|c2|2|1003|30000");
+    }
+
+    /** Calls that read no state still tell a caller that knows the epoch the pool's generation. */
+    @Test
+    void theQueueBehindPathAndAReleaseNobodyWaitsForCarryTheGeneration() throws Exception {
+        List<Object> granted = acquire("holder|c1|1|1000", "");
+        String epochGen = (String) granted.get(granted.size() - 1);
+        String epoch = epochGen.substring(0, epochGen.indexOf(':'));
+        assertThat(epochGen).isEqualTo(epoch + ":1");
+        acquire("a|c1|2|1001", "a|c1|2|1001|30000");   // now others wait
+        List<Object> behind = acquireKnowing(epoch, "b|c2|1|1002", "b|c2|1|1002|30000");
+        assertThat(behind).as("the fast path, with the generation").containsExactly(-1L, -1L, -1L, 0L, epoch + ":1");
+        List<Object> stranger = acquireKnowing("123", "c|c2|2|1003", "c|c2|2|1003|30000");
+        assertThat(stranger.get(stranger.size() - 1)).as("another epoch: nothing to learn here").isEqualTo("");
+        connection.sync().del(keys[1]);   // nobody waits any more
+        List<Object> released = scripts.run(Script.RELEASE_MANY, keys, "1:30000:" + epoch + ":0:0:0:0", prefix, "0",
+                "holder|c1|1|1000").get(5, TimeUnit.SECONDS);
+        assertThat(released).containsExactly(1L, 0L, epoch + ":1");
     }
 
     @Test
