@@ -22,7 +22,9 @@ public interface Lease {
     /**
      * Completes when the holder can no longer be sure it holds the slot: the pool reports the
      * lease gone, or no renewal succeeded before the holder-side deadline. Whoever runs work
-     * under the lease must stop it then. Never completes for a lease released normally.
+     * under the lease must stop it then; the slot is not given back (the downstream may still run the
+     * query), it lapses in Redis at its expiry. Never completes for a lease released normally, nor once
+     * the lease was handed to {@link SlotPool#releaseAfter}.
      */
     CompletableFuture<LeaseLoss> lost();
 }

@@ -8,7 +8,10 @@ public record LeaseLoss(Reason reason, String leaseId, Duration heldFor, String 
     public enum Reason {
         /** Redis says the lease is gone and the pool had no room to re-admit it. */
         REVOKED,
-        /** No renewal succeeded before the holder-side deadline (Redis down or too slow). */
+        /**
+         * No renewal succeeded before the holder-side deadline (Redis down or too slow). Nothing is
+         * released: the lease lapses in Redis at its expiry.
+         */
         DEADLINE_PASSED,
         /** The pool client was closed while the lease was held. */
         CLOSED

@@ -85,7 +85,11 @@ public interface SlotPool extends AutoCloseable {
     /** Leases this client holds right now for running work (not those kept for abandoned queries). */
     int held();
 
-    /** Releases this client's leases, withdraws its tickets, closes its connections. */
+    /**
+     * Releases this client's leases, withdraws its tickets, closes its connections. Leases handed to
+     * {@link #releaseAfter} are not released before their time: each is renewed once more and left to
+     * lapse in Redis.
+     */
     @Override
     void close();
 }
