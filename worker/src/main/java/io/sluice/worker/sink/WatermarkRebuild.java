@@ -53,6 +53,8 @@ public final class WatermarkRebuild {
     private final String token = "rebuild-" + Long.toString(UUID.randomUUID().getMostSignificantBits() & Long.MAX_VALUE, 36);
     private final AtomicBoolean running = new AtomicBoolean();
     private long written;
+    /** Test hook: runs after the first read of the topic, before the wait for transactions claimed before the loss. */
+    volatile Runnable afterFirstRead = () -> { };
     private volatile long lastEnded = Long.MIN_VALUE;
 
     /**
@@ -108,6 +110,7 @@ public final class WatermarkRebuild {
             Map<TopicPartition, Long> begin = c.beginningOffsets(parts, Duration.ofSeconds(30));
             boolean empty = parts.stream().allMatch(tp -> end.get(tp).equals(begin.get(tp)));
             long records = readTo(c, parts, end, orgs, lockLost);
+            afterFirstRead.run();
             if (!empty) {
                 long waitUntil = start + quiet.toNanos();
                 LOG.info("watermarks rebuild read {} results of {} orgs; waiting {} for transactions claimed before the loss",
