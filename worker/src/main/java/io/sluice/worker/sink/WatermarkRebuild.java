@@ -81,6 +81,10 @@ public final class WatermarkRebuild {
             try {
                 run();
             } catch (Exception e) {
+                if (watermarks.closed()) {
+                    LOG.debug("rebuilding the result watermarks of {} stopped: the worker closed", topic);
+                    return;
+                }
                 LOG.warn("rebuilding the result watermarks of {} failed ({}); trying again, no org runs meanwhile", topic, e.toString());
             } finally {
                 lastEnded = nanoTime.getAsLong();
@@ -116,7 +120,7 @@ public final class WatermarkRebuild {
                 LOG.info("watermarks rebuild read {} results of {} orgs; waiting {} for transactions claimed before the loss",
                         records, written + orgs.size(), Duration.ofNanos(Math.max(0, waitUntil - nanoTime.getAsLong())));
                 while (nanoTime.getAsLong() - waitUntil < 0) {
-                    if (lockLost.get()) throw new IllegalStateException("rebuild lock lost");
+                    check(lockLost);
                     Thread.sleep(Math.min(1_000, Math.max(1, (waitUntil - nanoTime.getAsLong()) / 1_000_000)));
                 }
                 records += readTo(c, parts, c.endOffsets(parts, Duration.ofSeconds(30)), orgs, lockLost);
@@ -139,7 +143,7 @@ public final class WatermarkRebuild {
                         Map<Long, Long> orgs, AtomicBoolean lockLost) throws Exception {
         long records = 0;
         while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-            if (lockLost.get()) throw new IllegalStateException("rebuild lock lost");
+            check(lockLost);
             for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL)) {
                 if (r.value() == null) continue;   // a tombstone
                 records++;
@@ -185,6 +189,11 @@ public final class WatermarkRebuild {
         }
         inFlight.clear();
         if (lockLost.get()) throw new IllegalStateException("rebuild lock lost");
+    }
+
+    private void check(AtomicBoolean lockLost) {
+        if (lockLost.get()) throw new IllegalStateException("rebuild lock lost");
+        if (watermarks.closed()) throw new IllegalStateException("watermarks closed");
     }
 
     private void renew(AtomicBoolean lockLost) {

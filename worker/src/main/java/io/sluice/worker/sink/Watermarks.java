@@ -248,6 +248,10 @@ public final class Watermarks implements AutoCloseable {
         }
     }
 
+    boolean closed() {
+        return closed;
+    }
+
     static Throwable unwrap(Throwable e) {
         return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
