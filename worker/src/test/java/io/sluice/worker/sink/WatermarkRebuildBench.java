@@ -42,9 +42,11 @@ class WatermarkRebuildBench {
             for (long org = 4_000_001; org <= 4_000_000 + n; org++) {
                 ProjectionResult r = new ProjectionResult(1, "r-bench", org, TODAY,
                         List.of(new ProjectProjection(org * 10, hourly, threshold)), Instant.now());
-                p.send(OutputRecords.result(topic, r));
+                p.send(OutputRecords.result(topic, r), (md, e) -> {
+                    if (e != null) WatermarkRebuildTest.FAILED_SENDS.incrementAndGet();
+                });
             }
-            p.flush();
+            WatermarkRebuildTest.flush(p);
         }
         double filled = (System.nanoTime() - t0) / 1e9;
         try (RedisLink redis = RedisLink.open(SharedServers.redis().uri(), Duration.ofSeconds(30), null);

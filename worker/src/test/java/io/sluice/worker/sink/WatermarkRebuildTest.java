@@ -33,10 +33,14 @@ class WatermarkRebuildTest {
 
     private final String topic = SharedServers.uniqueName("wm-rebuild");
 
+    /** Creates a compacted topic and waits until every partition has a leader (a send before that may expire). */
     static void createTopic(String topic, int partitions) throws Exception {
         try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", SharedServers.kafka().bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)
                     .configs(Map.of("cleanup.policy", "compact")))).all().get(30, TimeUnit.SECONDS);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+                    admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
+                            .stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
         }
     }
 
@@ -46,7 +50,17 @@ class WatermarkRebuildTest {
     }
 
     static void write(KafkaProducer<byte[], byte[]> p, String topic, long org, Window w) {
-        p.send(OutputRecords.result(topic, new ProjectionResult(1, "r", org, w, List.of(), Instant.now())));
+        p.send(OutputRecords.result(topic, new ProjectionResult(1, "r", org, w, List.of(), Instant.now())), (md, e) -> {
+            if (e != null) FAILED_SENDS.incrementAndGet();
+        });
+    }
+
+    /** Sends whose callback reported an error: the topic would not hold what the test wrote. */
+    static final java.util.concurrent.atomic.AtomicLong FAILED_SENDS = new java.util.concurrent.atomic.AtomicLong();
+
+    static void flush(KafkaProducer<byte[], byte[]> p) {
+        p.flush();
+        assertThat(FAILED_SENDS.get()).as("sends that failed").isZero();
     }
 
     static Map<String, Object> readerProps() {
@@ -65,7 +79,7 @@ class WatermarkRebuildTest {
                 write(p, topic, org, LAST_WEEK);
                 if (org % 3 != 0) write(p, topic, org, TODAY);
             }
-            p.flush();
+            flush(p);
         }
         try (Watermarks a = watermarks(); Watermarks b = watermarks()) {
             assertThatThrownBy(() -> a.read(List.of(1L)).join()).hasCauseInstanceOf(Watermarks.Lost.class);
@@ -92,7 +106,7 @@ class WatermarkRebuildTest {
         createTopic(topic, 1);
         try (KafkaProducer<byte[], byte[]> p = producer(); Watermarks w = watermarks()) {
             write(p, topic, 1, TODAY);
-            p.flush();
+            flush(p);
             WatermarkRebuild rebuild = new WatermarkRebuild(w, readerProps(), topic, Duration.ofSeconds(3), System::nanoTime);
             CountDownLatch firstReadDone = new CountDownLatch(1);
             CountDownLatch lateWritten = new CountDownLatch(1);
@@ -107,7 +121,7 @@ class WatermarkRebuildTest {
             CompletableFuture<WatermarkRebuild.Outcome> done = CompletableFuture.supplyAsync(() -> call(rebuild));
             assertThat(firstReadDone.await(30, TimeUnit.SECONDS)).isTrue();
             write(p, topic, 2, TODAY);   // a flush that claimed org 2 before Redis lost the watermarks commits now
-            p.flush();
+            flush(p);
             lateWritten.countDown();
             assertThat(done.get(60, TimeUnit.SECONDS).what()).isEqualTo("rebuilt");
             assertThat(w.read(List.of(1L, 2L)).join()).containsExactly(new Watermarks.Mark(TODAY.end().toEpochMilli(), null),
