@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Results never regress (DESIGN section 11) and are written once per org and window: a projection for
+ * Results never regress and are written once per org and window: a projection for
  * an older window never becomes the latest value of its org on the compacted results topic, whether it
  * comes from a replay, a dead-letter replay, a redelivery or a backfill running beside the daily run;
  * and an org whose result for a window is committed is not queried for that window again.
