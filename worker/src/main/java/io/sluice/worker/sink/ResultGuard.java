@@ -57,6 +57,8 @@ public final class ResultGuard implements AutoCloseable {
     private static final Duration BATCH_CHECK_MAX_AGE = Duration.ofSeconds(10);
     private static final int BATCH_CHECKS_KEPT = 512;
     private static final long ADVANCE_RETRY_MAX_MS = 2_000;
+    /** How long a batch's first watermark read waits for this worker's rebuild of lost watermarks. */
+    private static final Duration REBUILD_WAIT = Duration.ofSeconds(5);
 
     /**
      * One flush's claim on the orgs of its results: per result, the answer; {@link #busy()} when another
@@ -163,7 +165,15 @@ public final class ResultGuard implements AutoCloseable {
 
     private BatchCheck fetch(Batch batch, long now) {
         long end = batch.window().end().toEpochMilli();
-        CompletableFuture<Watermarks.Mark[]> wm = watch(watermarks.read(batch.orgIds()));
+        CompletableFuture<Watermarks.Mark[]> wm = watch(watermarks.read(batch.orgIds()).exceptionallyCompose(e -> {
+            if (rebuild == null || closed || !(Watermarks.unwrap(e) instanceof Watermarks.Lost)) {
+                return CompletableFuture.failedFuture(e);
+            }
+            // Lost: when this worker rebuilds and that is quick (an empty topic: a new deployment), wait for it
+            // rather than send every org of the batch round a retry; otherwise the read fails again (a retry).
+            return rebuild.kick().completeOnTimeout(null, REBUILD_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                    .thenCompose(x -> watermarks.read(batch.orgIds()));
+        }));
         wm.thenAccept(w -> {
             long newer = java.util.Arrays.stream(w).filter(x -> x.end() > end).count();
             long same = java.util.Arrays.stream(w).filter(x -> x.end() == end && x.pending() == null).count();

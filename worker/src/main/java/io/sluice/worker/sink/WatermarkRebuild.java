@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
@@ -56,6 +57,7 @@ public final class WatermarkRebuild {
     /** Test hook: runs after the first read of the topic, before the wait for transactions claimed before the loss. */
     volatile Runnable afterFirstRead = () -> { };
     private volatile long lastEnded = Long.MIN_VALUE;
+    private volatile CompletableFuture<Void> current = CompletableFuture.completedFuture(null);
 
     /**
      * {@code readerProps}: consumer settings without a group ({@code read_committed}); {@code quiet}: how
@@ -72,11 +74,16 @@ public final class WatermarkRebuild {
         this.nanoTime = nanoTime;
     }
 
-    /** Starts an attempt on a thread of its own unless one runs or one ended within the last second. */
-    public void kick() {
+    /**
+     * Starts an attempt on a thread of its own unless one runs or one ended within the last second;
+     * answers a future that completes when the running (or just started) attempt ends, at once when none runs.
+     */
+    public CompletableFuture<Void> kick() {
         long now = nanoTime.getAsLong();
-        if (lastEnded != Long.MIN_VALUE && now - lastEnded < RETRY_EVERY.toNanos()) return;
-        if (!running.compareAndSet(false, true)) return;
+        if (lastEnded != Long.MIN_VALUE && now - lastEnded < RETRY_EVERY.toNanos()) return current.copy();
+        if (!running.compareAndSet(false, true)) return current.copy();
+        CompletableFuture<Void> attempt = new CompletableFuture<>();
+        current = attempt;
         Thread.ofVirtual().name("sluice-watermarks-rebuild").start(() -> {
             try {
                 run();
@@ -89,8 +96,10 @@ public final class WatermarkRebuild {
             } finally {
                 lastEnded = nanoTime.getAsLong();
                 running.set(false);
+                attempt.complete(null);
             }
         });
+        return attempt.copy();
     }
 
     /** One attempt, on the calling thread: "epoch" (nothing to do), "other" (another worker rebuilds) or "rebuilt". */
