@@ -45,8 +45,10 @@ import java.util.function.LongSupplier;
  * its batches are redelivered. A zombie whose partitions moved is fenced by the group generation.
  * <b>At least once</b> (off): the records are sent and flushed, then the offsets committed.
  *
- * <p>Before writing, the flush claims its results' orgs ({@link ResultGuard}): stale results are not
- * written, and a partition holding an org another publisher holds waits. A partition whose record cannot
+ * <p>Before writing, the flush claims its results' orgs ({@link ResultGuard}), which raises their
+ * watermarks (pending) before anything can commit: stale results (an older window than the org's
+ * latest, or the same window already committed) are not written, and a partition holding an org
+ * another publisher holds waits. After the commit the watermarks are confirmed. A partition whose record cannot
  * be written backs off (100 ms doubling to 30 s) and pauses; a non-retriable failure (too large, no ACL)
  * names the record in {@link #problem()} and keeps the worker unready. Nothing is ever skipped: the
  * offset stays behind the record until it is written. Poll thread only, except {@link #problem()}.
@@ -76,6 +78,8 @@ final class Flusher {
     private final Counter failures;
     private final Timer flushes;
     private long lastFlush;
+    /** Test hook: runs after a flush committed, before its watermarks are confirmed (a crash there is what it models). */
+    volatile Runnable afterCommit = () -> { };
 
     /** One partition's part of a flush: its finished prefix up to {@code offset} (exclusive) and the records of it. */
     private record Slice(PartitionWork work, long offset, Map<Long, List<Output>> outputs) {
@@ -287,6 +291,7 @@ final class Flusher {
             w.flushNotBefore = 0;
         }
         count(sent, written);
+        afterCommit.run();
         guard.settle(claim);
     }
 
@@ -327,7 +332,7 @@ final class Flusher {
             }
             guard.release(claim);
         } else {
-            guard.settle(claim);   // some may have landed: never let an older window overtake them later
+            guard.abandon(claim);   // some may have landed: their pending marks stay, so no older window overtakes them
         }
         Map<Slice, Sent> culprit = new LinkedHashMap<>();
         for (Sent x : sent) {

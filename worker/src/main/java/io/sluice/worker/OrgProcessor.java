@@ -78,8 +78,9 @@ final class OrgProcessor implements OrgWork {
 
     /**
      * Before an org asks for a slot: null when it should run; {@code Finished("superseded")} when its
-     * org already has a result for a newer window (not queried at all); a retry when the watermarks
-     * could not be read (fail closed: nothing runs unchecked). Never completes exceptionally.
+     * org already has a result for a newer window, or a committed one for this window (not queried at
+     * all); a retry when the watermarks could not be read or were lost and are being rebuilt (fail
+     * closed: nothing runs unchecked). Never completes exceptionally.
      */
     @Override
     public CompletableFuture<OrgOutcome> admit(OrgTask task) {

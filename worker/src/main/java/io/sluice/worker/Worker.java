@@ -10,7 +10,9 @@ import io.sluice.retry.Backoff;
 import io.sluice.snuba.SnubaClient;
 import io.sluice.snuba.SnubaSettings;
 import io.sluice.worker.gate.SlotGate;
+import io.sluice.kafka.TopicReader;
 import io.sluice.worker.sink.ResultGuard;
+import io.sluice.worker.sink.WatermarkRebuild;
 import io.sluice.worker.sink.Watermarks;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -68,8 +70,11 @@ public final class Worker implements AutoCloseable {
         snuba.onAnswer(gate::observe);   // the adaptive limit's signal (ignored unless slots.adaptive)
         // Results never regress: per-org watermarks and publish locks in Redis (connected on first use).
         Duration lockTtl = ResultGuard.lockTtl(producerProps);
-        this.guard = new ResultGuard(new Watermarks(config.redis().uri(), config.redis().timeout(), config.kafka().topics().results()),
-                lockTtl, System::nanoTime);
+        Watermarks watermarks = new Watermarks(config.redis().uri(), config.redis().timeout(), config.kafka().topics().results());
+        // Lost watermarks (epoch missing) are rebuilt from the results topic, their truth, before any org runs.
+        WatermarkRebuild rebuild = new WatermarkRebuild(watermarks, new TopicReader(config.kafka()).readerProps("sluice-" + id + "-watermarks"),
+                config.kafka().topics().results(), lockTtl, System::nanoTime);
+        this.guard = new ResultGuard(watermarks, rebuild, lockTtl, System::nanoTime);
         LOG.debug("worker {}: result watermarks on Redis, publish lock TTL {}", id, lockTtl);
         OrgProcessor processor = new OrgProcessor(snuba, projector, guard, config.kafka().topics().results(),
                 config.kafka().topics().deadLetter(),

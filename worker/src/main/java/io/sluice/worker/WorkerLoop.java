@@ -135,6 +135,11 @@ public final class WorkerLoop implements Runnable {
         stop();
     }
 
+    /** Its flusher (tests reach its hooks through this). */
+    Flusher flusher() {
+        return flusher;
+    }
+
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }

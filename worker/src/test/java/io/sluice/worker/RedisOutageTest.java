@@ -47,7 +47,9 @@ class RedisOutageTest {
             assertThat(worker.loop().pausedPartitions()).as("partitions paused while the pool is unreachable").isPositive();
 
             redis.start();   // same port, no data: the pool starts afresh from slots.limit
-            await().atMost(Duration.ofSeconds(30)).until(() -> worker.loop().gateHealthy());
+            // The result watermarks came back empty too: no org asks for a slot until they are rebuilt from the
+            // results topic, which waits out the publish lock TTL (30 s here) for transactions claimed before the loss.
+            await().atMost(Duration.ofSeconds(90)).until(() -> worker.loop().gateHealthy());
             await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                     .until(() -> stack.resultsByOrg().keySet().containsAll(orgs));
             await().atMost(Duration.ofSeconds(30)).until(stack::committedToEnd);

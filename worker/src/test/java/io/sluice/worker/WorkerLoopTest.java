@@ -58,8 +58,9 @@ class WorkerLoopTest {
     private final ScriptedGate gate = new ScriptedGate();
     private final ScriptedWork work = new ScriptedWork();
     private final TxProducer producer = new TxProducer();
-    private final ResultGuard guard = new ResultGuard(new Watermarks(SharedServers.redis().uri(), Duration.ofSeconds(5),
-            SharedServers.uniqueName("loop-results")), Duration.ofSeconds(30), System::nanoTime);
+    private final Watermarks watermarks = new Watermarks(SharedServers.redis().uri(), Duration.ofSeconds(5),
+            SharedServers.uniqueName("loop-results"));
+    private final ResultGuard guard = new ResultGuard(watermarks, Duration.ofSeconds(30), System::nanoTime);
     /** Flushes at every turn (interval 0); a failed write backs off at most 300 ms. */
     private final Flusher flusher = new Flusher(consumer, producer, guard, true, Duration.ZERO, Duration.ofMillis(300),
             System::nanoTime, new SimpleMeterRegistry());
@@ -68,6 +69,9 @@ class WorkerLoopTest {
     private final ScheduledExecutorService other = Executors.newSingleThreadScheduledExecutor();
 
     WorkerLoopTest() {
+        try (io.sluice.redis.RedisLink r = io.sluice.redis.RedisLink.open(SharedServers.redis().uri(), Duration.ofSeconds(5), null)) {
+            r.sync().set(watermarks.epochKey(), "test");   // complete watermarks (an empty results topic)
+        }
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
         flusher.init();
         loop.subscribe();

@@ -15,19 +15,28 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * Per-org result watermarks in Redis: the highest {@code window.end} (epoch millis) whose result was
- * acknowledged on the results topic, plus a short per-org publish lock. Every key carries the results
- * topic as its hash tag, so all of them live in one Cluster slot and one script may touch any two.
+ * Per-org result watermarks in Redis, a cache of the compacted results topic: the highest
+ * {@code window.end} (epoch millis) written for each org, plus a short per-org publish lock. Every key
+ * carries the results topic as its hash tag, so all of them live in one Cluster slot and one script
+ * may touch any of them.
  *
  * <pre>
- * sluice:wm:{results-topic}:&lt;org mod 8192&gt;   hash   field = org id, value = window end millis
- * sluice:wm:{results-topic}:lock:&lt;org&gt;        string token of the publisher holding the org, PX = lock TTL
+ * sluice:wm:{results-topic}:epoch              string  present while the watermarks below are complete
+ * sluice:wm:{results-topic}:&lt;org mod 8192&gt;   hash    field = org id, value = "end" (committed) or
+ *                                                       "end:token" (pending: the transaction "token" writes it)
+ * sluice:wm:{results-topic}:lock:&lt;org&gt;        string  token of the publisher holding the org, PX = lock TTL
+ * sluice:wm:{results-topic}:rebuild            string  token of the worker rebuilding the watermarks
  * </pre>
  *
- * Watermarks are sharded over {@value #SHARDS} small hashes rather than kept in one: Redis stores a
- * hash of at most 128 fields compactly (ziplist/listpack), and 1M orgs then take about 18 MB instead
- * of 64 MB for one big hash (measured, docs/OPERATIONS-replay-slots.md). The shard count is part of
- * the key layout: changing it loses every watermark.
+ * A watermark is raised (pending) <em>before</em> its transaction commits and confirmed after; so no
+ * crash leaves a committed result above its org's watermark. Watermarks are sharded over {@value #SHARDS}
+ * small hashes rather than kept in one: Redis stores a hash of at most 128 fields compactly
+ * (listpack), and 1M orgs then take far less memory than one big hash (docs/BENCHMARKS-worker.md).
+ * The shard count is part of the key layout: changing it loses every watermark (they are rebuilt).
+ *
+ * <p><b>Epoch.</b> Every script first checks the epoch key; when it is missing (Redis restarted empty,
+ * a failover to an empty replica, a flush) it changes nothing and the call fails with {@link Lost}:
+ * the caller fails closed until {@link WatermarkRebuild} has rebuilt the watermarks from the topic.
  *
  * <p>Connects lazily on first use and reconnects by itself; while Redis is unreachable every call
  * fails fast (the caller fails closed: the org is retried, never published unchecked).
@@ -35,66 +44,36 @@ import java.util.concurrent.CompletionException;
 public final class Watermarks implements AutoCloseable {
     public static final int SHARDS = 8192;
 
-    /** KEYS: each org's shard; ARGV: the orgs in the same order. Answers each org's watermark, "" when it has none. */
-    private static final Script READ = new Script("""
-            local out = {}
-            for i = 1, #KEYS do out[i] = redis.call('HGET', KEYS[i], ARGV[i]) or '' end
-            return out
-            """);
-    /**
-     * KEYS: shard and lock of each org, in pairs; ARGV: token, lock TTL ms, then org and window end of each.
-     * Per org, two replies: a newer watermark: "stale", wm; locked by another publisher: "busy", pttl;
-     * otherwise the lock is ours (taken or kept): "ok", wm. Locks are taken only when no org is busy, so a
-     * flush that must wait holds nothing.
-     */
-    private static final Script CLAIM = new Script("""
-            local out, busy = {}, false
-            for i = 1, #KEYS, 2 do
-              local org, mine = ARGV[i + 2], tonumber(ARGV[i + 3])
-              local wm = tonumber(redis.call('HGET', KEYS[i], org) or '-1')
-              local holder = redis.call('GET', KEYS[i + 1])
-              if wm > mine then
-                out[#out + 1] = 'stale'; out[#out + 1] = tostring(wm)
-              elseif holder and holder ~= ARGV[1] then
-                out[#out + 1] = 'busy'; out[#out + 1] = tostring(redis.call('PTTL', KEYS[i + 1])); busy = true
-              else
-                out[#out + 1] = 'ok'; out[#out + 1] = tostring(wm)
-              end
-            end
-            if not busy then
-              for i = 1, #KEYS, 2 do
-                if out[i] == 'ok' then redis.call('SET', KEYS[i + 1], ARGV[1], 'PX', ARGV[2]) end
-              end
-            end
-            return out
-            """);
-    /**
-     * KEYS: shard and lock of each org, in pairs; ARGV: token, then org and window end (-1 to record nothing)
-     * of each. Raises each watermark to its window end (never lowers it) and drops each lock that is still
-     * ours. Answers how many locks were still ours.
-     */
-    private static final Script ADVANCE = new Script("""
-            local ours = 0
-            for i = 1, #KEYS, 2 do
-              local org, mine = ARGV[i + 1], tonumber(ARGV[i + 2])
-              if mine >= 0 and mine > tonumber(redis.call('HGET', KEYS[i], org) or '-1') then
-                redis.call('HSET', KEYS[i], org, ARGV[i + 2])
-              end
-              if redis.call('GET', KEYS[i + 1]) == ARGV[1] then redis.call('DEL', KEYS[i + 1]); ours = ours + 1 end
-            end
-            return {tostring(ours)}
-            """);
+    /** The watermarks cannot be trusted: their epoch is missing (Redis lost them). They are being rebuilt. */
+    public static final class Lost extends IllegalStateException {
+        Lost(String what) {
+            super(what);
+        }
+    }
+
+    /** One org's watermark: window end millis (-1: none), and the token of the transaction writing it (null: committed). */
+    public record Mark(long end, String pending) {
+        static Mark parse(String raw) {
+            if (raw == null || raw.isEmpty()) return new Mark(-1, null);
+            int c = raw.indexOf(':');
+            return c < 0 ? new Mark(Long.parseLong(raw), null) : new Mark(Long.parseLong(raw.substring(0, c)), raw.substring(c + 1));
+        }
+    }
 
     /** What {@link #claim} answered for one org. */
     public sealed interface Claim {
     }
 
-    /** The lock is ours; {@code watermark} is the org's before this publish (-1: none). */
-    public record Held(long watermark) implements Claim {
+    /** The lock is ours and the watermark now ours (pending); {@code watermark} is the org's before (-1: none). */
+    public record Held(long watermark, String was) implements Claim {
     }
 
-    /** A newer window's result was already published for this org. */
+    /** A newer window's result was already written (or is being written) for this org. */
     public record Stale(long watermark) implements Claim {
+    }
+
+    /** This very window's result is already committed for this org: writing it again would be a duplicate. */
+    public record Done(long watermark) implements Claim {
     }
 
     /** Another publisher holds the org's lock for {@code remaining} more. */
@@ -123,19 +102,27 @@ public final class Watermarks implements AutoCloseable {
         return prefix + "lock:" + org;
     }
 
-    /** Each org's watermark in epoch millis, -1 for none, in the order asked; one round trip. */
-    public CompletableFuture<long[]> read(List<Long> orgs) {
-        String[] keys = new String[orgs.size()];
+    public String epochKey() {
+        return prefix + "epoch";
+    }
+
+    String rebuildKey() {
+        return prefix + "rebuild";
+    }
+
+    /** Each org's watermark, in the order asked; one round trip. Fails with {@link Lost} when the epoch is missing. */
+    public CompletableFuture<Mark[]> read(List<Long> orgs) {
+        String[] keys = new String[orgs.size() + 1];
         String[] args = new String[orgs.size()];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = shardKey(orgs.get(i));
+        keys[0] = epochKey();
+        for (int i = 0; i < args.length; i++) {
+            keys[i + 1] = shardKey(orgs.get(i));
             args[i] = Long.toString(orgs.get(i));
         }
-        return run(READ, keys, args).thenApply(reply -> {
-            long[] out = new long[reply.size()];
+        return run(WatermarkScripts.READ, keys, args).thenApply(reply -> {
+            Mark[] out = new Mark[reply.size() - 1];
             for (int i = 0; i < out.length; i++) {
-                String v = (String) reply.get(i);
-                out[i] = v == null || v.isEmpty() ? -1 : Long.parseLong(v);
+                out[i] = Mark.parse((String) reply.get(i + 1));
             }
             return out;
         });
@@ -143,19 +130,26 @@ public final class Watermarks implements AutoCloseable {
 
     /**
      * For each org (with its window end, epoch millis): its watermark against the window end and whether
-     * another publisher holds it; unless some org is busy, takes (or keeps) every non-stale org's lock
-     * for {@code ttl}. One round trip.
+     * another publisher holds it; unless some org is busy, takes (or keeps) every {@link Held} org's lock
+     * for {@code ttl} and raises its watermark to the window end, pending under {@code token}. One round trip.
      */
     public CompletableFuture<List<Claim>> claim(long[] orgs, long[] windowEndMillis, String token, Duration ttl) {
         String[] keys = perOrgKeys(orgs);
-        String[] args = perOrgArgs(orgs, windowEndMillis, token, Long.toString(ttl.toMillis()));
-        return run(CLAIM, keys, args).thenApply(reply -> {
+        String[] args = new String[2 + 2 * orgs.length];
+        args[0] = token;
+        args[1] = Long.toString(ttl.toMillis());
+        for (int i = 0; i < orgs.length; i++) {
+            args[2 + 2 * i] = Long.toString(orgs[i]);
+            args[3 + 2 * i] = Long.toString(windowEndMillis[i]);
+        }
+        return run(WatermarkScripts.CLAIM, keys, args).thenApply(reply -> {
             List<Claim> out = new ArrayList<>(orgs.length);
             for (int i = 0; i < orgs.length; i++) {
-                long n = Long.parseLong((String) reply.get(2 * i + 1));
-                out.add(switch ((String) reply.get(2 * i)) {
-                    case "ok" -> new Held(n);
+                long n = Long.parseLong((String) reply.get(1 + 3 * i + 1));
+                out.add(switch ((String) reply.get(1 + 3 * i)) {
+                    case "ok" -> new Held(n, (String) reply.get(1 + 3 * i + 2));
                     case "stale" -> new Stale(n);
+                    case "done" -> new Done(n);
                     default -> new Busy(Duration.ofMillis(Math.max(0, n)));
                 });
             }
@@ -164,32 +158,63 @@ public final class Watermarks implements AutoCloseable {
     }
 
     /**
-     * Raises each org's watermark to its window end (-1: leaves it) and drops our lock on it; answers
-     * how many of those locks were still ours (fewer: some lapsed).
+     * Ends a claim: per org, when its watermark is still exactly {@code expect[i]}, sets it to
+     * {@code replace[i]} ("" removes it; a null {@code expect[i]} leaves it alone); drops each lock that
+     * is still {@code token}'s. Answers how many of those locks were still ours (fewer: some lapsed).
      */
-    public CompletableFuture<Integer> advance(long[] orgs, long[] windowEndMillis, String token) {
-        return run(ADVANCE, perOrgKeys(orgs), perOrgArgs(orgs, windowEndMillis, token))
-                .thenApply(reply -> Integer.parseInt((String) reply.get(0)));
+    public CompletableFuture<Integer> finish(long[] orgs, String[] expect, String[] replace, String token) {
+        String[] args = new String[1 + 3 * orgs.length];
+        args[0] = token;
+        for (int i = 0; i < orgs.length; i++) {
+            args[1 + 3 * i] = Long.toString(orgs[i]);
+            args[2 + 3 * i] = expect[i] == null ? "" : expect[i];
+            args[3 + 3 * i] = replace[i];
+        }
+        return run(WatermarkScripts.FINISH, perOrgKeys(orgs), args).thenApply(reply -> Integer.parseInt((String) reply.get(1)));
     }
 
-    /** KEYS of the per-org scripts: each org's shard and lock, in pairs. */
+    /** The pending value a claim under {@code token} writes for a window ending at {@code end}. */
+    static String pending(long end, String token) {
+        return end + ":" + token;
+    }
+
+    // ---- rebuild (WatermarkRebuild) ---------------------------------------------------------
+
+    /** "epoch": nothing to rebuild; "mine": the rebuild lock is ours for {@code ttl}; "other": another worker rebuilds. */
+    CompletableFuture<String> rebuildLock(String token, Duration ttl) {
+        return run(WatermarkScripts.REBUILD_LOCK, new String[] {epochKey(), rebuildKey()}, token, Long.toString(ttl.toMillis()))
+                .thenApply(reply -> (String) reply.get(0));
+    }
+
+    /** Raises each org's watermark to its committed window end (from the topic); false when the rebuild lock is no longer ours. */
+    CompletableFuture<Boolean> raiseCommitted(long[] orgs, long[] ends, int n, String token) {
+        String[] keys = new String[n + 1];
+        String[] args = new String[1 + 2 * n];
+        keys[0] = rebuildKey();
+        args[0] = token;
+        for (int i = 0; i < n; i++) {
+            keys[i + 1] = shardKey(orgs[i]);
+            args[1 + 2 * i] = Long.toString(orgs[i]);
+            args[2 + 2 * i] = Long.toString(ends[i]);
+        }
+        return run(WatermarkScripts.RAISE_COMMITTED, keys, args).thenApply(reply -> "ok".equals(reply.get(0)));
+    }
+
+    /** Writes the epoch (the watermarks are complete again) and drops the rebuild lock, if that lock is still ours. */
+    CompletableFuture<Boolean> publishEpoch(String token, String epoch) {
+        return run(WatermarkScripts.PUBLISH_EPOCH, new String[] {epochKey(), rebuildKey()}, token, epoch)
+                .thenApply(reply -> "ok".equals(reply.get(0)));
+    }
+
+    /** KEYS of the per-org scripts: the epoch, then each org's shard and lock, in pairs. */
     private String[] perOrgKeys(long[] orgs) {
-        String[] keys = new String[orgs.length * 2];
+        String[] keys = new String[1 + orgs.length * 2];
+        keys[0] = epochKey();
         for (int i = 0; i < orgs.length; i++) {
-            keys[2 * i] = shardKey(orgs[i]);
-            keys[2 * i + 1] = lockKey(orgs[i]);
+            keys[1 + 2 * i] = shardKey(orgs[i]);
+            keys[2 + 2 * i] = lockKey(orgs[i]);
         }
         return keys;
-    }
-
-    /** ARGV of the per-org scripts: {@code leading}, then each org and its window end, in pairs. */
-    private static String[] perOrgArgs(long[] orgs, long[] windowEndMillis, String... leading) {
-        String[] args = java.util.Arrays.copyOf(leading, leading.length + orgs.length * 2);
-        for (int i = 0; i < orgs.length; i++) {
-            args[leading.length + 2 * i] = Long.toString(orgs[i]);
-            args[leading.length + 2 * i + 1] = Long.toString(windowEndMillis[i]);
-        }
-        return args;
     }
 
     @SuppressWarnings("unchecked")
@@ -199,7 +224,14 @@ public final class Watermarks implements AutoCloseable {
                 .exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
                         ? c.async().<List<Object>>eval(script.body, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
                         : CompletableFuture.failedFuture(e)))
-                .thenApply(reply -> reply == null ? List.of() : new ArrayList<>(reply));
+                .thenApply(reply -> {
+                    List<Object> out = reply == null ? List.of() : new ArrayList<>(reply);
+                    if (!out.isEmpty() && "lost".equals(out.get(0))) {
+                        throw new Lost("result watermarks lost (" + epochKey() + " missing): they are rebuilt from the "
+                                + "results topic before any org runs");
+                    }
+                    return out;
+                });
     }
 
     private CompletableFuture<RedisLink> connection() {
@@ -216,7 +248,11 @@ public final class Watermarks implements AutoCloseable {
         }
     }
 
-    private static Throwable unwrap(Throwable e) {
+    boolean closed() {
+        return closed;
+    }
+
+    static Throwable unwrap(Throwable e) {
         return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
@@ -233,7 +269,7 @@ public final class Watermarks implements AutoCloseable {
         }
     }
 
-    private record Script(String body, String sha) {
+    record Script(String body, String sha) {
         Script(String body) {
             this(body, sha1(body));
         }

@@ -6,6 +6,7 @@ import io.sluice.messages.Batch;
 import io.sluice.messages.MessageCodec;
 import io.sluice.messages.ProjectionResult;
 import io.sluice.messages.Window;
+import io.sluice.redis.RedisLink;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -56,6 +57,9 @@ class ResultGuardTest {
     /** One worker's guard: its own Redis connection and instance tokens, publishing through {@code producer}. */
     private ResultGuard guard(MockProducer<byte[], byte[]> producer, Duration lockTtl) {
         Watermarks w = new Watermarks(SharedServers.redis().uri(), Duration.ofSeconds(2), topic);
+        try (RedisLink r = RedisLink.open(SharedServers.redis().uri(), Duration.ofSeconds(5), null)) {
+            r.sync().setnx(w.epochKey(), "test");   // the watermarks are complete (WatermarkRebuildTest covers their loss)
+        }
         // Connected before the test's clock starts (a first connect on a loaded machine may take a while; it is retried).
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> w.read(List.of(0L)).get().length == 1);
         ResultGuard g = new ResultGuard(w, lockTtl, System::nanoTime);
@@ -76,6 +80,9 @@ class ResultGuardTest {
     record Busy() implements Publication {
     }
 
+    record Duplicate() implements Publication {
+    }
+
     /**
      * What a flush does for one result: claim its org; stale or busy: nothing is sent; else send, await
      * the broker's ack (the transaction's commit in the worker) and settle the watermark.
@@ -84,6 +91,7 @@ class ResultGuardTest {
         MockProducer<byte[], byte[]> p = producers.get(g);
         return g.claim(List.of(r)).thenCompose(c -> {
             if (c.busy()) return CompletableFuture.<Publication>completedFuture(new Busy());
+            if (c.duplicate(0)) return CompletableFuture.<Publication>completedFuture(new Duplicate());
             if (c.stale(0)) {
                 return CompletableFuture.<Publication>completedFuture(new Superseded(((Watermarks.Stale) c.answers().get(0)).watermark()));
             }
@@ -114,7 +122,7 @@ class ResultGuardTest {
     }
 
     @Test
-    void anOlderWindowWaitsWhileANewerOneIsInFlightAndIsThenSuperseded() {
+    void anOlderWindowIsSupersededByANewerOneStillInFlight() {
         MockProducer<byte[], byte[]> daily = manualAcks();
         MockProducer<byte[], byte[]> backfill = manualAcks();
         ResultGuard dailyWorker = guard(daily, Duration.ofSeconds(30));
@@ -122,7 +130,8 @@ class ResultGuardTest {
 
         CompletableFuture<Publication> today = publish(dailyWorker, result(1, TODAY));
         await().atMost(Duration.ofSeconds(30)).until(() -> daily.history().size() == 1);   // sent, not acknowledged
-        assertThat(answer(publish(backfillWorker, result(1, LAST_WEEK)))).isInstanceOf(Busy.class);
+        assertThat(answer(publish(backfillWorker, result(1, LAST_WEEK)))).as("today's mark is raised before its commit")
+                .isEqualTo(new Superseded(TODAY.end().toEpochMilli()));
 
         assertThat(daily.completeNext()).isTrue();
         assertThat(answer(today)).isInstanceOf(Published.class);
@@ -151,13 +160,35 @@ class ResultGuardTest {
     }
 
     @Test
-    void theSameWindowMayBePublishedAgain() {
+    void theSameWindowIsWrittenOnceButOneWhoseCommitWasNeverConfirmedMayBeWrittenAgain() {
         MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-        ResultGuard a = guard(p, Duration.ofSeconds(30));
-        ResultGuard b = guard(p, Duration.ofSeconds(30));
+        ResultGuard a = guard(p, Duration.ofSeconds(3));
+        ResultGuard b = guard(p, Duration.ofSeconds(3));
         assertThat(answer(publish(a, result(3, TODAY)))).isInstanceOf(Published.class);
-        assertThat(answer(publish(b, result(3, TODAY)))).as("a redelivery is an upsert").isInstanceOf(Published.class);
-        assertThat(p.history()).hasSize(2);
+        assertThat(answer(publish(b, result(3, TODAY)))).as("a re-published batch").isInstanceOf(Duplicate.class);
+        Batch again = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r", 0, List.of(3L), TODAY, Instant.now());
+        assertThat(b.supersededBy("p0@9", again, 3).join()).as("not even queried").hasValue(TODAY.end().toEpochMilli());
+        assertThat(p.history()).hasSize(1);
+
+        // a claims org 33 and dies after its commit, before confirming: the mark stays pending.
+        answer(a.claim(List.of(result(33, TODAY))));
+        Batch pending = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r", 0, List.of(33L), TODAY, Instant.now());
+        assertThat(b.supersededBy("p0@10", pending, 33).join()).as("unconfirmed: may run again").isEmpty();
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                .until(() -> answer(publish(b, result(33, TODAY))) instanceof Published);
+    }
+
+    @Test
+    void aMarkLeftPendingByACrashAfterTheCommitSupersedesOlderWindows() {
+        MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        ResultGuard a = guard(p, Duration.ofSeconds(3));
+        ResultGuard b = guard(p, Duration.ofSeconds(3));
+        answer(a.claim(List.of(result(40, TODAY))));   // committed, then a died before settling
+        Batch replay = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r-old", 0, List.of(40L), LAST_WEEK, Instant.now());
+        assertThat(b.supersededBy("p0@11", replay, 40).join()).as("skipped early").hasValue(TODAY.end().toEpochMilli());
+        assertThat(answer(publish(b, result(40, LAST_WEEK)))).as("superseded at publish time, even locked")
+                .isEqualTo(new Superseded(TODAY.end().toEpochMilli()));
+        assertThat(p.history()).isEmpty();
     }
 
     @Test
@@ -167,14 +198,18 @@ class ResultGuardTest {
         ResultGuard b = guard(p, Duration.ofSeconds(3));
 
         ResultGuard.Claim aborted = answer(a.claim(List.of(result(4, TODAY))));
-        assertThat(answer(publish(b, result(4, LAST_WEEK)))).as("held by a's flush").isInstanceOf(Busy.class);
-        answer(a.release(aborted));   // a's transaction aborted: nothing of it is visible
+        assertThat(answer(publish(b, result(4, LAST_WEEK)))).as("today's mark, pending").isInstanceOf(Superseded.class);
+        assertThat(answer(b.claim(List.of(result(4, TODAY)))).busy()).as("held by a's flush").isTrue();
+        answer(a.release(aborted));   // a's transaction aborted: nothing of it is visible, the mark goes back
         assertThat(answer(publish(b, result(4, LAST_WEEK)))).isInstanceOf(Published.class);
 
         answer(a.claim(List.of(result(4, TODAY))));   // and a dies before committing or aborting
-        assertThat(answer(publish(b, result(4, LAST_WEEK)))).isInstanceOf(Busy.class);
+        assertThat(answer(publish(b, result(4, LAST_WEEK)))).as("today's mark, pending, is newer")
+                .isInstanceOf(Superseded.class);
+        ResultGuard.Claim sameWindow = answer(b.claim(List.of(result(4, TODAY))));
+        assertThat(sameWindow.busy()).as("a's lock holds the same window until it lapses").isTrue();
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
-                .until(() -> answer(publish(b, result(4, LAST_WEEK))) instanceof Published);
+                .until(() -> answer(publish(b, result(4, TODAY))) instanceof Published);
     }
 
     @Test
@@ -229,7 +264,8 @@ class ResultGuardTest {
         assertThat(g.supersededBy("p0@1", replay, 12).join()).hasValue(TODAY.end().toEpochMilli());
         assertThat(g.supersededBy("p0@1", replay, 13).join()).as("no result yet").isEmpty();
         Batch today = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r-new", 0, List.of(10L, 13L), TODAY, Instant.now());
-        assertThat(g.supersededBy("p0@2", today, 10).join()).as("same window").isEqualTo(OptionalLong.empty());
+        assertThat(g.supersededBy("p0@2", today, 10).join()).as("same window, committed").hasValue(TODAY.end().toEpochMilli());
+        assertThat(g.supersededBy("p0@2", today, 13).join()).as("no result yet").isEqualTo(OptionalLong.empty());
     }
 
     @Test
