@@ -72,15 +72,18 @@ public final class SlotsCommand implements Runnable {
         SlotsCommand parent;
         @Mixin
         ConfigOption config;
-        @Parameters(paramLabel = "N", description = "The new limit, 1.." + Integer.MAX_VALUE + ".")
+        /** The range slots.limit has in the config file (ConfigLoader), so a live limit is one a config could set. */
+        static final int MAX_LIMIT = 1_000_000;
+
+        @Parameters(paramLabel = "N", description = "The new limit, 1.." + MAX_LIMIT + ", as slots.limit allows.")
         int limit;
 
         @Override
         public Integer call() {
-            if (limit < 1) {
+            if (limit < 1 || limit > MAX_LIMIT) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
-                        "set-limit N: " + limit + " is out of range; valid: 1.." + Integer.MAX_VALUE
-                                + " (a pool with no slots would stop all work; scale the workers down instead)");
+                        "set-limit N: " + limit + " is out of range; valid: 1.." + MAX_LIMIT + ", as for slots.limit"
+                                + (limit < 1 ? " (a pool with no slots would stop all work; scale the workers down instead)" : ""));
             }
             return withPool(spec, parent.chosen(config), (pool, cfg, out) -> {
                 int previous = pool.setLimit(limit);
