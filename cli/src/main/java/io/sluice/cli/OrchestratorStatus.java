@@ -25,9 +25,11 @@ import java.util.concurrent.Callable;
 
 /** {@code sluice orchestrator status}: one run's progress, backlog, pacing, ETA and holder. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"A run's progress: batches and orgs published, the workers' backlog, the pacing in force,",
-                "the ETA against finish-within, and which orchestrator holds it.",
-                "Exit codes: 0 shown, 1 Redis unreachable or no such run, 2 bad usage or configuration."})
+        description = {"A run's state (RUNNING, INTERRUPTED_RESUMABLE, FAILED, FINISHED or LATE) and progress: batches and orgs"
+                + " published, the workers' backlog, the pacing in force, the ETA against finishBy, and which orchestrator holds it.",
+                "An interrupted run shows how to resume it. --json prints the same fields typed: integers, ISO-8601 instants and durations."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:shown (whatever the run's state)", "1:Redis unreachable, or no such run", "2:bad usage or configuration"})
 final class OrchestratorStatus implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -35,13 +37,13 @@ final class OrchestratorStatus implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ConfigOption config;
 
-    @Option(names = "--run-id", paramLabel = "ID", description = "The run (default: the most recently started)")
+    @Option(names = "--run-id", paramLabel = "ID", description = "The run (default: the most recently started).")
     String runId;
 
-    @Option(names = "--json", description = "Print one JSON object instead of a table")
+    @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
-    @Option(names = "--no-backlog", description = "Do not ask Kafka for the worker group's backlog")
+    @Option(names = "--no-backlog", description = "Do not ask Kafka for the worker group's backlog.")
     boolean noBacklog;
 
     @Override

@@ -33,10 +33,12 @@ public final class SlotsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand; valid: status, set-limit N, reap");
+        throw UsageErrors.missingSubcommand(spec);
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration"},
             description = "Pool name, live limit, leases in use, queued waiters, and every live lease (owner, age).")
     static final class Status implements Callable<Integer> {
         @CommandLine.Spec
@@ -63,6 +65,8 @@ public final class SlotsCommand implements Runnable {
     }
 
     @Command(name = "set-limit", mixinStandardHelpOptions = true,
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration"},
             description = {"Change the live limit for every client of the pool at once.",
                     "Lowering revokes no running lease: it only stops new grants until usage falls below N."})
     static final class SetLimit implements Callable<Integer> {
@@ -94,9 +98,11 @@ public final class SlotsCommand implements Runnable {
     }
 
     @Command(name = "reap", mixinStandardHelpOptions = true,
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration"},
             description = {"Delete expired leases and dead clients now and hand the freed slots to waiters.",
-                    "Expired leases never count against the limit; live clients purge those that expired over a minute ago",
-                    "on their heartbeats, so the count shows what expired since; 'in use' shows the result."})
+                    "Expired leases never count against the limit; live clients purge those that expired over a minute ago on"
+                            + " their heartbeats, so the count shows what expired since; 'in use' shows the result."})
     static final class Reap implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

@@ -166,6 +166,6 @@ class SlotsCommandTest {
     void noSubcommandIsAUsageError() {
         Cli.Result r = Cli.run(new SlotsCommand());
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("missing subcommand; valid: status, set-limit N, reap");
+        assertThat(r.err()).contains("error: missing subcommand; valid: status, set-limit, reap");
     }
 }
