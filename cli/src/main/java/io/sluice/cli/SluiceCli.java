@@ -21,6 +21,11 @@ public final class SluiceCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        String formatError = logFormatError(System.getenv("SLUICE_LOG_FORMAT"));
+        if (formatError != null) {
+            System.err.println("error: " + formatError);
+            System.exit(2);
+        }
         if ("json".equalsIgnoreCase(System.getenv("SLUICE_LOG_FORMAT"))) {
             System.setProperty("logback.configurationFile", "logback-json.xml");
             // Errors printed by commands (exit 1/2 messages, usage) as JSON lines too, not plain text.
@@ -28,6 +33,14 @@ public final class SluiceCli implements Runnable {
                     true, java.nio.charset.StandardCharsets.UTF_8));
         }
         System.exit(commandLine().execute(args));
+    }
+
+    /** Why {@code SLUICE_LOG_FORMAT} is unusable, or null: a typo must not fall back to text silently. */
+    static String logFormatError(String value) {
+        if (value == null || value.isBlank() || value.equalsIgnoreCase("json") || value.equalsIgnoreCase("text")) {
+            return null;
+        }
+        return "SLUICE_LOG_FORMAT: '" + value + "' is not a log format; valid: json, text";
     }
 
     /**

@@ -31,6 +31,14 @@ class UsageErrorsTest {
     }
 
     @Test
+    void aMisspeltLogFormatIsAnErrorNotASilentFallBack() {
+        assertThat(SluiceCli.logFormatError("jsn")).isEqualTo("SLUICE_LOG_FORMAT: 'jsn' is not a log format; valid: json, text");
+        assertThat(SluiceCli.logFormatError("json")).isNull();
+        assertThat(SluiceCli.logFormatError("TEXT")).isNull();
+        assertThat(SluiceCli.logFormatError(null)).isNull();
+    }
+
+    @Test
     void aRuntimeFailureNamesNoExceptionClass() throws Exception {
         CommandLine cmd = SluiceCli.commandLine();
         StringWriter err = new StringWriter();
