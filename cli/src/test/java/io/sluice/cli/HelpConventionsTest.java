@@ -85,6 +85,26 @@ class HelpConventionsTest {
         }
     }
 
+    /** README's command table has a row for every command that does something (every leaf of the tree). */
+    @Test
+    void theReadmeCommandTableListsEveryCommand() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("..", "README.md"));
+        String section = readme.substring(readme.indexOf("## Commands"));
+        section = section.substring(0, section.indexOf("\n## ", 4));
+        List<String> rows = section.lines().filter(l -> l.startsWith("| `sluice ")).map(l -> l.split("(?<!\\\\)\\|")[1].strip().replace("`", "").replace("\\|", "|")).toList();
+        List<String> missing = new ArrayList<>();
+        for (CommandSpec c : commands()) {
+            if (!c.subcommands().isEmpty()) continue;
+            String[] words = c.qualifiedName().split(" ");
+            String parent = String.join(" ", java.util.Arrays.copyOf(words, words.length - 1));
+            String leaf = words[words.length - 1];
+            boolean listed = rows.stream().anyMatch(r -> r.startsWith(c.qualifiedName())
+                    || (r.startsWith(parent + " ") && java.util.regex.Pattern.compile("(^|[ (|])" + leaf + "([ )|]|$)").matcher(r.substring(parent.length())).find()));
+            if (!listed) missing.add(c.qualifiedName());
+        }
+        assertThat(missing).as("commands without a row in README's command table (rows: %s)", rows).isEmpty();
+    }
+
     private static void sentence(List<String> problems, String where, String line) {
         String l = line.strip().replace("%n", "");
         if (l.isEmpty()) return;
