@@ -48,7 +48,10 @@ public final class ConfigOption {
             LOG.warn("no --config and no SLUICE_CONFIG: using the built-in defaults (Kafka localhost:9092, Redis localhost:6379)"
                     + " plus SLUICE_* variables and --set");
         }
-        return new ConfigLoader().load(f, environment.get(), all);
+        SluiceConfig cfg = new ConfigLoader().load(f, environment.get(), all);
+        // Kafka client settings are checked for every command alike (exit 2), not only by the commands whose clients refuse them.
+        io.sluice.kafka.KafkaClients.validate(cfg.kafka());
+        return cfg;
     }
 
     public SluiceConfig load() {
