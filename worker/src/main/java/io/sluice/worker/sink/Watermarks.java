@@ -26,7 +26,7 @@ import java.util.concurrent.CompletionException;
  *
  * Watermarks are sharded over {@value #SHARDS} small hashes rather than kept in one: Redis stores a
  * hash of at most 128 fields compactly (ziplist/listpack), and 1M orgs then take about 18 MB instead
- * of 64 MB for one big hash (measured, docs/OPERATIONS-replay-slots.md). The shard count is part of
+ * of 64 MB for one big hash (measured, docs/OPERATIONS.md). The shard count is part of
  * the key layout: changing it loses every watermark.
  *
  * <p>Connects lazily on first use and reconnects by itself; while Redis is unreachable every call
