@@ -1,4 +1,4 @@
-"""Memory of result watermarks for 1M orgs: one hash vs 8192 sharded hashes (docs/OPERATIONS-replay-slots.md).
+"""Memory of result watermarks for 1M orgs: one hash vs 8192 sharded hashes (docs/OPERATIONS.md).
 
 Run against a scratch redis-server (it is FLUSHALLed!), e.g. the one bundled in embedded-redis:
   redis-server --port 16399 --save '' --appendonly no --daemonize yes

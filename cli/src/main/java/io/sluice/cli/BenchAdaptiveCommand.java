@@ -10,26 +10,28 @@ import picocli.CommandLine.Option;
 
 /** {@code sluice bench adaptive}: see {@link AdaptiveBench}. */
 @Command(name = "adaptive", mixinStandardHelpOptions = true,
-        description = "The adaptive limit on the Snuba simulator, sharing its limit with a second caller whose load steps.")
+        description = "The adaptive limit on the Snuba simulator, sharing its limit with a second caller whose load steps.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the table and chart written", "1:the run failed", "2:bad usage"})
 final class BenchAdaptiveCommand implements Callable<Integer> {
-    @Option(names = "--downstream-limit", description = "The simulator's limit per referrer (default ${DEFAULT-VALUE}).", defaultValue = "100")
+    @Option(names = "--downstream-limit", paramLabel = "N", description = "The simulator's limit per referrer (default: ${DEFAULT-VALUE}).", defaultValue = "100")
     int downstreamLimit;
-    @Option(names = "--other", split = ",", description = "The other caller's concurrent queries, one phase each (default ${DEFAULT-VALUE}).",
+    @Option(names = "--other", paramLabel = "N", split = ",", description = "The other caller's concurrent queries, one phase each (default: ${DEFAULT-VALUE}).",
             defaultValue = "0,40,10")
     int[] other;
-    @Option(names = "--phase", description = "Length of each phase (default ${DEFAULT-VALUE}).", defaultValue = "20s")
+    @Option(names = "--phase", paramLabel = "DURATION", description = "Length of each phase (default: ${DEFAULT-VALUE}).", defaultValue = "20s")
     String phase;
-    @Option(names = "--start-limit", description = "The pool's limit at the start (default ${DEFAULT-VALUE}).", defaultValue = "50")
+    @Option(names = "--start-limit", paramLabel = "N", description = "The pool's limit at the start (default: ${DEFAULT-VALUE}).", defaultValue = "50")
     int startLimit;
-    @Option(names = "--min-limit", description = "slots.min-limit (default ${DEFAULT-VALUE}).", defaultValue = "5")
+    @Option(names = "--min-limit", paramLabel = "N", description = "The pool's slots.min-limit (default: ${DEFAULT-VALUE}).", defaultValue = "5")
     int minLimit;
-    @Option(names = "--max-limit", description = "slots.max-limit (default ${DEFAULT-VALUE}).", defaultValue = "100")
+    @Option(names = "--max-limit", paramLabel = "N", description = "The pool's slots.max-limit (default: ${DEFAULT-VALUE}).", defaultValue = "100")
     int maxLimit;
-    @Option(names = "--step", description = "One controller step per (default ${DEFAULT-VALUE}).", defaultValue = "1s")
+    @Option(names = "--step", paramLabel = "DURATION", description = "Time between two controller steps (default: ${DEFAULT-VALUE}).", defaultValue = "1s")
     String step;
-    @Option(names = "--latency", description = "Median query latency (default ${DEFAULT-VALUE}).", defaultValue = "50ms")
+    @Option(names = "--latency", paramLabel = "DURATION", description = "Median query latency (default: ${DEFAULT-VALUE}).", defaultValue = "50ms")
     String latency;
-    @Option(names = "--chart", description = "PNG to write (default ${DEFAULT-VALUE}).", defaultValue = "sluice-adaptive.png")
+    @Option(names = "--chart", paramLabel = "FILE", description = "PNG to write (default: ${DEFAULT-VALUE}).", defaultValue = "sluice-adaptive.png")
     Path chart;
 
     @Override

@@ -22,12 +22,12 @@ public final class ConfigOption {
     static Supplier<Map<String, String>> environment = System::getenv;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "YAML config (see README: Configuration); default: the file SLUICE_CONFIG names. "
+            description = "YAML config, see README: Configuration (default: the file SLUICE_CONFIG names). "
                     + "Every key can also be set as SLUICE_<KEY> in the environment.")
     Path file;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Set one config key, e.g. --set slots.limit=60 (repeatable; wins over the file and SLUICE_* variables).")
+            description = "Set one config key, for example --set slots.limit=60 (repeatable; wins over the file and SLUICE_* variables).")
     Map<String, String> sets = new LinkedHashMap<>();
 
     /** The config file in use: {@code --config}, else {@code SLUICE_CONFIG}, else none (built-in defaults). */
@@ -48,7 +48,10 @@ public final class ConfigOption {
             LOG.warn("no --config and no SLUICE_CONFIG: using the built-in defaults (Kafka localhost:9092, Redis localhost:6379)"
                     + " plus SLUICE_* variables and --set");
         }
-        return new ConfigLoader().load(f, environment.get(), all);
+        SluiceConfig cfg = new ConfigLoader().load(f, environment.get(), all);
+        // Kafka client settings are checked for every command alike (exit 2), not only by the commands whose clients refuse them.
+        io.sluice.kafka.KafkaClients.validate(cfg.kafka());
+        return cfg;
     }
 
     public SluiceConfig load() {

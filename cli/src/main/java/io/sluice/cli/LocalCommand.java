@@ -16,62 +16,65 @@ import java.util.concurrent.Callable;
 
 /** {@code sluice local}: the whole job in one process on embedded defaults. */
 @Command(name = "local", mixinStandardHelpOptions = true,
-        description = {"Run the spike-projection job end to end in one process: an embedded KRaft broker, Redis,",
-                "the Snuba simulator, one orchestrator run and W workers. Prints live progress and a final report,",
-                "writes a chart of in-flight queries. Exit 0 when every org was projected."})
+        description = {"Run the spike-projection job end to end in one process: an embedded KRaft broker, Redis, the Snuba"
+                + " simulator, one orchestrator run and W workers.",
+                "Prints live progress and a final report, and writes a chart of in-flight queries."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every org was projected", "1:not every org was projected within --timeout, or a part failed",
+                "2:bad usage"})
 public final class LocalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--orgs", defaultValue = "2000", description = "Organizations to project (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--orgs", paramLabel = "N", defaultValue = "2000", description = "Organizations to project (default: ${DEFAULT-VALUE}).")
     int orgs;
 
-    @Option(names = "--workers", defaultValue = "3", description = "Workers (each its own consumer and pool client) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "3", description = "Workers (each its own consumer and pool client) (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--limit", defaultValue = "50", description = "Slot pool limit (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "Slot pool limit (default: ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--downstream-limit", defaultValue = "100", description = "The simulator's concurrency limit before it answers 429 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--downstream-limit", paramLabel = "N", defaultValue = "100", description = "The simulator's concurrency limit before it answers 429 (default: ${DEFAULT-VALUE}).")
     int downstreamLimit;
 
-    @Option(names = "--latency-ms", defaultValue = "200", description = "Median query latency, log-normal (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latency-ms", paramLabel = "N", defaultValue = "200", description = "Median query latency, log-normal (default: ${DEFAULT-VALUE}).")
     int latencyMs;
 
-    @Option(names = "--pacing", description = "Time between batches, e.g. 500ms, 2s, 0 (default: spread the batches over about a minute).")
+    @Option(names = "--pacing", paramLabel = "DURATION", description = "Time between batches, for example 500ms, 2s or 0s (default: spread the batches over about a minute).")
     String pacing;
 
-    @Option(names = "--batch-size", defaultValue = "25", description = "Orgs per batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "25", description = "Orgs per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--max-in-flight", defaultValue = "64", description = "Queries in flight per worker; the offered load is workers x this (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "64", description = "Queries in flight per worker; the offered load is workers x this (default: ${DEFAULT-VALUE}).")
     int maxInFlight;
 
     @Option(names = "--no-slots", description = "Run without the slot pool, the way the original incident ran.")
     boolean noSlots;
 
-    @Option(names = "--chart", defaultValue = "sluice-local/chart.png", description = "Where to write the PNG chart (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--chart", paramLabel = "FILE", defaultValue = "sluice-local/chart.png", description = "Where to write the PNG chart (default: ${DEFAULT-VALUE}).")
     Path chart;
 
-    @Option(names = "--report", description = "Also write the final report as JSON to this file.")
+    @Option(names = "--report", paramLabel = "FILE", description = "Also write the final report as JSON to this file.")
     Path report;
 
-    @Option(names = "--finish-within", description = "orchestrator.finish-within for the run: the pacing shortens to fit, e.g. 2m (default: the config default, 20h).")
+    @Option(names = "--finish-within", paramLabel = "DURATION", description = "orchestrator.finish-within for the run: the pacing shortens to fit, for example 2m (default: the config default, 20h).")
     String finishWithin;
 
-    @Option(names = "--max-backlog", defaultValue = "-1", description = "orchestrator.max-backlog: hold publishing while this many orgs are published but unfinished (default: the config default, 10000; 0 = off).")
+    @Option(names = "--max-backlog", paramLabel = "N", defaultValue = "-1", description = "orchestrator.max-backlog: hold publishing while this many orgs are published but unfinished (default: the config default, 10000; 0 = off).")
     long maxBacklog;
 
     @Option(names = "--at-least-once", description = "Write results without Kafka transactions (worker.exactly-once: false), "
-            + "e.g. to measure what exactly-once output costs.")
+            + "for example to measure what exactly-once output costs.")
     boolean atLeastOnce;
 
-    @Option(names = "--consumer-heartbeat", defaultValue = "1s", description = "The embedded broker's KIP-848 heartbeat interval "
+    @Option(names = "--consumer-heartbeat", paramLabel = "DURATION", defaultValue = "1s", description = "The embedded broker's KIP-848 heartbeat interval "
             + "(group.consumer.heartbeat.interval.ms): 1s rebalances quickly; 5s is Kafka's default, what a production broker "
-            + "runs with, e.g. to measure what waiting workers cost (default: ${DEFAULT-VALUE}).")
+            + "runs with, for example to measure what waiting workers cost (default: ${DEFAULT-VALUE}).")
     String consumerHeartbeat;
 
-    @Option(names = "--timeout", defaultValue = "10m", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
     String timeout;
 
     @Override

@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** {@code sluice orchestrator run}: plan a run's batches and publish them paced, resumable by run id. */
 @Command(name = "orchestrator", mixinStandardHelpOptions = true,
         description = "Publishes paced batches of organization ids to the batches topic.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:help or version printed", "2:bad usage (no subcommand: run or status)"},
         subcommands = {OrchestratorCommand.Run.class, OrchestratorStatus.class})
 public final class OrchestratorCommand implements Runnable {
     @CommandLine.Spec
@@ -38,15 +40,18 @@ public final class OrchestratorCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        throw UsageErrors.missingSubcommand(spec);
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"One run: read the orgs, cut them into batches, publish them paced.",
-                    "Rerun with the same --run-id after a crash or SIGTERM to resume after the last acknowledged batch.",
-                    "Exit codes: 0 finished; 3 stopped (SIGTERM) or interrupted (broker, Redis, lost run lease) before the last",
-                    "batch: rerun with the same --run-id to resume the frozen plan; 2 bad usage or configuration (including a run",
-                    "that cannot finish within orchestrator.finish-within); 1 any other failure, e.g. another orchestrator holds the run."})
+                    "Rerun with the same --run-id after a crash or SIGTERM to resume after the last acknowledged batch."},
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:finished: every batch published",
+                    "1:any other failure, for example another orchestrator holds the run",
+                    "2:bad usage or configuration, including a run that cannot finish within orchestrator.finish-within",
+                    "3:stopped (SIGTERM) or interrupted (broker, Redis, lost run lease) before the last batch: rerun with the"
+                            + " same --run-id to resume the frozen plan"})
     static final class Run implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -54,23 +59,23 @@ public final class OrchestratorCommand implements Runnable {
         @picocli.CommandLine.Mixin
         ConfigOption config;
 
-        @Option(names = "--run-id", paramLabel = "ID", description = "Run id to start or resume (default: r-yyyyMMdd'T'HHmm'Z' of the start time)")
+        @Option(names = "--run-id", paramLabel = "ID", description = "Run id to start or resume (default: r-yyyyMMdd'T'HHmm'Z' of the start time).")
         String runId;
 
-        @Option(names = "--force", description = "Run a finished run again from the start (reads the org source again)")
+        @Option(names = "--force", description = "Run a finished run again from the start (it reads the org source again).")
         boolean force;
 
-        @Option(names = OrgSample.FLAG, paramLabel = "P%", description = "Canary: a stable hash-based subset of the orgs, e.g. 10%% (10%% is inside 50%%)")
+        @Option(names = OrgSample.FLAG, paramLabel = "P%", description = "Canary: a stable hash-based subset of the orgs, for example 10%% (10%% is inside 50%%).")
         String sample;
 
         @ArgGroup(exclusive = true, multiplicity = "1")
         Orgs orgs;
 
         static final class Orgs {
-            @Option(names = RangeOrgSource.FLAG, paramLabel = "A..B", description = "Org ids A to B inclusive")
+            @Option(names = RangeOrgSource.FLAG, paramLabel = "A..B", description = "Org ids A to B inclusive.")
             String range;
 
-            @Option(names = FileOrgSource.FLAG, paramLabel = "PATH", description = "One org id per line; # comments and blank lines allowed")
+            @Option(names = FileOrgSource.FLAG, paramLabel = "PATH", description = "One org id per line; # comments and blank lines are allowed.")
             Path file;
 
             @ArgGroup(exclusive = false)
@@ -79,11 +84,11 @@ public final class OrchestratorCommand implements Runnable {
 
         static final class Jdbc {
             @Option(names = JdbcOrgSource.FLAG, required = true, paramLabel = "URL",
-                    description = "PostgreSQL JDBC URL; credentials in the URL or SLUICE_ORGS_JDBC_USER/SLUICE_ORGS_JDBC_PASSWORD")
+                    description = "PostgreSQL JDBC URL; credentials in the URL or in SLUICE_ORGS_JDBC_USER and SLUICE_ORGS_JDBC_PASSWORD.")
             String url;
 
             @Option(names = JdbcOrgSource.QUERY_FLAG, paramLabel = "SQL",
-                    description = "Query whose first column is the org id (default: " + JdbcOrgSource.DEFAULT_QUERY + ")")
+                    description = "Query whose first column is the org id (default: " + JdbcOrgSource.DEFAULT_QUERY + ").")
             String query;
         }
 

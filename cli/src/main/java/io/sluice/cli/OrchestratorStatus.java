@@ -25,9 +25,11 @@ import java.util.concurrent.Callable;
 
 /** {@code sluice orchestrator status}: one run's progress, backlog, pacing, ETA and holder. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"A run's progress: batches and orgs published, the workers' backlog, the pacing in force,",
-                "the ETA against finish-within, and which orchestrator holds it.",
-                "Exit codes: 0 shown, 1 Redis unreachable or no such run, 2 bad usage or configuration."})
+        description = {"A run's state (RUNNING, INTERRUPTED_RESUMABLE, FAILED, FINISHED or LATE) and progress: batches and orgs"
+                + " published, the workers' backlog, the pacing in force, the ETA against finishBy, and which orchestrator holds it.",
+                "An interrupted run shows how to resume it. --json prints the same fields typed: integers, ISO-8601 instants and durations."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:shown (whatever the run's state)", "1:Redis unreachable, or no such run", "2:bad usage or configuration"})
 final class OrchestratorStatus implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -35,13 +37,13 @@ final class OrchestratorStatus implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ConfigOption config;
 
-    @Option(names = "--run-id", paramLabel = "ID", description = "The run (default: the most recently started)")
+    @Option(names = "--run-id", paramLabel = "ID", description = "The run (default: the most recently started).")
     String runId;
 
-    @Option(names = "--json", description = "Print one JSON object instead of a table")
+    @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
-    @Option(names = "--no-backlog", description = "Do not ask Kafka for the worker group's backlog")
+    @Option(names = "--no-backlog", description = "Do not ask Kafka for the worker group's backlog.")
     boolean noBacklog;
 
     @Override
@@ -71,11 +73,18 @@ final class OrchestratorStatus implements Callable<Integer> {
                         + "; recent runs: " + ledger.recentRuns(10));
                 return 1;
             }
-            Map<String, Object> out = describe(cfg, r, ledger.holder(id).orElse(null), Instant.now());
+            OptionalLong backlog = OptionalLong.empty();
+            if (!noBacklog) {
+                try (KafkaBacklogProbe probe = new KafkaBacklogProbe(cfg, "sluice-orchestrator-status")) {
+                    backlog = probe.unfinishedOrgs();
+                }
+            }
+            RunView view = RunView.of(r, ledger.holder(id).orElse(null), cfg.orchestrator().batchSize(), backlog,
+                    cfg.kafka().consumer().getOrDefault("group.id", "sluice-workers"), cfg.orchestrator().maxBacklog(), Instant.now());
             if (json) {
-                stdout.println(MessageCodec.mapper().writeValueAsString(out));
+                stdout.println(MessageCodec.mapper().writeValueAsString(view.json()));
             } else {
-                out.forEach((k, v) -> stdout.printf("%-16s %s%n", k, v == null ? "-" : v));
+                view.print(stdout);
             }
             stdout.flush();
             return 0;
@@ -83,39 +92,5 @@ final class OrchestratorStatus implements Callable<Integer> {
             stderr.println("error: Redis at " + cfg.redis().redactedUri() + ": " + e.getMessage());
             return 1;
         }
-    }
-
-    private Map<String, Object> describe(SluiceConfig cfg, RunRecord r, RunLease.Holder holder, Instant now) {
-        int batchSize = cfg.orchestrator().batchSize();
-        long published = r.lastAckedSeq() + 1;
-        long orgsPublished = r.orgs() < 0 ? published * batchSize : Math.min(r.orgs(), published * batchSize);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("runId", r.runId());
-        m.put("status", r.status() == RunStatus.RUNNING && holder == null ? "RUNNING (no live holder: crashed or being retried)" : r.status());
-        m.put("holder", holder == null ? null : holder.name() + " (token " + holder.token() + ", lease "
-                + PaceDecision.fmt(holder.remaining()) + " left)");
-        m.put("batches", published + " / " + r.total());
-        m.put("orgs", orgsPublished + " / " + (r.orgs() < 0 ? "?" : r.orgs()) + " published");
-        if (!noBacklog) {
-            try (KafkaBacklogProbe probe = new KafkaBacklogProbe(cfg, "sluice-orchestrator-status")) {
-                OptionalLong b = probe.unfinishedOrgs();
-                m.put("backlog", b.isPresent() ? b.getAsLong() + " orgs unfinished (group "
-                        + cfg.kafka().consumer().getOrDefault("group.id", "sluice-workers") + "; max-backlog "
-                        + (cfg.orchestrator().maxBacklog() > 0 ? cfg.orchestrator().maxBacklog() : "off") + ")" : "unknown");
-                m.put("finished", b.isPresent() ? Math.max(0, orgsPublished - b.getAsLong()) + " orgs (approx.)" : null);
-            }
-        }
-        m.put("window", r.window().start() + ".." + r.window().end());
-        m.put("pacing", r.pacing() == null ? null : PaceDecision.fmt(r.pacing()));
-        m.put("startedAt", r.startedAt() == null ? null : r.startedAt().toString());
-        m.put("updatedAt", r.updatedAt() == null ? null : r.updatedAt().toString());
-        m.put("finishBy", r.finishBy() == null ? null : r.finishBy().toString());
-        if (r.pacing() != null && r.status() != RunStatus.FINISHED) {
-            Duration eta = r.pacing().multipliedBy(r.remainingBatches());
-            Instant at = now.plus(eta);
-            m.put("eta", PaceDecision.fmt(eta) + " at the pacing in force (" + at + ")"
-                    + (r.finishBy() == null ? "" : at.isAfter(r.finishBy()) ? ", LATE against finishBy" : ", within finishBy"));
-        }
-        return m;
     }
 }

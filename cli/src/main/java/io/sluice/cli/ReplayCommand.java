@@ -76,13 +76,13 @@ public final class ReplayCommand implements Callable<Integer> {
         Target target;
 
         @Option(names = "--topic", paramLabel = "TOPIC[:P,...]", order = 9,
-                description = {"Topic whose offsets move (default: kafka.topics.batches);", "TOPIC:0,3 moves only partitions 0 and 3."})
+                description = {"Topic whose offsets move (default: kafka.topics.batches).", "TOPIC:0,3 moves only partitions 0 and 3."})
         String topic;
     }
 
     static final class Target {
         @Option(names = "--to-datetime", paramLabel = "T", order = 2,
-                description = {"First record at or after T (ISO-8601; no zone means UTC),", "e.g. 2026-11-28T12:00:00Z."})
+                description = "First record at or after T, for example 2026-11-28T12:00:00Z (ISO-8601; no zone means UTC).")
         String toDatetime;
 
         @Option(names = "--by-duration", paramLabel = "D", order = 3,
@@ -104,7 +104,7 @@ public final class ReplayCommand implements Callable<Integer> {
         Long shiftBy;
 
         @Option(names = "--from-file", paramLabel = "CSV", order = 8,
-                description = {"Per-partition offsets: topic,partition,offset lines", "(kafka-consumer-groups --export); other partitions stay."})
+                description = "Per-partition offsets as topic,partition,offset lines (kafka-consumer-groups --export); other partitions stay.")
         java.nio.file.Path fromFile;
     }
 
@@ -118,7 +118,7 @@ public final class ReplayCommand implements Callable<Integer> {
         String group;
 
         @Option(names = "--include-poison", order = 3,
-                description = "Also re-publish records dead-lettered as poison (skipped by default: they would be poison again).")
+                description = "Also re-publish records dead-lettered as poison (without it they are skipped: they would be poison again).")
         boolean includePoison;
     }
 

@@ -33,10 +33,12 @@ public final class SlotsCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand; valid: status, set-limit N, reap");
+        throw UsageErrors.missingSubcommand(spec);
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration"},
             description = "Pool name, live limit, leases in use, queued waiters, and every live lease (owner, age).")
     static final class Status implements Callable<Integer> {
         @CommandLine.Spec
@@ -63,6 +65,8 @@ public final class SlotsCommand implements Runnable {
     }
 
     @Command(name = "set-limit", mixinStandardHelpOptions = true,
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration"},
             description = {"Change the live limit for every client of the pool at once.",
                     "Lowering revokes no running lease: it only stops new grants until usage falls below N."})
     static final class SetLimit implements Callable<Integer> {
@@ -72,15 +76,18 @@ public final class SlotsCommand implements Runnable {
         SlotsCommand parent;
         @Mixin
         ConfigOption config;
-        @Parameters(paramLabel = "N", description = "The new limit, 1.." + Integer.MAX_VALUE + ".")
+        /** The range slots.limit has in the config file (ConfigLoader), so a live limit is one a config could set. */
+        static final int MAX_LIMIT = 1_000_000;
+
+        @Parameters(paramLabel = "N", description = "The new limit, 1.." + MAX_LIMIT + ", as slots.limit allows.")
         int limit;
 
         @Override
         public Integer call() {
-            if (limit < 1) {
+            if (limit < 1 || limit > MAX_LIMIT) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
-                        "set-limit N: " + limit + " is out of range; valid: 1.." + Integer.MAX_VALUE
-                                + " (a pool with no slots would stop all work; scale the workers down instead)");
+                        "set-limit N: " + limit + " is out of range; valid: 1.." + MAX_LIMIT + ", as for slots.limit"
+                                + (limit < 1 ? " (a pool with no slots would stop all work; scale the workers down instead)" : ""));
             }
             return withPool(spec, parent.chosen(config), (pool, cfg, out) -> {
                 int previous = pool.setLimit(limit);
@@ -91,9 +98,11 @@ public final class SlotsCommand implements Runnable {
     }
 
     @Command(name = "reap", mixinStandardHelpOptions = true,
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration"},
             description = {"Delete expired leases and dead clients now and hand the freed slots to waiters.",
-                    "Expired leases never count against the limit; live clients purge those that expired over a minute ago",
-                    "on their heartbeats, so the count shows what expired since; 'in use' shows the result."})
+                    "Expired leases never count against the limit; live clients purge those that expired over a minute ago on"
+                            + " their heartbeats, so the count shows what expired since; 'in use' shows the result."})
     static final class Reap implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

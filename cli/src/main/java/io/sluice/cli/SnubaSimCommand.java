@@ -12,23 +12,25 @@ import picocli.CommandLine.Option;
 
 /** {@code sluice snuba-sim}: the Snuba simulator as a standalone server, until Ctrl-C. */
 @Command(name = "snuba-sim", mixinStandardHelpOptions = true,
-        description = "Runs the Snuba simulator (POST /{dataset}/snql, GET /stats, POST /admin/faults) until Ctrl-C.")
+        description = "Runs the Snuba simulator (POST /{dataset}/snql, GET /stats, POST /admin/faults) until Ctrl-C.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped (Ctrl-C or SIGTERM)", "1:could not start (for example the port is taken)", "2:bad usage"})
 public final class SnubaSimCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--port", defaultValue = "1218", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "N", defaultValue = "1218", description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--limit", defaultValue = "100", description = "Concurrent queries per referrer before 429 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "Concurrent queries per referrer before 429 (default: ${DEFAULT-VALUE}).")
     int limit;
 
-    @Option(names = "--latency-ms", description = "Fixed latency per query in ms (default: log-normal, median 200 ms, sigma 0.5).")
+    @Option(names = "--latency-ms", paramLabel = "N", description = "Fixed latency per query in ms (default: log-normal, median 200 ms, sigma 0.5).")
     Long latencyMs;
 
-    @Option(names = "--seed", description = "Seed of the synthetic data and of the latency and fault draws (default: "
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of the synthetic data and of the latency and fault draws (default: "
             + SyntheticData.DEFAULT_SEED + ").")
     Long seed;
 

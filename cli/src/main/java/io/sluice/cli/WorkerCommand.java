@@ -31,14 +31,17 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code sluice worker}: one worker pod. Consumes, gates, queries, projects, publishes; serves metrics and health. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
-        description = "Run a worker: consume org batches, take a slot before each query, pause when refused, publish projections.")
+        description = "Run a worker: consume org batches, take a slot before each query, pause when refused, publish projections.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped cleanly (SIGTERM): in-flight work written with its offsets, slots released",
+                "1:runtime failure (Kafka, Redis or the slot pool could not be opened)", "2:bad usage or configuration"})
 public final class WorkerCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
 
     @Mixin
     ConfigOption config;
 
-    @Option(names = "--id", description = "Worker id in logs, lease owners and client ids (default: host name and pid).")
+    @Option(names = "--id", paramLabel = "ID", description = "Worker id in logs, lease owners and client ids (default: host name and pid).")
     String id;
 
     @Override

@@ -21,6 +21,11 @@ final class KafkaCalls {
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                // The admin client's own deadline ("Timed out waiting for a node assignment"): say which broker and setting.
+                throw new ReplayException("Kafka at " + bootstrap + " did not answer " + what + " in time (kafka.bootstrap-servers;"
+                        + " the wait is kafka.common.default.api.timeout.ms): " + rootMessage(e.getCause()), e.getCause());
+            }
             throw new ReplayException(what + " failed: " + rootMessage(e.getCause()), e.getCause());
         } catch (TimeoutException e) {
             throw new ReplayException("Kafka at " + bootstrap + " did not answer " + what + " within " + timeout

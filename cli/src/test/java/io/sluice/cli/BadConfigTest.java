@@ -180,6 +180,25 @@ class BadConfigTest {
         assertThat(tripwire.connections.get()).as("it did try Redis").isPositive();
     }
 
+    /**
+     * A Redis that refuses connections (restarting, failing over) is waited for with back-off up to the
+     * start-up timeout, kafka.common default.api.timeout.ms (30 s unset), so a pod started in that moment
+     * does not crash-loop; then exit 1, naming the pool and the address, not an exception class.
+     */
+    @Test
+    void refusingRedisAtStartUpIsRetriedUpToTheStartUpTimeoutThenExits1() throws IOException {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();   // free again once closed: connections to it are refused
+        }
+        Run run = worker("--config", config("redis:\n  uri: redis://127.0.0.1:" + closed + "\n").toString(),
+                "--set", "kafka.common.default.api.timeout.ms=4000", "--set", "kafka.common.request.timeout.ms=4000");
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(1);
+        assertThat(run.err()).contains("error: cannot open slot pool").contains("127.0.0.1:" + closed).doesNotContain("io.sluice.");
+        assertThat(run.took()).as("retried up to default.api.timeout.ms (4 s), not longer").isBetween(Duration.ofSeconds(3), Duration.ofSeconds(12));
+    }
+
     @Test
     void unreachableKafkaAtStartUpExits1WithinTheConfiguredTimeout() throws IOException {
         String redis = SharedServers.redis().uri();

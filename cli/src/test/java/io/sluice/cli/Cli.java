@@ -18,8 +18,9 @@ final class Cli {
     }
 
     static Result run(Object command, String... args) {
-        CommandLine cmd = new CommandLine(command);
+        CommandLine cmd = command instanceof CommandLine given ? given : new CommandLine(command);
         cmd.setExecutionExceptionHandler(SluiceCli.commandLine().getExecutionExceptionHandler());
+        cmd.setParameterExceptionHandler(SluiceCli.commandLine().getParameterExceptionHandler());
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cmd.setOut(new PrintWriter(out, true));

@@ -1,5 +1,7 @@
 package io.sluice.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
 import io.sluice.embedded.SharedServers;
@@ -94,6 +96,17 @@ class OrchestratorLifecycleTest {
         assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(RunResult.EXIT_RESUMABLE);
         long stoppedAt = record(runId).lastAckedSeq();
         assertThat(stoppedAt).isBetween(2L, 18L);
+        Cli.Result stopped = Cli.run(new SluiceCli(), "orchestrator", "status", "--config", cfg.toString(), "--run-id", runId,
+                "--json", "--no-backlog");
+        assertThat(stopped.exit()).as(stopped.toString()).isZero();
+        JsonNode s = MessageCodec.mapper().readTree(stopped.out());
+        assertThat(s.path("state").asText()).as(stopped.out()).isEqualTo("INTERRUPTED_RESUMABLE");
+        assertThat(s.path("batchesPublished").isIntegralNumber()).as(stopped.out()).isTrue();
+        assertThat(s.path("batchesPublished").asLong()).isEqualTo(stoppedAt + 1);
+        assertThat(s.path("batchesTotal").asLong()).isEqualTo(20);
+        assertThat(Duration.parse(s.path("pacing").asText())).isEqualTo(Duration.ofMillis(300));
+        Cli.Result human = Cli.run(new SluiceCli(), "orchestrator", "status", "--config", cfg.toString(), "--run-id", runId, "--no-backlog");
+        assertThat(human.out()).contains("INTERRUPTED_RESUMABLE").contains("sluice orchestrator run --run-id " + runId);
 
         Path cfgFast = config("0ms");
         Cli.Result rerun = Cli.run(new SluiceCli(), "orchestrator", "run", "--config", cfgFast.toString(), "--run-id", runId,
@@ -104,7 +117,9 @@ class OrchestratorLifecycleTest {
         Cli.Result status = Cli.run(new SluiceCli(), "orchestrator", "status", "--config", cfgFast.toString(),
                 "--run-id", runId, "--json");
         assertThat(status.exit()).as(status.toString()).isZero();
-        assertThat(status.out()).contains("\"status\":\"FINISHED\"").contains("\"batches\":\"20 / 20\"");
+        JsonNode done = MessageCodec.mapper().readTree(status.out());
+        assertThat(done.path("state").asText()).isEqualTo("FINISHED");
+        assertThat(done.path("batchesPublished").isIntegralNumber() && done.path("batchesPublished").asLong() == 20).as(status.out()).isTrue();
     }
 
     @Test

@@ -47,8 +47,28 @@ class SlotsCommandTest {
             Cli.Result r = Cli.run(new SlotsCommand(), ops.args("set-limit", "0"));
 
             assertThat(r.exit()).as(r.toString()).isEqualTo(2);
-            assertThat(r.err()).contains("set-limit N: 0 is out of range; valid: 1..2147483647");
+            assertThat(r.err()).contains("set-limit N: 0 is out of range; valid: 1..1000000");
         }
+    }
+
+    /** The live limit has the range the config file gives slots.limit: what set-limit accepts, a config could say. */
+    @Test
+    void setLimitAcceptsExactlyTheRangeOfSlotsLimit() {
+        try (OpsFixture ops = OpsFixture.kafkaOnly()) {
+            Cli.Result r = Cli.run(new SlotsCommand(), ops.args("set-limit", "5000000"));
+            assertThat(r.exit()).as(r.toString()).isEqualTo(2);
+            assertThat(r.err()).contains("set-limit N: 5000000 is out of range; valid: 1..1000000");
+        }
+        java.util.function.IntFunction<Boolean> configAccepts = n -> {
+            try {
+                new io.sluice.config.ConfigLoader().load(null, java.util.Map.of(), java.util.Map.of("slots.limit", String.valueOf(n)));
+                return true;
+            } catch (io.sluice.config.ConfigException e) {
+                return false;
+            }
+        };
+        assertThat(configAccepts.apply(SlotsCommand.SetLimit.MAX_LIMIT)).isTrue();
+        assertThat(configAccepts.apply(SlotsCommand.SetLimit.MAX_LIMIT + 1)).isFalse();
     }
 
     @Test
@@ -149,6 +169,6 @@ class SlotsCommandTest {
     void noSubcommandIsAUsageError() {
         Cli.Result r = Cli.run(new SlotsCommand());
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("missing subcommand; valid: status, set-limit N, reap");
+        assertThat(r.err()).contains("error: missing subcommand; valid: status, set-limit, reap");
     }
 }

@@ -53,6 +53,64 @@ class AlertRulesTest {
         assertThat(severity("SluiceSlotPoolSaturated")).as("a full pool is every large run's normal state: not a page").isEqualTo("info");
     }
 
+    /** The healthy fleet (the first case) keeps every alert quiet; some other case makes each one fire. */
+    @Test
+    void everyAlertFiresInItsTestAndStaysQuietInTheHealthyOne() {
+        JsonNode tests = DeployFiles.yaml(DEPLOY.resolve("prometheus/rules.test.yaml")).path("tests");
+        Set<String> quiet = new TreeSet<>();
+        Set<String> fired = new TreeSet<>();
+        for (int i = 0; i < tests.size(); i++) {
+            for (JsonNode t : tests.get(i).path("alert_rule_test")) {
+                boolean fires = !t.path("exp_alerts").isEmpty();
+                if (fires) fired.add(t.path("alertname").asText());
+                if (i == 0 && !fires) quiet.add(t.path("alertname").asText());
+            }
+        }
+        Set<String> alerts = new TreeSet<>();
+        DeployFiles.yaml(RULES).path("groups").forEach(g -> g.path("rules").forEach(r -> alerts.add(r.path("alert").asText())));
+        assertThat(fired).as("alerts that fire in some case of rules.test.yaml").isEqualTo(alerts);
+        assertThat(quiet).as("alerts checked quiet in the healthy fleet (the first case of rules.test.yaml)").isEqualTo(alerts);
+    }
+
+    /**
+     * Every runbook_url of the PrometheusRule comes from one kustomize setting (changing it changes all
+     * twelve), and rules.yaml carries that setting's default.
+     */
+    @Test
+    void runbookUrlsComeFromOneKustomizeSetting() throws Exception {
+        Kustomize.unavailable().ifPresent(why -> Assumptions.abort("cannot render deploy/k8s/monitoring: " + why));
+        Path monitoring = DeployFiles.K8S.resolve("monitoring");
+        String kustomization = Files.readString(monitoring.resolve("kustomization.yaml"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("- runbook-url=(\\S+)").matcher(kustomization);
+        assertThat(m.find()).as("deploy/k8s/monitoring/kustomization.yaml has a runbook-url literal").isTrue();
+        String setting = m.group(1);
+        for (JsonNode group : DeployFiles.yaml(RULES).path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                assertThat(rule.at("/annotations/runbook_url").asText()).as("rules.yaml %s", rule.path("alert").asText())
+                        .startsWith(setting + "#");
+            }
+        }
+        assertThat(runbookUrls(Kustomize.render(monitoring))).hasSize(12).allMatch(u -> u.startsWith(setting + "#"));
+
+        Path copy = Files.createTempDirectory("monitoring");
+        try (var files = Files.list(monitoring)) {
+            for (Path f : files.toList()) Files.copy(f, copy.resolve(f.getFileName()));
+        }
+        String elsewhere = "https://docs.example.org/ops/sluice/RUNBOOK.md";
+        Files.writeString(copy.resolve("kustomization.yaml"), kustomization.replace("runbook-url=" + setting, "runbook-url=" + elsewhere));
+        List<String> moved = runbookUrls(Kustomize.render(copy));
+        assertThat(moved).hasSize(12).allMatch(u -> u.matches(java.util.regex.Pattern.quote(elsewhere) + "#[a-z0-9-]+"));
+    }
+
+    private static List<String> runbookUrls(List<JsonNode> docs) {
+        List<String> urls = new ArrayList<>();
+        for (JsonNode d : docs) {
+            assertThat(d.path("metadata").path("name").asText()).as("the setting's ConfigMap is local-config, not rendered").isNotEqualTo("sluice-alerting");
+            d.at("/spec/groups").forEach(g -> g.path("rules").forEach(r -> urls.add(r.at("/annotations/runbook_url").asText())));
+        }
+        return urls;
+    }
+
     @Test
     void thePrometheusRuleCarriesExactlyTheRuleFilesGroups() {
         JsonNode pr = DeployFiles.yaml(DeployFiles.K8S.resolve("monitoring/prometheusrule.yaml"));

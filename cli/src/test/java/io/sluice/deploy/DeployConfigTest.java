@@ -34,6 +34,17 @@ class DeployConfigTest {
     private static final List<String> REQUIRED = List.of("kafka.bootstrap-servers", "redis.uri", "snuba.url");
     private static final List<Path> CONFIG_FILES = List.of(K8S.resolve("base/sluice.yaml"), DEPLOY.resolve("compose/sluice.yaml"));
 
+    /** compose stops a worker as Kubernetes does: after its whole shutdown budget, not before. */
+    @Test
+    void composeGivesWorkersTheirWholeShutdownBudget() {
+        SluiceConfig cfg = new ConfigLoader().load(DEPLOY.resolve("compose/sluice.yaml"), Map.of(), Map.of());
+        String grace = DeployFiles.yaml(DEPLOY.resolve("compose/compose.yaml")).at("/services/worker/stop_grace_period").asText();
+        assertThat(grace).matches("[0-9]+s");
+        assertThat(java.time.Duration.ofSeconds(Long.parseLong(grace.replace("s", ""))))
+                .as("compose worker stop_grace_period vs ShutdownBudget.total(worker.shutdown-grace %s)", cfg.worker().shutdownGrace())
+                .isGreaterThanOrEqualTo(io.sluice.worker.ShutdownBudget.total(cfg.worker().shutdownGrace()));
+    }
+
     @Test
     void configFilesLoadAndSetEveryRequiredKey() {
         for (Path f : CONFIG_FILES) {

@@ -33,6 +33,18 @@ class DockerfileTest {
                 "org.opencontainers.image.revision=", "org.opencontainers.image.title=");
     }
 
+    /** Logs, text or JSON, go to stderr (stdout is command output such as --json), and the image says so. */
+    @Test
+    void logsGoToStderrInBothFormatsAsTheImageSays() throws Exception {
+        for (String config : List.of("logback.xml", "logback-json.xml")) {
+            String xml = Files.readString(DeployFiles.ROOT.resolve("cli/src/main/resources").resolve(config));
+            assertThat(xml).as(config + ": every ConsoleAppender writes to System.err")
+                    .contains("<target>System.err</target>").doesNotContain("System.out");
+        }
+        String text = Files.readString(DeployFiles.DEPLOY.resolve("docker/Dockerfile"));
+        assertThat(text).contains("JSON logs by default (one object per line on stderr");
+    }
+
     /** `sluice local` writes sluice-local/chart.png under its working directory; /opt/sluice belongs to root. */
     @Test
     void theLocalImageWorksInADirectoryItsUserOwns() throws Exception {

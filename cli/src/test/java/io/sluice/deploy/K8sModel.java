@@ -36,6 +36,7 @@ final class K8sModel {
             "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
             "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
             "v1/ConfigMap", ConfigMap.class,
+            "v1/Namespace", io.fabric8.kubernetes.api.model.Namespace.class,
             "v1/Secret", Secret.class);
     /** Custom resources with no fabric8 model here: their tests check the fields they rely on. */
     static final Set<String> CUSTOM_KINDS = Set.of("keda.sh/v1alpha1/ScaledObject", "keda.sh/v1alpha1/TriggerAuthentication",

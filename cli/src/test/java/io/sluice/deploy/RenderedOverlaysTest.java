@@ -140,6 +140,50 @@ class RenderedOverlaysTest {
         assertThat(checked).isPositive();
     }
 
+    /**
+     * KEDA reads the lag of the group the workers it scales consume, on their topic, from their brokers:
+     * its copy of those three values must be the one the rendered sluice.yaml gives those workers.
+     */
+    @Test
+    void kedaWatchesTheGroupTopicAndBrokersOfTheWorkersItScales() throws Exception {
+        int checked = 0;
+        for (var e : RENDERED.entrySet()) {
+            for (JsonNode so : ofKind(e.getValue(), "ScaledObject")) {
+                String target = so.at("/spec/scaleTargetRef/name").asText();
+                JsonNode d = ofKind(e.getValue(), "Deployment").stream()
+                        .filter(x -> x.at("/metadata/name").asText().equals(target)).findFirst().orElseThrow();
+                SluiceConfig cfg = configOf(e.getValue(), d.at("/spec/template/spec/containers/0"));
+                JsonNode kafka = so.at("/spec/triggers/0/metadata");
+                assertThat(kafka.path("bootstrapServers").asText()).as("%s ScaledObject bootstrapServers vs kafka.bootstrap-servers", e.getKey())
+                        .isEqualTo(cfg.kafka().bootstrapServers());
+                assertThat(kafka.path("topic").asText()).as("%s ScaledObject topic vs kafka.topics.batches", e.getKey())
+                        .isEqualTo(cfg.kafka().topics().batches());
+                assertThat(kafka.path("consumerGroup").asText()).as("%s ScaledObject consumerGroup vs kafka.consumer.group.id", e.getKey())
+                        .isEqualTo(cfg.kafka().consumer().get("group.id"));
+                checked++;
+            }
+        }
+        assertThat(checked).isPositive();
+    }
+
+    /** Applied to an empty cluster, an overlay creates the namespace its objects go into. */
+    @Test
+    void everyOverlayCreatesItsNamespace() {
+        for (var e : RENDERED.entrySet()) {
+            if (!e.getKey().contains("/overlays/")) {
+                continue;   // base is not applied alone; monitoring is applied next to an overlay
+            }
+            Set<String> created = new TreeSet<>();
+            Set<String> used = new TreeSet<>();
+            for (JsonNode d : e.getValue()) {
+                if (d.path("kind").asText().equals("Namespace")) created.add(d.at("/metadata/name").asText());
+                if (d.at("/metadata/namespace").isTextual()) used.add(d.at("/metadata/namespace").asText());
+            }
+            assertThat(used).as(e.getKey()).isNotEmpty();
+            assertThat(created).as("%s: Namespace objects for the namespaces its objects use", e.getKey()).containsAll(used);
+        }
+    }
+
     /** Every {@code deployment/X}, {@code scaledobject/X}, {@code cronjob/X} and {@code --group X} the docs tell people to type exists. */
     @Test
     void namesInTheDocsExistInTheRenderedOverlays() throws Exception {

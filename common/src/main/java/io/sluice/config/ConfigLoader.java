@@ -93,6 +93,10 @@ public final class ConfigLoader {
             return n;
         } catch (NoSuchFileException e) {
             throw new ConfigException("--config", "config file " + file + " does not exist");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            var at = e.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new ConfigException("--config", "config file " + file + " is not valid YAML" + where + ": " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new ConfigException("--config", "config file " + file + " is not valid YAML: " + firstLine(e.getMessage()));
         }
@@ -197,7 +201,12 @@ public final class ConfigLoader {
     private String suggestion(String key) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        for (String k : knownKeys()) {
+        // Sections too: a misspelt section (`slot:`) is nearest to `slots`, not to any leaf key.
+        Set<String> candidates = new TreeSet<>(knownKeys());
+        for (String leaf : knownLeaves.keySet()) {
+            for (int i = leaf.indexOf('.'); i > 0; i = leaf.indexOf('.', i + 1)) candidates.add(leaf.substring(0, i));
+        }
+        for (String k : candidates) {
             int d = levenshtein(key, k);
             if (d < bestDistance) {
                 bestDistance = d;

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * {@code 2s500ms}), or ISO-8601 ({@code PT6H}, {@code PT1M30S}, {@code P1D}).
  */
 public final class Durations {
-    private static final String VALID = "valid examples: 250ms, 2s, 5m, 1h, 1d, 1m30s, PT6H";
+    private static final String VALID = "valid examples: 250ms, 2s, 5m, 1h, 1d, 1m30s, PT6H, and 0 for none";
     private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final Pattern COMPOUND = Pattern.compile("(\\d+(ms|s|m|h|d))+");
     private static final String ORDER = "d h m s ms";
@@ -26,6 +26,9 @@ public final class Durations {
         String t = text == null ? "" : text.trim().replace(" ", "");
         if (t.toUpperCase(Locale.ROOT).startsWith("P")) {
             return iso(key, text, t);
+        }
+        if (t.equals("0")) {
+            return Duration.ZERO;   // zero needs no unit ("0 = no bound" for finish-within and the like)
         }
         if (!COMPOUND.matcher(t).matches()) {
             throw new ConfigException(key, key + ": '" + text + "' is not a duration; " + VALID);

@@ -72,7 +72,13 @@ final class EnvNames {
                 return Optional.of(section + "." + name.substring(p.length()).toLowerCase(Locale.ROOT).replace('_', '.'));
             }
         }
-        throw new ConfigException(name, "environment variable " + name + " names no config key" + nearest(name)
+        String nearest = nearest(name);
+        if (!nearest.isEmpty()) {
+            // A near miss: the suggestion is the useful part, not a 2 KB list of every name.
+            throw new ConfigException(name, "environment variable " + name + " names no config key" + nearest
+                    + linkHint(name) + " (every key's variable is SLUICE_ and the key in upper snake case: README, Configuration)");
+        }
+        throw new ConfigException(name, "environment variable " + name + " names no config key"
                 + linkHint(name) + "; valid: " + String.join(", ", byEnvName.keySet()) + ", " + String.join(", ",
                 passthrough.stream().map(s -> ConfigLoader.envName(s) + "_<KAFKA KEY>").sorted().toList())
                 + " (and, not config keys, " + String.join(", ", new java.util.TreeSet<>(NOT_CONFIG)) + ")");

@@ -90,7 +90,20 @@ public final class KafkaClients {
         } catch (org.apache.kafka.common.config.ConfigException e) {
             throw new ConfigException("kafka.producer", "invalid Kafka producer setting (kafka.common / kafka.producer): " + e.getMessage());
         }
-        startupTimeout(kafka);
+        // The admin client's own rule, checked here so that every command refuses it alike, not only those that open an admin client.
+        long api = startupTimeout(kafka).toMillis();
+        String requestMs = kafka.common().getOrDefault(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, "30000");
+        try {
+            long request = Long.parseLong(requestMs.trim());
+            if (kafka.common().containsKey(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG) && api < request) {
+                throw new ConfigException("kafka.common." + CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                        "kafka.common.default.api.timeout.ms (" + api + ") must be at least kafka.common.request.timeout.ms ("
+                                + request + (kafka.common().containsKey(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG) ? "" : ", Kafka's default")
+                                + "): set request.timeout.ms as low, for example --set kafka.common.request.timeout.ms=" + api);
+            }
+        } catch (NumberFormatException e) {
+            // not a number: the consumer and producer checks above have already said so
+        }
     }
 
     /**

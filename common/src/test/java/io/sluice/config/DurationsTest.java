@@ -12,9 +12,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class DurationsTest {
     @ParameterizedTest
     @CsvSource({"250ms,PT0.25S", "2s,PT2S", "5m,PT5M", "1h,PT1H", "1d,PT24H", "1m30s,PT1M30S", "1h30m,PT1H30M",
-            "2s500ms,PT2.5S", "1d12h,PT36H", "PT6H,PT6H", "pt1m30s,PT1M30S", "P1D,PT24H", "PT0.5S,PT0.5S"})
+            "2s500ms,PT2.5S", "1d12h,PT36H", "PT6H,PT6H", "pt1m30s,PT1M30S", "P1D,PT24H", "PT0.5S,PT0.5S",
+            "0,PT0S", "0s,PT0S"})
     void parsesOneUnitCompoundAndIso(String text, String expected) {
         assertThat(Durations.parse("k", text)).isEqualTo(Duration.parse(expected));
+    }
+
+    /** Zero needs no unit: the docs say "finish-within: 0" means no bound, and the loader takes it. */
+    @org.junit.jupiter.api.Test
+    void aBareZeroIsNoBoundAsTheDocsSay() {
+        assertThat(new ConfigLoader().load(null, java.util.Map.of(), java.util.Map.of("orchestrator.finish-within", "0"))
+                .orchestrator().finishWithin()).isEqualTo(Duration.ZERO);
     }
 
     @ParameterizedTest

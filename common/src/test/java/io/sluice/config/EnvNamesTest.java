@@ -20,6 +20,9 @@ class EnvNamesTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("environment variable SLUICE_SLOTS_LIMT names no config key")
                 .hasMessageContaining("did you mean SLUICE_SLOTS_LIMIT?")
+                .hasMessageNotContaining("SLUICE_WORKER_MAX_IN_FLIGHT");   // a near miss: the suggestion, not every name
+        assertThatThrownBy(() -> loader.load(null, Map.of("SLUICE_QQQQQQQQQQQQQQQQQQQQQ", "60"), Map.of()))
+                .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("valid: ").hasMessageContaining("SLUICE_WORKER_MAX_IN_FLIGHT")
                 .hasMessageContaining("SLUICE_KAFKA_CONSUMER_<KAFKA KEY>");
     }

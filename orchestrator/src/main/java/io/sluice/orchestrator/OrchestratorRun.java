@@ -242,15 +242,15 @@ public final class OrchestratorRun {
         recordStatus(ledger, keeper.lease(), record, switch (end) {
             case FINISHED -> RunStatus.FINISHED;
             case STOPPED -> RunStatus.STOPPED;
-            default -> RunStatus.FAILED;
+            default -> RunStatus.INTERRUPTED;
         });
         RunResult result = new RunResult(end, runId, total, sentNow, lastAcked, plan.orgs().size(), error);
         switch (end) {
             case FINISHED -> LOG.info("run {}: finished, {} batches acknowledged ({} by this process)", runId, total, sentNow);
-            case STOPPED -> LOG.info("run {}: stopped on request after batch {} of {}; exit {}: rerun with --run-id {} to resume",
-                    runId, lastAcked, total, result.exitCode(), runId);
-            default -> LOG.error("run {}: interrupted after batch {} of {} (plan and progress kept; exit {}: rerun with --run-id {} to resume): {}",
-                    runId, lastAcked, total, result.exitCode(), runId, error);
+            case STOPPED -> LOG.info("run {}: stopped on request with {} of {} batches acknowledged; exit {}: rerun with --run-id {} to resume",
+                    runId, lastAcked + 1, total, result.exitCode(), runId);
+            default -> LOG.error("run {}: interrupted with {} of {} batches acknowledged (plan and progress kept; exit {}: rerun with"
+                    + " --run-id {} to resume): {}", runId, lastAcked + 1, total, result.exitCode(), runId, error);
         }
         return result;
     }

@@ -111,7 +111,7 @@ class OrchestratorRunTest {
         assertThat(failed.error()).contains("broker gone");
         assertThat(failed.lastAckedSeq()).isEqualTo(4);
         assertThat(ledger.find("r-fail").orElseThrow()).satisfies(rec -> {
-            assertThat(rec.status()).isEqualTo(RunStatus.FAILED);
+            assertThat(rec.status()).as("an interrupted run is recorded resumable, not failed").isEqualTo(RunStatus.INTERRUPTED);
             assertThat(rec.lastAckedSeq()).isEqualTo(4);
         });
 

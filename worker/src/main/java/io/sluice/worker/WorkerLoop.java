@@ -208,7 +208,7 @@ public final class WorkerLoop implements Runnable {
         if (!wait.isZero()) {
             // Wait for our own events, never inside consumer.poll(timeout): the KIP-848 consumer (kafka-clients
             // 4.4) can return to its own loop without waiting and burn a core for the whole timeout (seen with
-            // paused partitions holding fetched data; see docs/BENCHMARKS-worker.md, "Waiting is free"). While some
+            // paused partitions holding fetched data; see docs/BENCHMARKS.md, "Waiting is free"). While some
             // partition can fetch, look for new records after fetchCheck.next() (100 ms, backing off to 1 s
             // while nothing comes); then poll(0) collects what the consumer's background thread fetched, runs
             // rebalance callbacks and keeps the membership alive.

@@ -30,7 +30,7 @@ import java.util.function.Function;
  * The worker's response path for one org, before and after issue 14, in one JVM and one run: parse a realistic
  * Snuba answer (the contract week, an org with 10 projects, about 1,650 rows, from {@link SyntheticData}) and
  * project it. "before" is a verbatim copy of the former tree parser and projector, kept only here.
- * Prints CPU µs and bytes allocated per org for each. Not a test: run it as a command (see docs/BENCHMARKS-worker.md).
+ * Prints CPU µs and bytes allocated per org for each. Not a test: run it as a command (see docs/BENCHMARKS.md).
  *
  * <p>Usage: {@code ParseBench [orgs-per-round (default 5000)] [rounds (default 6)]}
  */

@@ -18,7 +18,7 @@ import static org.awaitility.Awaitility.await;
  * A worker whose orgs all wait on a full pool costs next to nothing: its poll thread waits for its own
  * events instead of turning (against the embedded broker, Redis and the simulator). The KIP-848
  * consumer's own spin inside {@code poll(timeout)} was intermittent and cannot be forced here; this
- * guards the loop's side (no zero-timeout turns, no wake-up storms). Figures: docs/BENCHMARKS-worker.md.
+ * guards the loop's side (no zero-timeout turns, no wake-up storms). Figures: docs/BENCHMARKS.md.
  */
 class WaitingIsFreeTest {
 

@@ -31,7 +31,7 @@ import java.util.concurrent.CompletionException;
  * A watermark is raised (pending) <em>before</em> its transaction commits and confirmed after; so no
  * crash leaves a committed result above its org's watermark. Watermarks are sharded over {@value #SHARDS}
  * small hashes rather than kept in one: Redis stores a hash of at most 128 fields compactly
- * (listpack), and 1M orgs then take far less memory than one big hash (docs/BENCHMARKS-worker.md).
+ * (listpack), and 1M orgs then take far less memory than one big hash (docs/BENCHMARKS.md, "Worker benchmarks").
  * The shard count is part of the key layout: changing it loses every watermark (they are rebuilt).
  *
  * <p><b>Epoch.</b> Every script first checks the epoch key; when it is missing (Redis restarted empty,
