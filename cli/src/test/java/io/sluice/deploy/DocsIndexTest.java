@@ -47,6 +47,20 @@ class DocsIndexTest {
         assertThat(broken).as("links to files that do not exist").isEmpty();
     }
 
+    /** Metrics are named as Prometheus shows them (docs/METRICS.md), never by Micrometer's dotted names. */
+    @Test
+    void docsNameMetricsTheWayPrometheusShowsThem() throws Exception {
+        Pattern dotted = Pattern.compile("`(sluice\\.(?:slots|worker|orchestrator|downstream)\\.[a-z0-9_.]+)`");
+        List<Path> files = new ArrayList<>(docs());
+        files.add(DeployFiles.ROOT.resolve("README.md"));
+        List<String> found = new ArrayList<>();
+        for (Path f : files) {
+            Matcher m = dotted.matcher(Files.readString(f));
+            while (m.find()) found.add(DeployFiles.rel(f) + ": " + m.group(1));
+        }
+        assertThat(found).as("Micrometer's dotted metric names in docs; write the Prometheus name from docs/METRICS.md").isEmpty();
+    }
+
     private static List<Path> docs() throws Exception {
         try (Stream<Path> s = Files.list(DeployFiles.ROOT.resolve("docs"))) {
             return s.filter(p -> p.toString().endsWith(".md")).sorted().toList();

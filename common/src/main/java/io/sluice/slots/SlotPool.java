@@ -57,7 +57,8 @@ public interface SlotPool extends AutoCloseable {
      * renewing it. Completes when Redis answered; completes exceptionally only with a
      * {@link SlotPoolException} when Redis could not be reached (the lease then expires on its own).
      * Call it only when the downstream is done with the lease's query (it answered, or its time
-     * limit has passed); otherwise {@link #releaseAfter}.
+     * limit has passed); otherwise {@link #releaseAfter}. A lease that was lost ({@link Lease#lost()}) is
+     * not released: nothing is sent, it lapses in Redis on its own.
      */
     CompletableFuture<Void> release(Lease lease);
 

@@ -105,6 +105,8 @@ class SlotPoolAbandonedTest {
             assertThat(loss.reason()).isEqualTo(LeaseLoss.Reason.DEADLINE_PASSED);
             assertThat(holder.releaseAfter(lease, Duration.ofSeconds(30))).as("a lost lease: nothing to give back")
                     .succeedsWithin(Duration.ofSeconds(1));
+            assertThat(holder.release(lease)).as("nor by a release: nobody can vouch that its query ended")
+                    .succeedsWithin(Duration.ofSeconds(1));
 
             Acquisition next = other.acquireBlocking("waiter", Duration.ofSeconds(10));
             long grantedMs = msSince(paused);

@@ -39,7 +39,10 @@ final class Holdings {
     /** Leases held for queries their holder stopped waiting for, until their release time. */
     private final Map<String, HeldLease> retiring;
     private final Releases releases;
-    /** Leases lost a moment ago (they lapse in Redis on their own), for {@link #holds}; each forgotten after two TTLs. */
+    /**
+     * Leases lost a moment ago: they lapse in Redis on their own, a late duplicate grant message must
+     * not release them ({@link #holds}), nor must the holder's own release. Each forgotten after two TTLs.
+     */
     private final Set<String> lapsing = ConcurrentHashMap.newKeySet();
 
     Holdings(PoolContext ctx, Map<String, HeldLease> held, Map<String, HeldLease> retiring, Releases releases) {
@@ -292,6 +295,10 @@ final class Holdings {
             if (retired != null) {
                 retire(retired);   // the holder says its query is done after all
                 return retired.retired;
+            }
+            if (lapsing.contains(lease.id())) {
+                // Lost: its holder could not vouch for it, so neither can this call; it lapses in Redis.
+                return CompletableFuture.completedFuture(null);
             }
             return releases.release(lease.id());
         }
