@@ -349,12 +349,15 @@ public final class ChaosRun {
                     replication-factor: 1
                   consumer:
                     group.id: chaos-workers
-                  # The per-org publish lock lives max.block.ms + delivery.timeout.ms + 15 s (45 s here, 195 s with
-                  # Kafka's defaults): a SIGKILLed worker's lock must lapse well within this run's deadline.
+                  # The per-org publish lock lives max.block.ms + max(delivery.timeout.ms, transaction.timeout.ms)
+                  # + 15 s (35 s here, 195 s with Kafka's defaults): a SIGKILLed worker's lock must lapse well within
+                  # this run's deadline, and a rebuild of lost watermarks waits that long before any query runs, so
+                  # the storms that follow a Redis data loss still meet work.
                   producer:
-                    max.block.ms: 10000
-                    request.timeout.ms: 15000
-                    delivery.timeout.ms: 20000
+                    max.block.ms: 5000
+                    request.timeout.ms: 10000
+                    delivery.timeout.ms: 15000
+                    transaction.timeout.ms: 15000
                 redis:
                   uri: %s
                   timeout: 1s
