@@ -94,18 +94,33 @@ public final class WorkerCommand implements Callable<Integer> {
             throws InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
         long backoffMs = 100;
+        boolean silentOnce = false;
         while (true) {
             try {
                 return Gates.open(cfg, workerId, registry);
             } catch (RuntimeException e) {
-                if (!refused(e) || System.nanoTime() + backoffMs * 1_000_000 > deadline) {
+                // A Redis that refuses connections is waited for up to the patience. One that accepts them but does not
+                // answer (loading a snapshot, failing over) gets one more attempt: a set-up timeout is 5 s, so a restart
+                // longer than that is waited for, and a server that stays silent still fails the pod in two attempts.
+                boolean retry = refused(e) || (!silentOnce && redisFailure(e));
+                silentOnce |= !refused(e);
+                if (!retry || System.nanoTime() + backoffMs * 1_000_000 > deadline) {
                     throw e;
                 }
-                LOG.warn("worker {}: Redis refuses connections ({}); retrying in {} ms", workerId, e.getMessage(), backoffMs);
+                LOG.warn("worker {}: Redis did not let the slot pool open ({}); retrying in {} ms", workerId, e.getMessage(), backoffMs);
                 Thread.sleep(backoffMs);   // back-off between attempts
                 backoffMs = Math.min(2_000, backoffMs * 2);
             }
         }
+    }
+
+    private static boolean redisFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.lettuce.core.RedisException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean refused(Throwable e) {

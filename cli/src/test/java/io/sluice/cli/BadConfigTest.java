@@ -176,7 +176,9 @@ class BadConfigTest {
         assertThat(run.exit()).as(run.err()).isEqualTo(1);
         assertThat(run.err()).contains("cannot open slot pool").contains(String.valueOf(tripwire.server.getLocalPort()))
                 .doesNotContain("tripwire-secret-7");
-        assertThat(run.took()).as("Redis set-up timeout is 5 s").isLessThan(Duration.ofSeconds(15));
+        assertThat(run.took()).as("two attempts of the 5 s Redis set-up timeout").isLessThan(Duration.ofSeconds(20));
+        assertThat(tripwire.connections.get()).as("a silent Redis gets one more attempt (it may be loading a snapshot)")
+                .isGreaterThanOrEqualTo(2);
         assertThat(tripwire.connections.get()).as("it did try Redis").isPositive();
     }
 

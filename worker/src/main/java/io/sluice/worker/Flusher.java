@@ -107,10 +107,30 @@ final class Flusher {
                 .description("writing finished batches' output with their offsets").register(registry);
     }
 
-    /** Registers the transactional producer (fencing an earlier one with its id); before the first flush. */
+    /** How long {@link #init()} keeps asking a transaction coordinator that does not answer (a broker restarting). */
+    static final Duration INIT_PATIENCE = Duration.ofMinutes(2);
+
+    /**
+     * Registers the transactional producer (fencing an earlier one with its id); before the first flush. A
+     * coordinator that does not answer within {@code max.block.ms} (a broker restarting, a coordinator moving) is
+     * asked again, as Kafka allows after a {@link org.apache.kafka.common.errors.TimeoutException}, for up to
+     * {@link #INIT_PATIENCE}: a worker that starts during a broker restart waits for it instead of exiting.
+     */
     void init() {
-        if (transactional) {
-            producer.initTransactions();
+        if (!transactional) {
+            return;
+        }
+        long deadline = nanoTime.getAsLong() + INIT_PATIENCE.toNanos();
+        while (true) {
+            try {
+                producer.initTransactions();
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (nanoTime.getAsLong() - deadline >= 0) {
+                    throw e;
+                }
+                LOG.warn("the transaction coordinator did not answer ({}); asking again", e.getMessage());
+            }
         }
     }
 
