@@ -209,7 +209,7 @@ public final class ConfigLoader {
                 : "; valid keys: " + String.join(", ", knownKeys());
     }
 
-    static int levenshtein(String a, String b) {
+    public static int levenshtein(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;

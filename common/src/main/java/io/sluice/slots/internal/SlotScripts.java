@@ -24,7 +24,8 @@ import java.util.concurrent.CompletionException;
 final class SlotScripts {
     enum Script {
         ACQUIRE("acquire"), ACQUIRE_MANY("acquire_many"), RELEASE("release"), RELEASE_MANY("release_many"), RENEW("renew"), SET_LIMIT("set_limit"),
-        REAP("reap"), HEARTBEAT("heartbeat"), STATUS("status"), RECHECK_MANY("recheck_many"), ADAPT("adapt");
+        REAP("reap"), HEARTBEAT("heartbeat"), STATUS("status"), RECHECK_MANY("recheck_many"), ADAPT("adapt"),
+        DESCRIBE("describe"), DECLARE("declare");
 
         final String file;
 
