@@ -55,6 +55,16 @@ public final class RedisPoolAdmin implements AutoCloseable {
         }
     }
 
+    /**
+     * Declares one pool as {@code sluice slots apply} would, for set-ups that start their own servers
+     * ({@code sluice local}, chaos, benches, tests): connects, declares, disconnects.
+     */
+    public static Outcome apply(String uri, Duration timeout, PoolDeclaration declaration, Duration leaseTtl, boolean assumeNew) {
+        try (RedisPoolAdmin admin = connect(uri, timeout)) {
+            return admin.declare(declaration, false, leaseTtl, assumeNew);
+        }
+    }
+
     /** The pool's declaration, or empty when Redis holds no state of it. Reads only. */
     public Optional<PoolDescription> describe(String pool) {
         String[] keys = keys(pool);
