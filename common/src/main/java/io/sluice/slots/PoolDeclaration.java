@@ -39,6 +39,9 @@ public record PoolDeclaration(String pool, int limit, List<PoolClass> classes) {
      * {@code borrowLimitPercent} of its nominal seats from others' lendable seats.
      */
     public record PoolClass(String name, int share, boolean percent, int lendablePercent, int borrowLimitPercent) {
+        /** {@code borrowLimitPercent} when none was given: the class may borrow every idle seat of the pool. */
+        public static final int NO_BORROW_LIMIT = -1;
+
         public PoolClass {
             if (name == null || !name.matches("[A-Za-z0-9_.-]+")) {
                 throw new IllegalArgumentException("class name '" + name + "' must be letters, digits, '_', '.' or '-'");
@@ -50,7 +53,7 @@ public record PoolDeclaration(String pool, int limit, List<PoolClass> classes) {
             if (lendablePercent < 0 || lendablePercent > 100) {
                 throw new IllegalArgumentException("class " + name + ": lendable must be 0..100%, was " + lendablePercent + "%");
             }
-            if (borrowLimitPercent < 0) {
+            if (borrowLimitPercent < NO_BORROW_LIMIT) {
                 throw new IllegalArgumentException("class " + name + ": borrow-limit must be >= 0%, was " + borrowLimitPercent + "%");
             }
         }
@@ -62,7 +65,7 @@ public record PoolDeclaration(String pool, int limit, List<PoolClass> classes) {
 
         /**
          * {@code NAME:SHARE[%][:LENDABLE%][:BORROW-LIMIT%]}, e.g. {@code live:40:0%}, {@code backfill:20%:100%:0%}.
-         * Lendable defaults to 0 %, the borrowing limit to 100 % of the class' nominal seats.
+         * Lendable defaults to 0 %; without a borrowing limit the class may borrow every idle seat of the pool.
          */
         public static PoolClass parse(String spec) {
             String[] p = spec.split(":", -1);
@@ -73,13 +76,14 @@ public record PoolDeclaration(String pool, int limit, List<PoolClass> classes) {
             boolean percent = p[1].endsWith("%");
             int share = number(spec, "share", percent ? p[1].substring(0, p[1].length() - 1) : p[1]);
             int lendable = p.length > 2 ? percent(spec, "lendable", p[2]) : 0;
-            int borrow = p.length > 3 ? percent(spec, "borrow-limit", p[3]) : 100;
+            int borrow = p.length > 3 ? percent(spec, "borrow-limit", p[3]) : NO_BORROW_LIMIT;
             return new PoolClass(p[0], share, percent, lendable, borrow);
         }
 
         /** The form {@link #parse} reads. */
         public String spec() {
-            return name + ":" + share + (percent ? "%" : "") + ":" + lendablePercent + "%:" + borrowLimitPercent + "%";
+            return name + ":" + share + (percent ? "%" : "") + ":" + lendablePercent + "%"
+                    + (borrowLimitPercent == NO_BORROW_LIMIT ? "" : ":" + borrowLimitPercent + "%");
         }
 
         private static int percent(String spec, String what, String value) {

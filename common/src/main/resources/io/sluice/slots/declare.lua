@@ -31,6 +31,7 @@ local _, grantable, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
 set_decl(KEYS[1], st, ARGV[2])
 local limit = tonumber(ARGV[3])
 set_state(KEYS[1], st, 'limit', limit)
+CLASSES = classes_of(ARGV[2], limit)
 if grantable > 0 then
   local live = live_of(KEYS[1], now_ms)
   if live < limit then
