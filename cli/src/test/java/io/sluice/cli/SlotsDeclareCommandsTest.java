@@ -103,7 +103,7 @@ class SlotsDeclareCommandsTest {
             Cli.Result list = Cli.run(new SlotsCommand(), ops.args("list"));
             assertThat(list.exit()).as(list.toString()).isZero();
             assertThat(list.out()).containsPattern("(?m)^" + java.util.regex.Pattern.quote(ops.name)
-                    + " +50 +50 +live:40:0%:100% backfill:10:100%:50%$");
+                    + " +50 +50 +live:40:0% backfill:10:100%:50%$");
 
             Cli.Result bad = Cli.run(new SlotsCommand(), ops.args("create", ops.name + "-x", "--limit", "5", "--class", "a:6"));
             assertThat(bad.exit()).isEqualTo(2);

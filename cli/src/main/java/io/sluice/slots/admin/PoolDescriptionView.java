@@ -25,9 +25,9 @@ public final class PoolDescriptionView {
         } else {
             out.printf("%n%-16s  %8s  %8s  %12s%n", "CLASS", "NOMINAL", "LENDABLE", "BORROW-LIMIT");
             for (PoolDeclaration.PoolClass c : decl.classes()) {
-                out.printf("%-16s  %8s  %7d%%  %11d%%%n", c.name(),
+                out.printf("%-16s  %8s  %7d%%  %12s%n", c.name(),
                         c.nominalSeats(decl.limit()) + (c.percent() ? " (" + c.share() + "%)" : ""), c.lendablePercent(),
-                        c.borrowLimitPercent());
+                        c.borrowLimitPercent() == PoolDeclaration.PoolClass.NO_BORROW_LIMIT ? "none" : c.borrowLimitPercent() + "%");
             }
         }
         if (!d.fencedFor().isZero()) {
