@@ -47,7 +47,9 @@ final class SlotsDeclareCommands {
         int limit;
         @Option(names = "--class", paramLabel = "NAME:SHARE[:LENDABLE%][:BORROW-LIMIT%]",
                 description = {"A class of work (repeatable): SHARE in seats or percent of the limit; LENDABLE (default 0%) of its",
-                        "seats others may borrow while it is idle; BORROW-LIMIT (default 100%) of its nominal seats it may borrow."})
+                        "seats are reclaimed after others' guaranteed seats; BORROW-LIMIT (default none) caps, in percent of its",
+                        "nominal seats, what it may hold beyond them. Idle seats of every class are lent; a borrowed seat returns",
+                        "to its owner at the next release (docs/SLOTS.md)."})
         List<String> classes = new ArrayList<>();
 
         @Override
