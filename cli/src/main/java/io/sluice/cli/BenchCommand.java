@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code sluice bench ...}: benchmarks that print figures (commands, not timed tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks against the design's anchors.",
-        subcommands = {BenchCommand.Slots.class, BenchAdaptiveCommand.class})
+        subcommands = {BenchCommand.Slots.class, BenchAdaptiveCommand.class, BenchClassesCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
