@@ -105,6 +105,16 @@ class SlotsDeclareCommandsTest {
             assertThat(list.out()).containsPattern("(?m)^" + java.util.regex.Pattern.quote(ops.name)
                     + " +50 +50 +live:40:0% backfill:10:100%:50%$");
 
+            try (var live = Gates.pool(ops.config, "live", new SimpleMeterRegistry())) {
+                assertThat(live.acquireBlocking("org-1", "live", java.time.Duration.ZERO).isGranted()).isTrue();
+                assertThat(live.acquireBlocking("org-2", "backfill", java.time.Duration.ZERO).isGranted()).isTrue();
+                assertThat(live.acquireBlocking("org-3", "live", java.time.Duration.ZERO).isGranted()).isTrue();
+                Cli.Result status = Cli.run(new SlotsCommand(), ops.args("status"));
+                assertThat(status.out()).contains("class    backfill: 1 in use\nclass    live: 2 in use\n");
+                JsonNode st = new ObjectMapper().readTree(Cli.run(new SlotsCommand(), ops.args("status", "--json")).out());
+                assertThat(st.get("classesInUse").get("live").asInt()).isEqualTo(2);
+            }
+
             Cli.Result bad = Cli.run(new SlotsCommand(), ops.args("create", ops.name + "-x", "--limit", "5", "--class", "a:6"));
             assertThat(bad.exit()).isEqualTo(2);
             assertThat(bad.err()).contains("the classes' shares add up to 6 seats, more than the limit 5");
