@@ -105,10 +105,11 @@ class SlotsDeclareCommandsTest {
             assertThat(list.out()).containsPattern("(?m)^" + java.util.regex.Pattern.quote(ops.name)
                     + " +50 +50 +live:40:0% backfill:10:100%:50%$");
 
+            // Created without assume-new-pool: fenced for the lease TTL (2 s), so these wait that out.
             try (var live = Gates.pool(ops.config, "live", new SimpleMeterRegistry())) {
-                assertThat(live.acquireBlocking("org-1", "live", java.time.Duration.ZERO).isGranted()).isTrue();
-                assertThat(live.acquireBlocking("org-2", "backfill", java.time.Duration.ZERO).isGranted()).isTrue();
-                assertThat(live.acquireBlocking("org-3", "live", java.time.Duration.ZERO).isGranted()).isTrue();
+                assertThat(live.acquireBlocking("org-1", "live", java.time.Duration.ofSeconds(10)).isGranted()).isTrue();
+                assertThat(live.acquireBlocking("org-2", "backfill", java.time.Duration.ofSeconds(10)).isGranted()).isTrue();
+                assertThat(live.acquireBlocking("org-3", "live", java.time.Duration.ofSeconds(10)).isGranted()).isTrue();
                 Cli.Result status = Cli.run(new SlotsCommand(), ops.args("status"));
                 assertThat(status.out()).contains("class    backfill: 1 in use\nclass    live: 2 in use\n");
                 JsonNode st = new ObjectMapper().readTree(Cli.run(new SlotsCommand(), ops.args("status", "--json")).out());
