@@ -16,7 +16,7 @@ local _, grantable, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
 local free = grantable - live_of(KEYS[1], now_ms)
 local granted = 0
 if CLASSES then
-  -- Classes: the popped heads go back, and drain picks by class (see "Classes" in common.lua).
+  -- Classes: the popped heads go back, and drain picks by class (see classes.lua).
   local back = {}
   for i = 1, #heads, 2 do
     back[#back + 1] = heads[i + 1]
