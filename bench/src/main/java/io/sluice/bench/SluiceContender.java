@@ -6,6 +6,8 @@ import io.sluice.slots.Lease;
 import io.sluice.slots.SlotPool;
 import io.sluice.slots.SlotPoolConfig;
 import io.sluice.redis.SharedIo;
+import io.sluice.slots.PoolDeclaration;
+import io.sluice.slots.internal.RedisPoolAdmin;
 import io.sluice.slots.internal.RedisSlotPool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
@@ -34,6 +36,8 @@ final class SluiceContender implements Contender {
     SluiceContender(String uri, String pool, int limit) {
         this.uri = uri;
         this.config = SlotPoolConfig.builder(pool).limit(limit).assumeNewPool(true).build();
+        // Pools are declared before they are used: the bench's own Redis never held this one.
+        RedisPoolAdmin.apply(uri, config.commandTimeout(), new PoolDeclaration(pool, limit, List.of()), config.leaseTtl(), true);
     }
 
     @Override

@@ -15,7 +15,9 @@ import io.sluice.embedded.snuba.SimulatorStats;
 import io.sluice.embedded.snuba.SnubaSimulator;
 import io.sluice.kafka.KafkaClients;
 import io.sluice.messages.MessageCodec;
+import io.sluice.slots.PoolDeclaration;
 import io.sluice.slots.SlotPool;
+import io.sluice.slots.internal.RedisPoolAdmin;
 import io.sluice.worker.gate.Gates;
 import org.apache.kafka.clients.admin.Admin;
 
@@ -174,6 +176,9 @@ public final class ChaosRun {
             Path configFile = work.resolve("sluice-chaos.yaml");
             Files.writeString(configFile, yaml(kafka.bootstrapServers(), redis.uri(), snuba.url(), pacing));
             SluiceConfig cfg = new ConfigLoader().load(configFile, Map.of(), Map.of());
+            // Pools are declared before they are used; not as new, so the first grants wait out a lease TTL as before.
+            RedisPoolAdmin.apply(redis.uri(), cfg.redis().timeout(), new PoolDeclaration(cfg.slots().pool(), o.poolLimit(),
+                    java.util.List.of()), cfg.slots().leaseTtl(), false);
             Admin admin = KafkaClients.admin(cfg.kafka());
             try {
                 KafkaClients.ensureTopics(admin, cfg.kafka(), Duration.ofSeconds(30));

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 /** {@code sluice bench ...}: benchmarks that print figures (commands, not timed tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks against the design's anchors.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:help or version printed", "2:bad usage (no subcommand: slots or adaptive)"},
-        subcommands = {BenchCommand.Slots.class, BenchAdaptiveCommand.class})
+        exitCodeList = {"0:help or version printed", "2:bad usage (no subcommand: slots, adaptive or classes)"},
+        subcommands = {BenchCommand.Slots.class, BenchAdaptiveCommand.class, BenchClassesCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

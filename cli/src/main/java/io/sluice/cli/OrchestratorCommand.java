@@ -62,6 +62,10 @@ public final class OrchestratorCommand implements Runnable {
         @Option(names = "--run-id", paramLabel = "ID", description = "Run id to start or resume (default: r-yyyyMMdd'T'HHmm'Z' of the start time).")
         String runId;
 
+        @Option(names = "--class", paramLabel = "CLASS",
+                description = "The slot pool class every batch names: workers take their slots in it instead of their slots.class.")
+        String slotClass;
+
         @Option(names = "--force", description = "Run a finished run again from the start (it reads the org source again).")
         boolean force;
 
@@ -100,7 +104,12 @@ public final class OrchestratorCommand implements Runnable {
             try {
                 SluiceConfig cfg = config.load();
                 OrgSample subset = sample == null ? OrgSample.ALL : OrgSample.parse(sample);
-                run = OrchestratorRun.builder(cfg, source()).runId(runId).force(force).sample(subset).registry(registry).build();
+                if (slotClass != null && !slotClass.matches("[A-Za-z0-9_.-]+")) {
+                    throw new ConfigException("--class", "--class '" + slotClass + "' must be a class of the pool's declaration "
+                            + "(letters, digits, '_', '.', '-'; see sluice slots describe)");
+                }
+                run = OrchestratorRun.builder(cfg, source()).runId(runId).force(force).sample(subset).slotClass(slotClass)
+                        .registry(registry).build();
                 metrics = serveMetrics(cfg, registry);
             } catch (ConfigException e) {
                 return usage(e);

@@ -5,6 +5,7 @@ import io.sluice.config.Durations;
 import io.sluice.config.SluiceConfig;
 import io.sluice.slots.SlotPool;
 import io.sluice.slots.SlotPoolException;
+import io.sluice.slots.UndeclaredPoolException;
 import io.sluice.slots.admin.PoolStatusView;
 import io.sluice.worker.gate.Gates;
 import picocli.CommandLine;
@@ -19,10 +20,13 @@ import java.util.concurrent.Callable;
 
 /** {@code sluice slots}: inspect the slot pool, change its live limit, reclaim expired leases now. */
 @Command(name = "slots", mixinStandardHelpOptions = true,
-        description = "Inspect and steer the slot pool named by slots.pool in the Redis at redis.uri.",
-        subcommands = {SlotsCommand.Status.class, SlotsCommand.SetLimit.class, SlotsCommand.Reap.class},
+        description = {"Declare, inspect and steer slot pools in the Redis at redis.uri (status, set-limit and reap act on slots.pool).",
+                "Every command but create and apply refuses a pool that was never declared (exit 2) and writes nothing."},
+        subcommands = {SlotsCommand.Status.class, SlotsCommand.SetLimit.class, SlotsCommand.Reap.class,
+                SlotsDeclareCommands.Create.class, SlotsDeclareCommands.Apply.class, SlotsDeclareCommands.Describe.class,
+                SlotsDeclareCommands.ListPools.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration"})
+        exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration, or a pool that was never declared"})
 public final class SlotsCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -143,6 +147,9 @@ public final class SlotsCommand implements Runnable {
         String client = "sluice-slots-admin-" + ManagementFactory.getRuntimeMXBean().getName();
         try (SlotPool pool = Gates.pool(cfg, client, new SimpleMeterRegistry())) {
             return action.run(pool, cfg, out);
+        } catch (UndeclaredPoolException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return 2;
         } catch (SlotPoolException e) {
             spec.commandLine().getErr().printf("error: slot pool %s at %s (redis.uri) failed or did not answer within %s (redis.timeout): %s%n",
                     cfg.slots().pool(), cfg.redis().redactedUri(), Durations.format(cfg.redis().timeout()), rootMessage(e));
@@ -152,7 +159,7 @@ public final class SlotsCommand implements Runnable {
         }
     }
 
-    private static String rootMessage(Throwable e) {
+    static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();

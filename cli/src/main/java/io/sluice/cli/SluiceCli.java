@@ -50,6 +50,10 @@ public final class SluiceCli implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new SluiceCli());
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
+            if (e instanceof io.sluice.slots.UndeclaredPoolException) {
+                c.getErr().println("error: " + e.getMessage());
+                return 2;
+            }
             if (e instanceof ConfigException) {
                 c.getErr().println("error: " + e.getMessage());
                 return 2;

@@ -3,6 +3,8 @@ package io.sluice.local;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.config.ConfigLoader;
+import io.sluice.slots.PoolDeclaration;
+import io.sluice.slots.internal.RedisPoolAdmin;
 import io.sluice.config.Durations;
 import io.sluice.config.SluiceConfig;
 import io.sluice.embedded.EmbeddedKafka;
@@ -122,6 +124,11 @@ public final class LocalRun {
                 overrides.put("orchestrator.max-backlog", Long.toString(o.maxBacklog()));
             }
             SluiceConfig cfg = new ConfigLoader().load(null, Map.of(), overrides);
+            if (o.slots()) {
+                // Pools are declared before they are used (new: this Redis has never held it, so not fenced).
+                RedisPoolAdmin.apply(redis.uri(), cfg.redis().timeout(), new PoolDeclaration(cfg.slots().pool(), o.limit(), List.of()),
+                        cfg.slots().leaseTtl(), true);
+            }
             Admin admin = KafkaClients.admin(cfg.kafka());
             try {
                 KafkaClients.ensureTopics(admin, cfg.kafka(), Duration.ofSeconds(30));

@@ -202,6 +202,20 @@ class BadConfigTest {
     }
 
     @Test
+    void aWorkerOnAPoolThatWasNeverDeclaredExits2AndNamesIt() throws IOException {
+        String pool = SharedServers.uniqueName("undeclared");
+        Run run = worker("--config", config("""
+                redis:
+                  uri: %s
+                slots:
+                  pool: %s
+                """.formatted(SharedServers.redis().uri(), pool)).toString());
+
+        assertThat(run.exit()).as(run.err()).isEqualTo(2);
+        assertThat(run.err()).contains("no pool " + pool);
+    }
+
+    @Test
     void unreachableKafkaAtStartUpExits1WithinTheConfiguredTimeout() throws IOException {
         String redis = SharedServers.redis().uri();
         Run run = worker("--config", config("""
@@ -209,6 +223,7 @@ class BadConfigTest {
                   uri: %s
                 slots:
                   pool: %s
+                  assume-new-pool: true
                 kafka:
                   bootstrap-servers: %s
                   common:

@@ -104,11 +104,18 @@ class SlotsCommandTest {
     }
 
     @Test
-    void statusIsTheFirstCallerAfterRedisLostThePoolSoItFencesItAndSaysSo() throws Exception {
-        // No assume-new-pool: to this admin command an absent pool may be one that Redis lost.
+    void aPoolCreatedWhereRedisHoldsNothingIsFencedAndStatusSaysSo() throws Exception {
+        // No assume-new-pool: to the operator's create, an absent pool may be one that Redis lost.
         try (OpsFixture ops = new OpsFixture("http://127.0.0.1:9",
                 "slots:\n  pool: %s\n  limit: 3\n  lease-ttl: 5s\n  renew-every: 1s\n  assume-new-pool: false\n"
                 + "downstream:\n  max-query-time: 5s\n")) {
+            Cli.Result undeclared = Cli.run(new SlotsCommand(), ops.args("status"));
+            assertThat(undeclared.exit()).as(undeclared.toString()).isEqualTo(2);
+            assertThat(undeclared.err()).startsWith("error: no pool " + ops.name);
+            Cli.Result created = Cli.run(new SlotsCommand(), ops.args("create", ops.name, "--limit", "3"));
+            assertThat(created.exit()).as(created.toString()).isZero();
+            assertThat(created.out()).isEqualTo("pool " + ops.name + " created\n");
+
             Cli.Result table = Cli.run(new SlotsCommand(), ops.args("status"));
             assertThat(table.exit()).as(table.toString()).isZero();
             assertThat(table.out()).contains("FENCED   no new grants for");
@@ -169,6 +176,6 @@ class SlotsCommandTest {
     void noSubcommandIsAUsageError() {
         Cli.Result r = Cli.run(new SlotsCommand());
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("error: missing subcommand; valid: status, set-limit, reap");
+        assertThat(r.err()).contains("error: missing subcommand; valid: status, set-limit, reap, create, apply, describe, list");
     }
 }

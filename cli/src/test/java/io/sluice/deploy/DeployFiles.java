@@ -73,7 +73,7 @@ final class DeployFiles {
         try (Stream<Path> files = Files.walk(K8S)) {
             return files.filter(f -> f.toString().endsWith(".yaml"))
                     .filter(f -> !f.getFileName().toString().equals("kustomization.yaml"))
-                    .filter(f -> !f.getFileName().toString().equals("sluice.yaml"))
+                    .filter(f -> !f.getFileName().toString().equals("sluice.yaml") && !f.getFileName().toString().equals("pools.yaml"))
                     .sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -218,7 +218,19 @@ public final class ConfigLoader {
                 : "; valid keys: " + String.join(", ", knownKeys());
     }
 
-    static int levenshtein(String a, String b) {
+    /** {@code slots.class}: {@code default} (the pool's first class) is null. */
+    private static String slotClass(String value) {
+        if (value.equals("default")) {
+            return null;
+        }
+        if (!value.matches("[A-Za-z0-9_.-]+")) {
+            throw new ConfigException("slots.class", "slots.class '" + value + "' must be a class of the pool's declaration "
+                    + "(letters, digits, '_', '.', '-'), or default for its first class");
+        }
+        return value;
+    }
+
+    public static int levenshtein(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;
@@ -256,7 +268,7 @@ public final class ConfigLoader {
         SluiceConfig.Slots slots = new SluiceConfig.Slots(v.text("slots.pool"), v.intIn("slots.limit", 1, 1_000_000),
                 v.positive("slots.lease-ttl"), v.positive("slots.renew-every"), v.bool("slots.enabled"),
                 v.bool("slots.assume-new-pool"), v.bool("slots.adaptive"), v.intIn("slots.min-limit", 1, 1_000_000),
-                v.intIn("slots.max-limit", 1, 1_000_000));
+                v.intIn("slots.max-limit", 1, 1_000_000), slotClass(v.text("slots.class")));
         if (slots.adaptive() && !(slots.minLimit() <= slots.limit() && slots.limit() <= slots.maxLimit())) {
             throw new ConfigException("slots.limit", "with slots.adaptive, slots.min-limit (" + slots.minLimit() + ") <= slots.limit ("
                     + slots.limit() + ") <= slots.max-limit (" + slots.maxLimit() + ") must hold");

@@ -48,9 +48,13 @@ public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, D
         }
     }
 
-    /** {@code adaptive}: the live limit follows the downstream between {@code minLimit} and {@code maxLimit}. */
+    /**
+     * {@code adaptive}: the live limit follows the downstream between {@code minLimit} and {@code maxLimit}.
+     * {@code slotClass} ({@code slots.class}): the class of the pool this worker takes its slots in unless a
+     * batch names one; null ({@code default}) for the pool's first class.
+     */
     public record Slots(String pool, int limit, Duration leaseTtl, Duration renewEvery, boolean enabled, boolean assumeNewPool,
-                        boolean adaptive, int minLimit, int maxLimit) {
+                        boolean adaptive, int minLimit, int maxLimit, String slotClass) {
     }
 
     public record Snuba(URI url, String dataset, String referrer, Duration timeout) {

@@ -5,9 +5,12 @@ import java.util.List;
 
 /**
  * One batch of organizations to process; the value of a record on the batches topic,
- * keyed {@code runId:seq} (DESIGN section 4).
+ * keyed {@code runId:seq} (DESIGN section 4). {@code slotClass}: the class of the slot pool its queries
+ * take their slots in ({@code orchestrator run --class}, JSON field {@code class}); null, and absent from
+ * the JSON, for the worker's own {@code slots.class}. Readers that know no classes ignore the field.
  */
-public record Batch(int v, String job, String runId, long seq, List<Long> orgIds, Window window, Instant publishedAt) {
+public record Batch(int v, String job, String runId, long seq, List<Long> orgIds, Window window, Instant publishedAt,
+                    String slotClass) {
     public static final int VERSION = 1;
     public static final String JOB_SPIKE_PROJECTION = "spike-projection";
     /** More org ids than this in one record is a poison record. */
@@ -17,12 +20,17 @@ public record Batch(int v, String job, String runId, long seq, List<Long> orgIds
         orgIds = List.copyOf(orgIds);
     }
 
+    /** A batch in the worker's own class. */
+    public Batch(int v, String job, String runId, long seq, List<Long> orgIds, Window window, Instant publishedAt) {
+        this(v, job, runId, seq, orgIds, window, publishedAt, null);
+    }
+
     public String key() {
         return runId + ":" + seq;
     }
 
     /** A batch holding just one org of this one, as dead-lettered when that org exhausted its retries. */
     public Batch forSingleOrg(long orgId) {
-        return new Batch(v, job, runId, seq, List.of(orgId), window, publishedAt);
+        return new Batch(v, job, runId, seq, List.of(orgId), window, publishedAt, slotClass);
     }
 }

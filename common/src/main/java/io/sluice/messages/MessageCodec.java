@@ -46,6 +46,9 @@ public final class MessageCodec {
         b.orgIds().forEach(ids::add);
         n.set("window", window(b.window()));
         n.put("publishedAt", b.publishedAt().toString());
+        if (b.slotClass() != null) {
+            n.put("class", b.slotClass());
+        }
         return bytes(n);
     }
 
@@ -88,7 +91,14 @@ public final class MessageCodec {
         }
         Window window = requireWindow(n);
         Instant publishedAt = n.hasNonNull("publishedAt") ? instant(n, "publishedAt") : Instant.EPOCH;
-        return new Batch(v, job, runId, seq, orgIds, window, publishedAt);
+        String slotClass = null;
+        if (n.hasNonNull("class")) {
+            slotClass = n.get("class").asText();
+            if (!slotClass.matches("[A-Za-z0-9_.-]+")) {
+                throw new PoisonRecordException("field 'class' = '" + slotClass + "' is not a slot class name (letters, digits, '_', '.', '-')");
+            }
+        }
+        return new Batch(v, job, runId, seq, orgIds, window, publishedAt, slotClass);
     }
 
     // ---- results -------------------------------------------------------------------------

@@ -38,6 +38,30 @@ public interface SlotPool extends AutoCloseable {
     default void observe(Feedback feedback) {
     }
 
+    /**
+     * {@link #acquire} in a class of the pool's declaration (docs/SLOTS.md, "Declared pools and classes"):
+     * the lease's owner carries the class as the prefix {@code @CLASS/}. Null: the pool's first class.
+     */
+    default CompletableFuture<Acquisition> acquire(String owner, String slotClass, Duration maxWait) {
+        return acquire(classedOwner(slotClass, owner), maxWait);
+    }
+
+    /** The owner as the scripts read its class; {@code owner} itself when {@code slotClass} is null. */
+    static String classedOwner(String slotClass, String owner) {
+        if (slotClass == null) {
+            return owner;
+        }
+        if (!slotClass.matches("[A-Za-z0-9_.-]+")) {
+            throw new IllegalArgumentException("slot class '" + slotClass + "' must be letters, digits, '_', '.' or '-'");
+        }
+        return "@" + slotClass + "/" + owner;
+    }
+
+    /** {@link #acquire(String, String, Duration)} for callers on a (virtual) thread that may block. */
+    default Acquisition acquireBlocking(String owner, String slotClass, Duration timeout) {
+        return acquireBlocking(classedOwner(slotClass, owner), timeout);
+    }
+
     /** {@link #acquire} for callers on a (virtual) thread that may block. */
     default Acquisition acquireBlocking(String owner, Duration timeout) {
         CompletableFuture<Acquisition> pending = acquire(owner, timeout);

@@ -32,6 +32,19 @@ local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
 if score and tonumber(score) > now_ms then
   return {1, ARGV[2], tonumber(score), now_ms, live, limit, gen_of(st)}
 end
+if CLASSES then
+  -- Classes: queue it, and let drain decide by class whether it goes first.
+  enqueue(KEYS[2], {ticket}, now_us)
+  if live < grantable then
+    local granted, lease, exp = drain(KEYS[1], KEYS[2], ARGV[4], ARGV[5], now_ms, grantable - live, ticket, nil)
+    if lease then
+      return {1, lease, exp, now_ms, live + granted, limit, gen_of(st)}
+    end
+    live = live + granted
+  end
+  local rank = redis.call('ZRANK', KEYS[2], ticket)
+  return {2, rank and rank + 1 or 0, now_ms, live, limit, gen_of(st)}
+end
 if live < grantable and redis.call('ZCARD', KEYS[2]) == 0 then
   local _, lease_ttl = parse_ticket(ticket)
   local exp = now_ms + lease_ttl

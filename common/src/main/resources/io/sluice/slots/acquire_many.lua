@@ -19,7 +19,7 @@
 -- client's ticket at the head) are served by the next release, heartbeat or re-check.
 -- Three commands instead of seven, the shape of a fleet whose pods queue behind each other.
 local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-if #tail > 0 then
+if #tail > 0 and not caller_has_classes(ARGV[1]) then
   local ids, tickets = {}, {}
   for i = 5, #ARGV, 2 do
     if ARGV[i + 1] == '' then
@@ -67,6 +67,9 @@ for i = 5, #ARGV, 2 do
   ids[#ids + 1] = ARGV[i]
 end
 local known = redis.call('ZMSCORE', KEYS[1], unpack(ids))
+if CLASSES and empty then
+  count_classes(KEYS[1], now_ms)   -- waiters left by drain are at their class' cap; an arrival may still fit
+end
 
 local out = {now_ms, 0, limit}
 local leases, tickets = {}, {}
@@ -80,7 +83,7 @@ for i = 5, #ARGV, 2 do
     leases[#leases + 1] = exp
     leases[#leases + 1] = id
     out[#out + 1] = id
-  elseif empty and live < grantable and #tickets == 0 then
+  elseif empty and live < grantable and #tickets == 0 and (CLASSES == nil or class_admits(id)) then
     leases[#leases + 1] = exp
     leases[#leases + 1] = id
     live = live + 1

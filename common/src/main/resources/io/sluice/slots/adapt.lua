@@ -105,6 +105,7 @@ redis.call('HSET', KEYS[4], 'step', now_ms, 'from', limit, 'to', new, 'why', why
   'w_ok', ok, 'w_limited', limited)
 if new ~= limit then
   set_state(KEYS[1], st, 'limit', new)
+  CLASSES = classes_of(st.decl, new)   -- the classes' seats move with the limit
 end
 if new > live and grantable > 0 and redis.call('ZCARD', KEYS[2]) > 0 then
   live = live + drain(KEYS[1], KEYS[2], ARGV[9], ARGV[10], now_ms, new - live, nil, nil)

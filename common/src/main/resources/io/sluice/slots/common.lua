@@ -51,14 +51,60 @@ end
 -- The caller: 'configuredLimit:leaseTtlMs:epoch:knownMaxTtlMs:knownLimit:fresh:gen'. epoch is
 -- the one it last saw ('' if none), knownMaxTtlMs, knownLimit and gen what that epoch said (0 if
 -- unknown), fresh '1' only when the caller was told the pool is new (tests, `sluice local`).
+-- An optional last field ':decl' carries the pool's declaration as this caller last saw it (see
+-- "Declarations" below; it may contain ':', being last).
 local function parse_caller(caller)
-  local l, ttl, ep, kt, kl, fresh, gen = string.match(caller, '^(%d+):(%d+):([^:]*):(%d+):(%d+):([01]):(%d+)$')
+  local l, ttl, ep, kt, kl, fresh, gen, decl = string.match(caller, '^(%d+):(%d+):([^:]*):(%d+):(%d+):([01]):(%d+):?(.*)$')
   if l == nil then
     error('slot pool: malformed caller argument ' .. tostring(caller))
   end
   return {limit = tonumber(l), ttl = tonumber(ttl), epoch = ep, known_ttl = tonumber(kt),
-          known_limit = tonumber(kl), fresh = fresh == '1', gen = tonumber(gen)}
+          known_limit = tonumber(kl), fresh = fresh == '1', gen = tonumber(gen), decl = decl}
 end
+
+-- ---- Declarations ----------------------------------------------------------------------------
+-- A pool is declared (`sluice slots create | apply`) before it is used. The declaration is one more
+-- state member, |m|decl|<text> (limit=N[;class=name,share,lendable,borrow]...), in the leases ZSET,
+-- so that it is lost with the leases and nothing else. A caller that never saw a declaration cannot
+-- rebuild a pool whose state is missing: the script fails with NOPOOL before it writes anything of
+-- the pool's state (clients check with describe.lua first and are refused before any write at all).
+-- DECLARING: the declaration declare.lua is writing (nil in every other script).
+local DECLARING = nil
+-- The pool's classes as pool_state found them, their parser and drain's variant for them: classes.lua,
+-- which SlotScripts loads after this file, defines the last two.
+local CLASSES = nil
+local classes_of
+local class_drain
+
+local function set_decl(leases, st, decl)
+  if st.decl == decl then
+    return
+  end
+  if st.decl ~= nil then
+    redis.call('ZREM', leases, STATE .. 'decl|' .. st.decl)
+  end
+  redis.call('ZADD', leases, 0, STATE .. 'decl|' .. decl)
+  st.decl = decl
+end
+
+-- The declaration a rebuilt state carries: the one being declared, else the one the caller last saw,
+-- else (a caller told the pool is new: tests, `sluice local`) its configured limit; nil: undeclared.
+local function decl_for_rebuild(c, st, new, limit)
+  if DECLARING then
+    return DECLARING
+  end
+  if st.decl then
+    return st.decl
+  end
+  if c.decl ~= '' then
+    return c.decl
+  end
+  if new then
+    return 'limit=' .. fmt(limit)
+  end
+  return nil
+end
+-- ----------------------------------------------------------------------------------------------
 
 -- The grant generation of this script call: read by pool_state, raised once by the first grant.
 local GEN = 0
@@ -138,6 +184,11 @@ local function pool_state(leases, now_ms, now_us, caller)
       limit = tonumber(legacy or c.limit)
     end
     local maxttl = math.max(tonumber(st.maxttl or '0'), c.ttl, c.known_ttl)
+    local decl = decl_for_rebuild(c, st, new, limit)
+    if decl == nil then
+      error('NOPOOL slot pool ' .. leases .. ' was never declared (sluice slots create)')
+    end
+    set_decl(leases, st, decl)
     if not new then
       fence = math.max(fence, now_ms + maxttl)
       redis.log(redis.LOG_WARNING, 'sluice slot pool ' .. leases .. ': state missing, fenced for ' .. fmt(maxttl) .. ' ms')
@@ -171,12 +222,16 @@ local function pool_state(leases, now_ms, now_us, caller)
       redis.log(redis.LOG_WARNING, 'sluice slot pool ' .. leases .. ': rolled back (a caller saw generation '
         .. c.gen .. '), fenced until ' .. fmt(fence))
     end
+    if st.decl == nil and c.decl ~= '' then
+      set_decl(leases, st, c.decl)   -- a pool from before declarations: what its clients saw
+    end
     local maxttl = math.max(c.ttl, c.known_ttl)
     if maxttl > tonumber(st.maxttl) then
       set_state(leases, st, 'maxttl', maxttl)
     end
   end
   local limit = tonumber(st.limit)
+  CLASSES = classes_of(st.decl, limit)
   if now_ms < fence then
     return limit, 0, st
   end
@@ -261,6 +316,9 @@ end
 -- {member, score} to start with, or nil; it goes back to the queue when there is no room.
 -- Returns granted count, self lease id or nil, self expiry or nil.
 local function drain(leases, queue, prefix, check_receivers, now_ms, free, self, head)
+  if CLASSES then
+    return class_drain(leases, queue, prefix, check_receivers, now_ms, free, self, head)
+  end
   local granted, self_lease, self_exp = 0, nil, nil
   while free > 0 do
     if head == nil then

@@ -15,6 +15,19 @@ local now_ms, now_us = now_of()
 local _, grantable, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
 local free = grantable - live_of(KEYS[1], now_ms)
 local granted = 0
+if CLASSES then
+  -- Classes: the popped heads go back, and drain picks by class (see classes.lua).
+  local back = {}
+  for i = 1, #heads, 2 do
+    back[#back + 1] = heads[i + 1]
+    back[#back + 1] = heads[i]
+  end
+  redis.call('ZADD', KEYS[2], unpack(back))
+  if free > 0 then
+    granted = drain(KEYS[1], KEYS[2], ARGV[2], ARGV[3], now_ms, free, nil, nil)
+  end
+  return {removed, granted, gen_of(st)}
+end
 while #heads > 0 do
   -- Tickets beyond the free slots go back, keeping their scores.
   local keep = math.max(0, math.min(free, math.floor(#heads / 2)))

@@ -7,6 +7,7 @@ local now_ms, now_us = now_of()
 local previous, grantable, st = pool_state(KEYS[1], now_ms, now_us, ARGV[4])
 local limit = tonumber(ARGV[1])
 set_state(KEYS[1], st, 'limit', limit)
+CLASSES = classes_of(st.decl, limit)   -- the classes' seats move with the limit
 local live = live_of(KEYS[1], now_ms)
 local granted = 0
 if grantable > 0 and live < limit then

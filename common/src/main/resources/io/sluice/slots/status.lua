@@ -4,7 +4,7 @@
 -- KEYS[4] abandoned (retiring leases' marks, see renew.lua)
 -- ARGV[1] caller (see pool_state)
 -- Returns {limit, nowMs, waiting, {leaseId, expiryMs, ...}, epoch, maxTtlMs, fenceUntilMs, 'epoch:gen',
---          {field, value, ...} of the adapt hash, live leases held for abandoned queries}
+--          {field, value, ...} of the adapt hash, live leases held for abandoned queries, declaration}
 local now_ms, now_us = now_of()
 local limit, _, st = pool_state(KEYS[1], now_ms, now_us, ARGV[1])
 local leases = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. fmt(now_ms), '+inf', 'WITHSCORES')
@@ -19,4 +19,4 @@ if #marked > 0 then
   end
 end
 return {limit, now_ms, redis.call('ZCARD', KEYS[2]), leases, st.epoch, tonumber(st.maxttl), tonumber(st.fence), gen_of(st),
-  redis.call('HGETALL', KEYS[3]), abandoned}
+  redis.call('HGETALL', KEYS[3]), abandoned, st.decl or ''}

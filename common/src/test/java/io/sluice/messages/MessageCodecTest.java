@@ -61,7 +61,9 @@ class MessageCodecTest {
                 Arguments.of("window missing", batch("1", "[1]").replace(WINDOW + ",", ""), "field 'window'"),
                 Arguments.of("window start not ISO", batch("1", "[1]").replace("2026-11-21T00:00:00Z", "yesterday"), "'yesterday' is not an ISO-8601 instant"),
                 Arguments.of("window reversed", batch("1", "[1]").replace("2026-11-21T00:00:00Z", "2026-11-29T00:00:00Z"), "is not before window.end"),
-                Arguments.of("publishedAt not ISO", batch("1", "[1]").replace("2026-11-28T12:00:34.120Z", "noon"), "field 'publishedAt'"));
+                Arguments.of("publishedAt not ISO", batch("1", "[1]").replace("2026-11-28T12:00:34.120Z", "noon"), "field 'publishedAt'"),
+                Arguments.of("class not a name", batch("1", "[1]").replace("\"seq\":3", "\"seq\":3,\"class\":\"back fill\""),
+                        "field 'class' = 'back fill' is not a slot class name"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -94,6 +96,18 @@ class MessageCodecTest {
     }
 
     /** Decision: a duplicate id is projected once per batch (first occurrence order kept); the result is a keyed upsert anyway. */
+    @Test
+    void aBatchNamesItsSlotClassOnlyWhenItHasOneAndAV1BatchWithoutOneIsRead() throws Exception {
+        Batch v1 = MessageCodec.decodeBatch(utf8(batch("1", "[7]")));
+        assertThat(v1.slotClass()).as("a batch from before classes: the worker's own class").isNull();
+        assertThat(new String(MessageCodec.encode(v1), StandardCharsets.UTF_8)).doesNotContain("class");
+        Batch classed = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r-1", 3, java.util.List.of(7L), v1.window(), v1.publishedAt(), "backfill");
+        byte[] encoded = MessageCodec.encode(classed);
+        assertThat(new String(encoded, StandardCharsets.UTF_8)).contains("\"v\":1", "\"class\":\"backfill\"");
+        assertThat(MessageCodec.decodeBatch(encoded)).isEqualTo(classed);
+        assertThat(classed.forSingleOrg(7).slotClass()).as("a dead-lettered org keeps its class for the replay").isEqualTo("backfill");
+    }
+
     @Test
     void duplicateOrgIdsAreDeduplicatedKeepingFirstOccurrenceOrder() throws Exception {
         Batch b = MessageCodec.decodeBatch(utf8(batch("1", "[7,5,7,7,5,9]")));

@@ -1,6 +1,7 @@
 package io.sluice.slots;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
@@ -8,8 +9,10 @@ import io.lettuce.core.RestoreArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.sluice.embedded.EmbeddedRedis;
+import io.sluice.slots.internal.RedisPoolAdmin;
 import io.sluice.slots.internal.RedisSlotPool;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -93,6 +96,17 @@ class SlotPoolFencingTest {
         dieHolding(2, 2);
         redis.restart();
         long lost = System.nanoTime();
+        if (first != FirstCaller.OLD_POD) {
+            // Nobody alive knew the pool: to a client that never saw it, it is undeclared. It is refused and
+            // writes nothing, whatever it came to do (status, set-limit, reap, work) ...
+            assertThatThrownBy(() -> stranger(2)).isInstanceOf(UndeclaredPoolException.class);
+            assertThat(raw().dbsize()).isZero();
+            // ... until the operator applies the declarations again, which builds the pool fenced.
+            try (RedisPoolAdmin admin = RedisPoolAdmin.connect(redis.uri(), Duration.ofSeconds(2))) {
+                assertThat(admin.declare(new PoolDeclaration("p", 2, List.of()), false, TTL, false))
+                        .isEqualTo(RedisPoolAdmin.Outcome.CREATED);
+            }
+        }
         switch (first) {
             case ADMIN_STATUS -> assertThat(stranger(2).status().fenced()).isTrue();
             case ADMIN_SET_LIMIT -> stranger(2).setLimit(2);
@@ -115,7 +129,10 @@ class SlotPoolFencingTest {
         assertThat(shortLived.status().maxLeaseTtl()).isEqualTo(TTL);
         raw().flushall();
         long lost = System.nanoTime();
-        // First after the loss: a client that only knows its own 500 ms.
+        // First after the loss: an operator's apply that only knows the 500 ms its config names.
+        try (RedisPoolAdmin declarer = RedisPoolAdmin.connect(redis.uri(), Duration.ofSeconds(2))) {
+            declarer.declare(new PoolDeclaration("p", 2, List.of()), false, Duration.ofMillis(500), false);
+        }
         RedisSlotPool admin = pools.open("p", 2, b -> b.leaseTtl(Duration.ofMillis(500)).assumeNewPool(false));
         // The short-lived client knew the pool's 3 s: at its next call it extends the fence.
         await().atMost(Duration.ofSeconds(2)).until(() -> admin.status().fencedFor().toMillis() > 1_000);
@@ -237,8 +254,10 @@ class SlotPoolFencingTest {
         RedisSlotPool fresh = pools.open("p", 1, b -> b.leaseTtl(TTL));
         assertThat(fresh.status().fenced()).isFalse();
         assertThat(fresh.acquireBlocking("a", Duration.ZERO)).isInstanceOf(Acquisition.Granted.class);
-        RedisSlotPool unknown = pools.open("q", 1, b -> b.leaseTtl(TTL).assumeNewPool(false));
-        assertThat(unknown.status().fenced()).isTrue();
-        assertThat(unknown.acquireBlocking("b", Duration.ZERO)).isInstanceOf(Acquisition.Refused.class);
+        // A pool nobody declared is no pool at all to a client not told it is new: refused, nothing written.
+        long keys = raw().dbsize();
+        assertThatThrownBy(() -> pools.open("q", 1, b -> b.leaseTtl(TTL).assumeNewPool(false)))
+                .isInstanceOf(UndeclaredPoolException.class);
+        assertThat(raw().dbsize()).isEqualTo(keys);
     }
 }

@@ -44,8 +44,13 @@ public record BatchPlan(String runId, OrgList orgs, int batchSize, Window window
     }
 
     public Batch batch(long seq, Instant publishedAt) {
+        return batch(seq, publishedAt, null);
+    }
+
+    /** Batch {@code seq}, naming the slot class its queries take slots in (null: the workers' own). */
+    public Batch batch(long seq, Instant publishedAt, String slotClass) {
         List<Long> ids = Arrays.stream(orgIds(seq)).boxed().toList();
-        return new Batch(Batch.VERSION, Batch.JOB_SPIKE_PROJECTION, runId, seq, ids, window, publishedAt);
+        return new Batch(Batch.VERSION, Batch.JOB_SPIKE_PROJECTION, runId, seq, ids, window, publishedAt, slotClass);
     }
 
     /**

@@ -58,6 +58,8 @@ public final class OrchestratorRun {
     private final OrchestratorMetrics metrics;
     private final ProgressReporter progress;
     private volatile boolean stopRequested;
+    /** {@code --class}: the slot class every batch of this run names (null: the workers' own). */
+    private final String slotClass;
 
     private OrchestratorRun(Builder b) {
         this.config = Objects.requireNonNull(b.config, "config");
@@ -72,6 +74,7 @@ public final class OrchestratorRun {
         this.probeFactory = b.probeFactory != null ? b.probeFactory
                 : id -> new KafkaBacklogProbe(config, "sluice-orchestrator-" + id + "-backlog");
         this.sample = b.sample;
+        this.slotClass = b.slotClass;
         this.holder = b.holder != null ? b.holder : RunHolders.describeThisProcess();
         this.metrics = new OrchestratorMetrics(b.registry);
         this.progress = b.progress != null ? b.progress : ProgressReporter.auto(clock);
@@ -204,7 +207,7 @@ public final class OrchestratorRun {
                 if (sentNow == 0) {
                     firstNanos = clock.monotonicTime();
                 }
-                if (!publisher.send(plan.batch(seq, Instant.ofEpochMilli(clock.wallTime())), keeper, stop)) {
+                if (!publisher.send(plan.batch(seq, Instant.ofEpochMilli(clock.wallTime()), slotClass), keeper, stop)) {
                     break;
                 }
                 backlog.published(size);
@@ -280,6 +283,7 @@ public final class OrchestratorRun {
         private final OrgSource orgSource;
         private String runId;
         private boolean force;
+        private String slotClass;
         private Function<SluiceConfig, RunLedger> ledgerFactory;
         private Function<String, BatchSink> sinkFactory;
         private Function<String, Backlog.Probe> probeFactory;
@@ -304,6 +308,12 @@ public final class OrchestratorRun {
         /** Run a finished run again from the start. */
         public Builder force(boolean force) {
             this.force = force;
+            return this;
+        }
+
+        /** The slot class every batch names ({@code orchestrator run --class}); null: the workers' {@code slots.class}. */
+        public Builder slotClass(String slotClass) {
+            this.slotClass = slotClass;
             return this;
         }
 

@@ -94,6 +94,37 @@ final class StackFixture implements AutoCloseable {
         return w;
     }
 
+    /** This stack's config with some settings of its own; the topics it names exist. */
+    SluiceConfig configWith(Map<String, String> overrides) {
+        Map<String, String> o = new HashMap<>(settings);
+        o.putAll(overrides);
+        SluiceConfig own = new ConfigLoader().load(null, Map.of(), o);
+        try (Admin admin = KafkaClients.admin(own.kafka())) {
+            KafkaClients.ensureTopics(admin, own.kafka(), Duration.ofSeconds(30));
+        }
+        return own;
+    }
+
+    /** A worker on {@code own} (see {@link #configWith}). */
+    Worker startWorker(String id, SluiceConfig own) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Worker w = new Worker(id, own, Gates.open(own, id, registry), registry).start();
+        workers.add(w);
+        return w;
+    }
+
+    /** Publishes batches naming {@code slotClass} (as {@code orchestrator run --class} does) to {@code topic}. */
+    void publish(String topic, String runId, List<Long> orgs, int batchSize, String slotClass) {
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config.kafka(), name + "-test-producer")) {
+            for (int seq = 0; seq * batchSize < orgs.size(); seq++) {
+                List<Long> chunk = orgs.subList(seq * batchSize, Math.min(orgs.size(), (seq + 1) * batchSize));
+                Batch b = new Batch(1, Batch.JOB_SPIKE_PROJECTION, runId, seq, chunk, WINDOW, Instant.now(), slotClass);
+                p.send(new ProducerRecord<>(topic, utf8(b.key()), MessageCodec.encode(b)));
+            }
+            p.flush();
+        }
+    }
+
     /** Publishes the orgs as batches of {@code batchSize}, keyed runId:seq, as the orchestrator does. */
     void publish(String runId, List<Long> orgs, int batchSize) {
         publish(runId, orgs, batchSize, WINDOW);

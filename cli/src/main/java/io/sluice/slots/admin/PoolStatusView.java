@@ -27,6 +27,7 @@ public final class PoolStatusView {
         s.lastStep().ifPresent(a -> out.printf("adaptive last step %s ago: %d -> %d, %s (window: %d ok, %d rate-limited%s)%n",
                 human(a.ago()), a.from(), a.to(), a.why(), a.ok(), a.rateLimited(),
                 a.left() < 0 ? "; no downstream numbers" : "; the downstream left " + a.left() + " for us"));
+        classes(s).forEach((name, n) -> out.printf("class    %s: %d in use%n", name, n));
         if (s.leases().isEmpty()) {
             out.println("no live leases");
             return;
@@ -49,12 +50,27 @@ public final class PoolStatusView {
         n.put("fencedForMs", s.fencedFor().toMillis());
         s.lastStep().ifPresent(a -> n.putObject("adaptiveLastStep").put("agoMs", a.ago().toMillis()).put("from", a.from())
                 .put("to", a.to()).put("why", a.why()).put("left", a.left()).put("ok", a.ok()).put("rateLimited", a.rateLimited()));
+        ObjectNode classes = n.putObject("classesInUse");
+        classes(s).forEach(classes::put);
         ArrayNode leases = n.putArray("leases");
         for (PoolStatus.LeaseInfo l : s.leases()) {
             leases.addObject().put("leaseId", l.leaseId()).put("owner", l.owner()).put("clientId", l.clientId())
                     .put("ageMs", l.age().toMillis()).put("expiresInMs", l.expiresIn().toMillis());
         }
         return n;
+    }
+
+    /** Live leases per class of a pool with classes (the owner's {@code @CLASS/} prefix); empty when none carries one. */
+    static java.util.SortedMap<String, Integer> classes(PoolStatus s) {
+        java.util.SortedMap<String, Integer> in = new java.util.TreeMap<>();
+        for (PoolStatus.LeaseInfo l : s.leases()) {
+            String o = l.owner();
+            int slash = o.indexOf('/');
+            if (o.startsWith("@") && slash > 1) {
+                in.merge(o.substring(1, slash), 1, Integer::sum);
+            }
+        }
+        return in;
     }
 
     public static void printJson(PoolStatus s, PrintWriter out) {

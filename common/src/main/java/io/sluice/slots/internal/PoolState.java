@@ -29,6 +29,8 @@ final class PoolState {
     private volatile long knownLimit;
     private volatile long fenceUntilMs;
     private long gen;   // guarded by this
+    /** The declaration this client last saw ('' before it saw one): restored with the state if Redis lost it. */
+    private volatile String declaration = "";
 
     PoolState(SlotPoolConfig config) {
         this.config = config;
@@ -39,7 +41,18 @@ final class PoolState {
     synchronized String caller() {
         String e = epoch;
         return head + e + ':' + knownMaxTtl + ':' + knownLimit + ':' + (config.assumeNewPool() && e.isEmpty() ? '1' : '0')
-                + ':' + gen;
+                + ':' + gen + (declaration.isEmpty() ? "" : ":" + declaration);
+    }
+
+    /** A reply's declaration (the latest wins: an {@code apply} changed it); '' says nothing. */
+    void declaration(Object decl) {
+        if (decl instanceof String s && !s.isEmpty()) {
+            declaration = s;
+        }
+    }
+
+    String declaration() {
+        return declaration;
     }
 
     /**

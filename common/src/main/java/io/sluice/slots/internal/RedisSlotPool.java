@@ -11,10 +11,12 @@ import io.sluice.redis.RedisTimer;
 import io.sluice.slots.Acquisition;
 import io.sluice.slots.Feedback;
 import io.sluice.slots.Lease;
+import io.sluice.slots.PoolDeclaration;
 import io.sluice.slots.PoolStatus;
 import io.sluice.slots.SlotPool;
 import io.sluice.slots.SlotPoolConfig;
 import io.sluice.slots.SlotPoolException;
+import io.sluice.slots.UndeclaredPoolException;
 import io.sluice.slots.internal.SlotScripts.Script;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,7 +90,12 @@ public final class RedisSlotPool implements SlotPool {
             long setupMs = Math.max(config.commandTimeout().toMillis(), SETUP_TIMEOUT.toMillis());
             ctx.scripts.loadAll().get(setupMs, TimeUnit.MILLISECONDS);
             PoolState.checkEviction(ctx.redis, config.pool(), Duration.ofMillis(setupMs));
+            requireDeclared(Duration.ofMillis(setupMs));
             heartbeat().get(setupMs, TimeUnit.MILLISECONDS);
+        } catch (UndeclaredPoolException e) {
+            this.link = opened;
+            shutdownQuietly(null);
+            throw e;
         } catch (Exception e) {
             this.link = opened;
             shutdownQuietly(null);
@@ -113,6 +120,39 @@ public final class RedisSlotPool implements SlotPool {
                     heartbeatQuietly();
                     holdings.renewAll();
                 }));
+    }
+
+    /**
+     * Learns the pool's declaration before any call that writes, read only (describe.lua): a pool that was
+     * never declared is refused here, with nothing written to Redis, unless this client was told the pool
+     * is new ({@code slots.assume-new-pool}: tests, {@code sluice local}), which declares it with its limit.
+     * A pool from before declarations (state, or v1's limit key) counts as declared with its live limit.
+     */
+    private void requireDeclared(Duration timeout) throws Exception {
+        String legacyKey = ctx.keys[0].substring(0, ctx.keys[0].length() - "leases".length()) + "limit";
+        List<Object> d = ctx.run(Script.DESCRIBE, new String[] {ctx.keys[0], legacyKey})
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        String declaration = (String) d.get(0);
+        long limit = Math.max((Long) d.get(2), (Long) d.get(3));
+        if (!declaration.isEmpty()) {
+            ctx.state.declaration(declaration);
+        } else if (!((String) d.get(1)).isEmpty() || limit > 0) {
+            ctx.state.declaration(new PoolDeclaration(ctx.config.pool(), (int) (limit > 0 ? limit : ctx.config.limit()),
+                    List.of()).encode());
+        } else if (!ctx.config.assumeNewPool()) {
+            String near = null;
+            try {
+                near = PoolDirectory.nearest(ctx.config.pool(), PoolDirectory.names(ctx.redis, timeout));
+            } catch (Exception e) {
+                log.debug("slot pool {}: cannot list pools for a suggestion: {}", ctx.config.pool(), e.toString());
+            }
+            throw new UndeclaredPoolException(ctx.config.pool(), near);
+        }
+    }
+
+    /** The declaration this client knows ('' only for a new pool before its first answer). */
+    public String declaration() {
+        return ctx.state.declaration();
     }
 
     /** Connects to {@code uri}: a server, Sentinel or Cluster, as {@link RedisTarget} parses it. */
@@ -181,6 +221,7 @@ public final class RedisSlotPool implements SlotPool {
         long nowMs = (Long) r.get(1);
         long waiting = (Long) r.get(2);
         ctx.state.learned((String) r.get(4), (Long) r.get(5), (Long) r.get(6), limit, nowMs, r.get(7));
+        ctx.state.declaration(r.get(10));
         List<?> flat = (List<?>) r.get(3);
         List<PoolStatus.LeaseInfo> leases = new ArrayList<>(flat.size() / 2);
         for (int i = 0; i + 1 < flat.size(); i += 2) {
@@ -238,6 +279,7 @@ public final class RedisSlotPool implements SlotPool {
                     ctx.clock.observe(sent, (Long) r.get(3));
                     ctx.state.learned((String) r.get(4), (Long) r.get(5), (Long) r.get(6), (Long) r.get(0), (Long) r.get(3), r.get(7));
                     ctx.figures((Long) r.get(0), (Long) r.get(1));
+                    ctx.state.declaration(r.get(9));
                     if ((Long) r.get(8) == 1) {
                         // Our entry was gone: purged as dead (a long pause), or lost. So may our tickets be.
                         acquirer.reconnected();

@@ -17,14 +17,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * The pool's Lua scripts ({@code /io/sluice/slots/*.lua}, each prefixed with {@code common.lua}).
+ * The pool's Lua scripts ({@code /io/sluice/slots/*.lua}, each prefixed with {@code common.lua} and {@code classes.lua}).
  * They run by EVALSHA; a NOSCRIPT answer (Redis restarted or flushed its script cache) loads the
  * script again and retries once.
  */
 final class SlotScripts {
     enum Script {
         ACQUIRE("acquire"), ACQUIRE_MANY("acquire_many"), RELEASE("release"), RELEASE_MANY("release_many"), RENEW("renew"), SET_LIMIT("set_limit"),
-        REAP("reap"), HEARTBEAT("heartbeat"), STATUS("status"), RECHECK_MANY("recheck_many"), ADAPT("adapt");
+        REAP("reap"), HEARTBEAT("heartbeat"), STATUS("status"), RECHECK_MANY("recheck_many"), ADAPT("adapt"),
+        DESCRIBE("describe"), DECLARE("declare");
 
         final String file;
 
@@ -49,7 +50,7 @@ final class SlotScripts {
         if (!common.contains(PUBLISH_LINE)) {
             throw new IllegalStateException("common.lua lost its line " + PUBLISH_LINE);
         }
-        common = common.replace(PUBLISH_LINE, "local PUBLISH = '" + publishCommand + "'");
+        common = common.replace(PUBLISH_LINE, "local PUBLISH = '" + publishCommand + "'") + resource("classes");
         for (Script s : Script.values()) {
             String body = common + resource(s.file);
             scripts.put(s, new Loaded(body, sha1(body)));

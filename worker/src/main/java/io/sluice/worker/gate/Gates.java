@@ -1,7 +1,10 @@
 package io.sluice.worker.gate;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sluice.config.ConfigException;
 import io.sluice.config.SluiceConfig;
+import io.sluice.slots.PoolDeclaration;
+import java.util.List;
 import io.sluice.slots.SlotPool;
 import io.sluice.slots.SlotPoolConfig;
 import io.sluice.slots.internal.RedisSlotPool;
@@ -18,7 +21,18 @@ public final class Gates {
         if (!cfg.slots().enabled()) {
             return new OpenGate();
         }
-        return new PoolGate(pool(cfg, clientName, registry));
+        SlotPool pool = pool(cfg, clientName, registry);
+        String slotClass = cfg.slots().slotClass();
+        if (slotClass != null && pool instanceof RedisSlotPool redis) {
+            List<String> declared = PoolDeclaration.decode(cfg.slots().pool(), redis.declaration()).classes().stream()
+                    .map(PoolDeclaration.PoolClass::name).toList();
+            if (!declared.contains(slotClass)) {
+                pool.close();
+                throw new ConfigException("slots.class", "slots.class " + slotClass + " is not a class of pool " + cfg.slots().pool()
+                        + "; valid: " + (declared.isEmpty() ? "default (the pool declares no classes)" : "default, " + String.join(", ", declared)));
+            }
+        }
+        return new PoolGate(pool, slotClass);
     }
 
     public static SlotPool pool(SluiceConfig cfg, String clientName, MeterRegistry registry) {

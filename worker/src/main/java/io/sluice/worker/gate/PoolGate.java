@@ -12,14 +12,26 @@ import java.util.concurrent.CompletableFuture;
 /** The slot pool as the worker's gate. */
 public final class PoolGate implements SlotGate {
     private final SlotPool pool;
+    private final String slotClass;
 
     public PoolGate(SlotPool pool) {
+        this(pool, null);
+    }
+
+    /** {@code slotClass}: the class slots are taken in when a batch names none ({@code slots.class}; null: the pool's first). */
+    public PoolGate(SlotPool pool, String slotClass) {
         this.pool = pool;
+        this.slotClass = slotClass;
     }
 
     @Override
     public CompletableFuture<Result> acquire(String owner, Duration maxWait) {
-        CompletableFuture<Acquisition> pending = pool.acquire(owner, maxWait);
+        return acquire(owner, null, maxWait);
+    }
+
+    @Override
+    public CompletableFuture<Result> acquire(String owner, String batchClass, Duration maxWait) {
+        CompletableFuture<Acquisition> pending = pool.acquire(owner, batchClass != null ? batchClass : slotClass, maxWait);
         CompletableFuture<Result> result = pending.thenApply(a -> switch (a) {
             case Acquisition.Granted g -> new Granted(permit(g.lease()));
             case Acquisition.Refused r -> new Refused(r.reason().toString(), r.retryAfter());

@@ -18,6 +18,11 @@ public interface SlotGate extends AutoCloseable {
      */
     CompletableFuture<Result> acquire(String owner, Duration maxWait);
 
+    /** {@link #acquire(String, Duration)} in a class of the pool; null: the gate's own ({@code slots.class}). */
+    default CompletableFuture<Result> acquire(String owner, String slotClass, Duration maxWait) {
+        return acquire(owner, maxWait);
+    }
+
     /** What the downstream answered a query that held a slot, for an adaptive limit; ignored by default. */
     default void observe(Feedback feedback) {
     }

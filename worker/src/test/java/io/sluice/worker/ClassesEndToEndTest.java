@@ -1,0 +1,113 @@
+package io.sluice.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sluice.config.SluiceConfig;
+import io.sluice.embedded.SharedServers;
+import io.sluice.embedded.snuba.LatencyModel;
+import io.sluice.embedded.snuba.SnubaSimulator;
+import io.sluice.slots.PoolDeclaration;
+import io.sluice.slots.SlotPool;
+import io.sluice.slots.internal.RedisPoolAdmin;
+import io.sluice.worker.gate.Gates;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two worker groups in two classes of one pool, against a downstream whose limit is above the pool's: the daily
+ * run's share holds while a backfill floods, every org of both is projected, and the downstream never sees more
+ * than the pool's limit.
+ */
+class ClassesEndToEndTest {
+    /** Live daily leases, live backfill leases, daily tickets waiting. */
+    private static final String COUNT = """
+            local now = redis.call('TIME')
+            local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+            local d, b, w = 0, 0, 0
+            for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ms, '+inf')) do
+              if string.sub(m, 1, 7) == '@daily/' then d = d + 1 else b = b + 1 end
+            end
+            for _, t in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+              if string.sub(t, 1, 7) == '@daily/' then w = w + 1 end
+            end
+            return {d, b, w}
+            """;
+
+    @Test
+    void theDailyRunsShareHoldsWhileABackfillFloodsAndTheDownstreamStaysUnderThePool() throws Exception {
+        try (SnubaSimulator sim = new SnubaSimulator(SnubaSimulator.Options.defaults().withLimit(20)
+                     .withLatency(LatencyModel.fixed(Duration.ofMillis(150)))).start();
+             StackFixture stack = new StackFixture(sim.url(), Map.of("slots.limit", "8", "slots.class", "daily",
+                     "worker.retry.max-attempts", "30"))) {
+            RedisPoolAdmin.apply(SharedServers.redis().uri(), Duration.ofSeconds(2), new PoolDeclaration(stack.name, 8, List.of(
+                    PoolDeclaration.PoolClass.parse("daily:6:0%"), PoolDeclaration.PoolClass.parse("backfill:2:100%"))),
+                    Duration.ofSeconds(3), true);
+            SluiceConfig backfill = stack.configWith(Map.of("slots.class", "backfill",
+                    "kafka.topics.batches", stack.name + ".backfill-batches", "kafka.consumer.group.id", stack.name + "-backfill"));
+            List<Long> daily = LongStream.rangeClosed(1, 240).boxed().toList();
+            List<Long> flood = LongStream.rangeClosed(1001, 1240).boxed().toList();
+
+            stack.startWorker("b0", backfill);
+            stack.startWorker("b1", backfill);
+            stack.publish(backfill.kafka().topics().batches(), "r-backfill", flood, 10, null);
+            try (SlotPool observer = Gates.pool(stack.config, "observer", new SimpleMeterRegistry());
+                 io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(SharedServers.redis().uri());
+                 io.lettuce.core.api.StatefulRedisConnection<String, String> raw = client.connect()) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> observer.status().inUse() == 8);   // the backfill alone takes all 8
+
+                stack.startWorker("d0");
+                stack.startWorker("d1");
+                stack.publish("r-daily", daily, 10);
+                List<int[]> samples = new CopyOnWriteArrayList<>();   // {daily, backfill, waiters}
+                java.util.concurrent.atomic.AtomicBoolean dailyDone = new java.util.concurrent.atomic.AtomicBoolean();
+                Thread sampler = Thread.ofVirtual().start(() -> {
+                    while (!dailyDone.get()) {
+                        // One script, so that seats and waiters are of the same moment.
+                        List<Long> c = raw.sync().eval(COUNT, io.lettuce.core.ScriptOutputType.MULTI,
+                                new String[] {"sluice:{" + stack.name + "}:leases", "sluice:{" + stack.name + "}:queue"});
+                        samples.add(new int[] {c.get(0).intValue(), c.get(1).intValue(), c.get(2).intValue()});
+                        try {
+                            Thread.sleep(20);   // the sampling period, not a wait for a condition
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> stack.resultsByOrg().keySet().containsAll(daily));
+                dailyDone.set(true);
+                sampler.join();
+                // While daily work waits, the daily run holds its 6 seats, but for the query time it takes a borrowed
+                // seat to come back (the backfill borrows the daily seats whenever the daily run has nobody waiting).
+                List<int[]> waiting = samples.stream().filter(x -> x[2] > 0).toList();
+                long atShare = waiting.stream().filter(x -> x[0] >= 6).count();
+                int longestBelow = 0;
+                int run = 0;
+                for (int[] x : samples) {
+                    run = x[2] > 0 && x[0] < 6 ? run + 1 : 0;
+                    longestBelow = Math.max(longestBelow, run);
+                }
+                System.out.printf("classes e2e: %d samples, %d with daily waiting, at its 6 seats in %d; longest stretch below: %d "
+                        + "samples of 20 ms; {daily seats, backfill seats, daily waiting}: %s%n", samples.size(), waiting.size(), atShare,
+                        longestBelow, samples.stream().map(java.util.Arrays::toString).toList());
+                assertThat(samples).allSatisfy(x -> assertThat(x[0] + x[1]).isLessThanOrEqualTo(8));
+                assertThat(waiting).as("the daily run had work waiting").hasSizeGreaterThan(50);
+                assertThat((double) atShare / waiting.size()).as("daily holds its share while the backfill floods").isGreaterThan(0.8);
+                assertThat(longestBelow * 20L).as("ms the daily run waited below its share: about one query time (150 ms)")
+                        .isLessThan(600);
+            }
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> stack.resultsByOrg().keySet().containsAll(flood));
+            int peak = sim.stats().peakInFlight().values().stream().mapToInt(Integer::intValue).max().orElse(0);
+            assertThat(peak).as("queries at the downstream at once, against a pool of 8 and a downstream of 20")
+                    .isLessThanOrEqualTo(8);
+            assertThat(stack.resultsByOrg().keySet()).containsAll(daily).containsAll(flood);
+        }
+    }
+}
