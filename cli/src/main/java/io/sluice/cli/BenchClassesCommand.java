@@ -9,16 +9,18 @@ import picocli.CommandLine.Option;
 
 /** {@code sluice bench classes}: see {@link ClassesBench}. */
 @Command(name = "classes", mixinStandardHelpOptions = true,
-        description = {"Two classes on one pool of 50 (live 40, lendable 0%; backfill 10, lendable 100%) against two carved pools",
-                "of 40 and 10 and one shared FIFO pool of 50, on an embedded Redis. JSON on the last line."})
+        description = {"Two classes on one pool of 50 (live 40, lendable 0%; backfill 10, lendable 100%), on an embedded Redis.",
+                "They are measured against two carved pools of 40 and 10 and one shared FIFO pool of 50. JSON on the last line."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the table printed", "1:the run failed", "2:bad usage"})
 final class BenchClassesCommand implements Callable<Integer> {
-    @Option(names = "--phase", description = "Length of each phase (default ${DEFAULT-VALUE}).", defaultValue = "3s")
+    @Option(names = "--phase", paramLabel = "DURATION", description = "Length of each phase (default: ${DEFAULT-VALUE}).", defaultValue = "3s")
     String phase;
-    @Option(names = "--hold", description = "How long each query holds its slot (default ${DEFAULT-VALUE}).", defaultValue = "20ms")
+    @Option(names = "--hold", paramLabel = "DURATION", description = "How long each query holds its slot (default: ${DEFAULT-VALUE}).", defaultValue = "20ms")
     String hold;
-    @Option(names = "--live-demand", description = "Live callers (default ${DEFAULT-VALUE}).", defaultValue = "60")
+    @Option(names = "--live-demand", paramLabel = "N", description = "Live callers (default: ${DEFAULT-VALUE}).", defaultValue = "60")
     int liveDemand;
-    @Option(names = "--backfill-demand", description = "Backfill callers (default ${DEFAULT-VALUE}).", defaultValue = "60")
+    @Option(names = "--backfill-demand", paramLabel = "N", description = "Backfill callers (default: ${DEFAULT-VALUE}).", defaultValue = "60")
     int backfillDemand;
 
     @Override

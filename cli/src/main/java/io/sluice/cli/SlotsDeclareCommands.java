@@ -32,8 +32,10 @@ final class SlotsDeclareCommands {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Declare a pool: its limit and its classes. Refused (exit 2) if the pool exists: change it with apply.",
-                    "A pool with no state in Redis is built fenced for slots.lease-ttl (a never-used name and a pool Redis lost",
-                    "look the same) unless slots.assume-new-pool is true."})
+                    "A pool with no state in Redis is built fenced for slots.lease-ttl, unless slots.assume-new-pool is true.",
+                    "A never-used name and a pool Redis lost look the same."},
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration, or the pool exists"})
     static final class Create implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -46,10 +48,10 @@ final class SlotsDeclareCommands {
         @Option(names = "--limit", required = true, paramLabel = "N", description = "The pool's total cap, 1.." + Integer.MAX_VALUE + ".")
         int limit;
         @Option(names = "--class", paramLabel = "NAME:SHARE[:LENDABLE%][:BORROW-LIMIT%]",
-                description = {"A class of work (repeatable): SHARE in seats or percent of the limit; LENDABLE (default 0%) of its",
-                        "seats are reclaimed after others' guaranteed seats; BORROW-LIMIT (default none) caps, in percent of its",
-                        "nominal seats, what it may hold beyond them. Idle seats of every class are lent; a borrowed seat returns",
-                        "to its owner at the next release (docs/SLOTS.md)."})
+                description = {"A class of work (repeatable): SHARE in seats or percent of the limit.",
+                        "LENDABLE (default: 0%) of its seats are reclaimed after others' guaranteed seats.",
+                        "BORROW-LIMIT (default: none) caps what it may hold beyond its nominal seats, in percent of them.",
+                        "Idle seats of every class are lent; a borrowed seat returns to its owner at the next release."})
         List<String> classes = new ArrayList<>();
 
         @Override
@@ -68,8 +70,10 @@ final class SlotsDeclareCommands {
     }
 
     @Command(name = "apply", mixinStandardHelpOptions = true,
-            description = {"Declare every pool of a file, as kubectl apply: prints created, unchanged or configured per pool;",
-                    "an unchanged pool is not written. The file: pools: [{name, limit, classes: [NAME:SHARE[:LENDABLE%][:BORROW-LIMIT%]]}]."})
+            description = {"Declare every pool of a file, as kubectl apply does: prints created, unchanged or configured per pool.",
+                    "An unchanged pool is not written. The file: pools: [{name, limit, classes: [NAME:SHARE[:LENDABLE%][:BORROW-LIMIT%]]}]."},
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration"})
     static final class Apply implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -93,7 +97,9 @@ final class SlotsDeclareCommands {
     }
 
     @Command(name = "describe", mixinStandardHelpOptions = true,
-            description = "A pool's declaration (default: slots.pool): limit, live limit, classes. Reads only.")
+            description = "A pool's declaration (default: slots.pool): limit, live limit, classes. Reads only.",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration, or a pool that was never declared"})
     static final class Describe implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -124,7 +130,9 @@ final class SlotsDeclareCommands {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "The pools in the Redis at redis.uri, with limits and classes. Reads only.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "The pools in the Redis at redis.uri, with limits and classes. Reads only.",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:done", "1:Redis unreachable or failed within redis.timeout", "2:bad usage or configuration"})
     static final class ListPools implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
