@@ -145,7 +145,10 @@ class SecurityEndToEndTest {
             SluiceConfig badRedis = new ConfigLoader().load(null, Map.of(), secured(SASL_PW, wrongRedis));
             outputs.add(trace(catchThrowable(() -> Gates.open(badRedis, "wrong-redis", new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).close())));
 
-            SluiceConfig badSasl = new ConfigLoader().load(null, Map.of(), secured(WRONG_SASL_PW, redis.uri()));
+            // Its own pool on this Redis, declared by its first client (as tests and `sluice local` do): only SASL is wrong.
+            Map<String, String> wrongSasl = new java.util.HashMap<>(secured(WRONG_SASL_PW, redis.uri()));
+            wrongSasl.put("slots.assume-new-pool", "true");
+            SluiceConfig badSasl = new ConfigLoader().load(null, Map.of(), wrongSasl);
             Throwable adminError = catchThrowable(() -> {
                 try (Admin admin = KafkaClients.admin(badSasl.kafka())) {
                     KafkaClients.ensureTopics(admin, badSasl.kafka(), Duration.ofSeconds(10));
