@@ -107,7 +107,8 @@ public final class WorkerCommand implements Callable<Integer> {
                 if (!retry || System.nanoTime() + backoffMs * 1_000_000 > deadline) {
                     throw e;
                 }
-                LOG.warn("worker {}: Redis did not let the slot pool open ({}); retrying in {} ms", workerId, e.getMessage(), backoffMs);
+                LOG.warn("worker {}: {} ({}); retrying in {} ms", workerId, refused(e) ? "Redis refuses connections"
+                        : "Redis did not answer (loading a snapshot?)", e.getMessage(), backoffMs);
                 Thread.sleep(backoffMs);   // back-off between attempts
                 backoffMs = Math.min(2_000, backoffMs * 2);
             }
