@@ -7,12 +7,14 @@ package io.sluice.local;
  *                    (by the downstream's limit when the run had no slots)
  * @param cpuSeconds  CPU time of the whole process (broker, simulator, orchestrator, workers) over the run
  * @param rssMb       resident set size of the process at the end of the run; {@code peakRssMb} its high-water mark
+ * @param figures     the run against its minimum: start-up, elapsed and N*t/L, steady utilization, stalls
  */
 public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProjected, long deadLetters,
                           int peakDownstreamInFlight, int peakOffered, int poolLimit, int downstreamLimit, long rateLimited,
                           long serverErrors, long pauses, double elapsedSeconds, double throughputOrgsPerSecond,
                           double utilization, String pacing, String chart, int backlogPeak, long maxBacklog,
-                          String backlogChart, double cpuSeconds, long rssMb, long peakRssMb) {
+                          String backlogChart, double cpuSeconds, long rssMb, long peakRssMb,
+                          RunFigures figures) {
 
     public boolean allProjected() {
         return orgsProjected == orgsTotal;
@@ -49,6 +51,9 @@ public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProject
         }
         if (backlogChart != null) {
             sb.append(String.format("backlog chart       %s%n", backlogChart));
+        }
+        if (figures != null) {
+            sb.append(figures.render());
         }
         return sb.toString();
     }

@@ -64,6 +64,8 @@ public final class LocalRun {
     }
 
     private static final Duration TARGET_PUBLISH_SPAN = Duration.ofSeconds(55);
+    /** How often the downstream is sampled for {@link RunFigures}: finer than the shortest stall it counts. */
+    static final long FIGURES_SAMPLE_MILLIS = 5;
 
     private final Options o;
     private final PrintStream out;
@@ -132,6 +134,7 @@ public final class LocalRun {
             List<Worker> workers = new ArrayList<>();
             try (Tally tally = new Tally(cfg);
                  InFlightSampler sampler = new InFlightSampler(sim::inFlight, 50);
+                 InFlightSampler fine = new InFlightSampler(sim::inFlight, sim::requests, FIGURES_SAMPLE_MILLIS);
                  InFlightSampler offered = new InFlightSampler(() -> workers.stream().mapToInt(w -> w.loop().inFlight()).sum(), 20)) {
                 for (int i = 0; i < o.workers(); i++) {
                     SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -159,6 +162,7 @@ public final class LocalRun {
 
                 out.printf("orchestrator run %s starting at %.1f s%n", runId, (System.nanoTime() - t0) / 1e9);
                 long start = System.nanoTime();
+                String loadBefore = loadAverage();
                 long cpuStart = processCpuNanos();
                 long deadline = start + o.timeout().toNanos();
                 long lastLine = 0;
@@ -176,6 +180,7 @@ public final class LocalRun {
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+                fine.close();
                 long rssMb = rssMegabytes("VmRSS");
                 live(System.nanoTime() - start, tally, sim, workers);
                 out.println();
@@ -197,8 +202,11 @@ public final class LocalRun {
                     }
                 }
                 long pauses = workers.stream().mapToLong(w -> w.loop().pauses()).sum();
+                RunFigures figures = RunFigures.of(fine.samples(), fine.seconds(start), o.orgs(),
+                        o.slots() ? o.limit() : o.downstreamLimit(), pauses, cpuSeconds, loadBefore + " -> " + loadAverage());
                 Path chart = o.chart();
-                Chart.write(chart, sampler.samples(), o.limit(), o.downstreamLimit(), o.slots());
+                // Both samplers started together: the chart's clock is the figures' clock, within a few ms.
+                Chart.write(chart, sampler.samples(), o.limit(), o.downstreamLimit(), o.slots(), figures.stallList());
                 Path backlogChart = chart.resolveSibling(chart.getFileName().toString().replaceFirst("(\\.png)?$", "-backlog.png"));
                 Chart.writeBacklog(backlogChart, backlog.samples(), cfg.orchestrator().maxBacklog());
                 int backlogPeak = backlog.samples().stream().mapToInt(InFlightSampler.Sample::inFlight).max().orElse(0);
@@ -207,7 +215,7 @@ public final class LocalRun {
                         stats.maxPeakInFlight(), offered.samples().stream().mapToInt(InFlightSampler.Sample::inFlight).max().orElse(0), o.limit(), o.downstreamLimit(), stats.rateLimited(), stats.serverErrors(),
                         pauses, elapsed, tally.projected() / Math.max(elapsed, 1e-9), utilization, pacingNote,
                         chart.toString(), backlogPeak, cfg.orchestrator().maxBacklog(), backlogChart.toString(),
-                        cpuSeconds, rssMb, rssMegabytes("VmHWM"));
+                        cpuSeconds, rssMb, rssMegabytes("VmHWM"), figures);
                 out.print(report.render());
                 if (o.report() != null) {
                     Path parent = o.report().toAbsolutePath().getParent();
@@ -220,6 +228,16 @@ public final class LocalRun {
             } finally {
                 workers.forEach(Worker::close);
             }
+        }
+    }
+
+    /** The machine's load average over 1, 5 and 15 minutes, as uptime prints it. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return String.format("%.2f", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         }
     }
 
