@@ -135,6 +135,7 @@ public final class LocalRun {
             try (Tally tally = new Tally(cfg);
                  InFlightSampler sampler = new InFlightSampler(sim::inFlight, 50);
                  InFlightSampler fine = new InFlightSampler(sim::inFlight, sim::requests, FIGURES_SAMPLE_MILLIS);
+                 CpuSampler cpu = new CpuSampler(System.nanoTime());
                  InFlightSampler offered = new InFlightSampler(() -> workers.stream().mapToInt(w -> w.loop().inFlight()).sum(), 20)) {
                 for (int i = 0; i < o.workers(); i++) {
                     SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -202,8 +203,10 @@ public final class LocalRun {
                     }
                 }
                 long pauses = workers.stream().mapToLong(w -> w.loop().pauses()).sum();
+                RunFigures.wallAtZero(System.currentTimeMillis() - (long) (fine.seconds(System.nanoTime()) * 1000));
                 RunFigures figures = RunFigures.of(fine.samples(), fine.seconds(start), o.orgs(),
-                        o.slots() ? o.limit() : o.downstreamLimit(), pauses, cpuSeconds, loadBefore + " -> " + loadAverage());
+                        o.slots() ? o.limit() : o.downstreamLimit(), pauses, cpuSeconds, loadBefore + " -> " + loadAverage())
+                        .withCpu(cpu);
                 Path chart = o.chart();
                 // Both samplers started together: the chart's clock is the figures' clock, within a few ms.
                 Chart.write(chart, sampler.samples(), o.limit(), o.downstreamLimit(), o.slots(), figures.stallList());

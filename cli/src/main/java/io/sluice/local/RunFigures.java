@@ -32,8 +32,25 @@ public record RunFigures(long orgs, int limit, double startupSeconds, double ela
     public static final double STALL_BELOW = 0.8;
     public static final long STALL_MIN_MILLIS = 200;
 
-    /** A stall: its start on the sampler's clock (seconds) and its length. */
-    public record Stall(double atSeconds, double millis) {
+    /**
+     * A stall: its start on the sampler's clock (seconds) and its length; the cores this process used
+     * meanwhile and how busy the machine was (0..1), -1 when unknown.
+     */
+    public record Stall(double atSeconds, double millis, double processCores, double machineBusy) {
+        Stall(double atSeconds, double millis) {
+            this(atSeconds, millis, -1, -1);
+        }
+    }
+
+    /** These figures with each stall's CPU filled in from {@code cpu}, and the whole steady state's. */
+    RunFigures withCpu(CpuSampler cpu) {
+        List<Stall> filled = stallList.stream().map(s -> {
+            double[] c = cpu.over(s.atSeconds(), s.atSeconds() + s.millis() / 1000);
+            return new Stall(s.atSeconds(), s.millis(), c[0], c[1]);
+        }).toList();
+        return new RunFigures(orgs, limit, startupSeconds, elapsedSeconds, meanQueryMillis, minimumSeconds, overMinimum,
+                steadyUtilization, drainSeconds, stalls, stallSeconds, longestStallMillis, filled, pausesPerOrg,
+                cpuMillisPerOrg, loadAverage);
     }
 
     /**
@@ -98,6 +115,19 @@ public record RunFigures(long orgs, int limit, double startupSeconds, double ela
         if (millis > STALL_MIN_MILLIS) stalls.add(new Stall(from, millis));
     }
 
+    /** Wall clock (epoch ms) at the sampler clock's zero; 0: unknown. For matching stalls against logs. */
+    private static volatile long wallAtZero;
+
+    static void wallAtZero(long epochMillis) {
+        wallAtZero = epochMillis;
+    }
+
+    private static String wall(double seconds) {
+        if (wallAtZero == 0) return "";
+        return " " + java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneOffset.UTC)
+                .format(java.time.Instant.ofEpochMilli(wallAtZero + (long) (seconds * 1000)));
+    }
+
     public String render() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("== against the minimum (downstream sampled every %d ms) ==%n", LocalRun.FIGURES_SAMPLE_MILLIS));
@@ -110,7 +140,8 @@ public record RunFigures(long orgs, int limit, double startupSeconds, double ela
         sb.append(String.format("stalls              %d (in flight < %.0f %% of the limit for > %d ms while orgs wait), %.2f s in all, longest %.0f ms%n",
                 stalls, STALL_BELOW * 100, STALL_MIN_MILLIS, stallSeconds, longestStallMillis));
         for (Stall s : stallList.subList(0, Math.min(10, stallList.size()))) {
-            sb.append(String.format("                    at %.2f s for %.0f ms%n", s.atSeconds(), s.millis()));
+            sb.append(String.format("                    at %.2f s%s for %.0f ms (this process %.2f cores, machine %.0f %% busy)%n",
+                    s.atSeconds(), wall(s.atSeconds()), s.millis(), s.processCores(), s.machineBusy() * 100));
         }
         sb.append(String.format("pauses per org      %.3f%n", pausesPerOrg));
         sb.append(String.format("CPU per org         %.2f ms (whole process)%n", cpuMillisPerOrg));
