@@ -10,13 +10,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Samples, every 100 ms, the cores this process used and how busy the whole machine was (from
+ * Samples, every 100 ms, this process's CPU time and the whole machine's busy and idle time (from
  * {@code /proc/stat}; -1 where there is none), so a stall can be told apart from the process being
  * starved of CPU by others on a shared machine.
  */
 final class CpuSampler implements AutoCloseable {
-    /** Over the 100 ms before {@code seconds}: cores this process used, and the machine's busy fraction. */
-    record Sample(double seconds, double processCores, double machineBusy) {
+    /** Cumulative counters at {@code seconds}: this process's CPU nanoseconds, the machine's total and idle jiffies (-1: none). */
+    record Sample(double seconds, long processCpuNanos, long machineTotal, long machineIdle) {
     }
 
     private final List<Sample> samples = new ArrayList<>();
@@ -26,35 +26,19 @@ final class CpuSampler implements AutoCloseable {
         return t;
     });
     private final long start;
-    private long lastNanos;
-    private long lastCpu;
-    private long[] lastStat;
 
     /** @param start the {@code nanoTime} its clock counts from (the in-flight samplers' start, within a few ms) */
     CpuSampler(long start) {
         this.start = start;
-        this.lastNanos = System.nanoTime();
-        this.lastCpu = processCpuNanos();
-        this.lastStat = stat();
-        timer.scheduleAtFixedRate(this::sample, 100, 100, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::sample, 0, 100, TimeUnit.MILLISECONDS);
     }
 
     private void sample() {
-        long now = System.nanoTime();
-        long cpu = processCpuNanos();
         long[] st = stat();
-        double cores = (cpu - lastCpu) / (double) (now - lastNanos);
-        double busy = -1;
-        if (st != null && lastStat != null) {
-            long total = st[0] - lastStat[0];
-            busy = total > 0 ? (total - (st[1] - lastStat[1])) / (double) total : -1;
-        }
+        Sample s = new Sample((System.nanoTime() - start) / 1e9, processCpuNanos(), st == null ? -1 : st[0], st == null ? -1 : st[1]);
         synchronized (samples) {
-            samples.add(new Sample((now - start) / 1e9, cores, busy));
+            samples.add(s);
         }
-        lastNanos = now;
-        lastCpu = cpu;
-        lastStat = st;
     }
 
     List<Sample> samples() {
@@ -63,19 +47,25 @@ final class CpuSampler implements AutoCloseable {
         }
     }
 
-    /** Mean cores of this process and mean machine busy fraction over the samples within [from, to] seconds. */
+    /**
+     * Between the last sample at or before {@code from} and the first at or after {@code to}: the cores this
+     * process used on average, and the machine's busy fraction (-1 when unknown).
+     */
     double[] over(double from, double to) {
-        double cores = 0;
-        double busy = 0;
-        int n = 0;
-        for (Sample s : samples()) {
-            if (s.seconds() >= from && s.seconds() - 0.1 <= to) {
-                cores += s.processCores();
-                busy += s.machineBusy();
-                n++;
-            }
+        List<Sample> all = samples();
+        Sample a = null;
+        Sample b = null;
+        for (Sample s : all) {
+            if (s.seconds() <= from) a = s;
+            if (s.seconds() >= to && b == null) b = s;
         }
-        return n == 0 ? new double[]{-1, -1} : new double[]{cores / n, busy / n};
+        if (a == null || b == null || b.seconds() <= a.seconds()) {
+            return new double[]{-1, -1};
+        }
+        double cores = (b.processCpuNanos() - a.processCpuNanos()) / ((b.seconds() - a.seconds()) * 1e9);
+        long total = b.machineTotal() - a.machineTotal();
+        double busy = a.machineTotal() < 0 || total <= 0 ? -1 : (total - (b.machineIdle() - a.machineIdle())) / (double) total;
+        return new double[]{cores, busy};
     }
 
     private static long processCpuNanos() {
