@@ -74,6 +74,10 @@ public final class LocalCommand implements Callable<Integer> {
             + "runs with, for example to measure what waiting workers cost (default: ${DEFAULT-VALUE}).")
     String consumerHeartbeat;
 
+    @Option(names = "--worker-processes", description = "Run each worker as a `sluice worker` process of its own against this process's "
+            + "broker, Redis and simulator (the production shape), instead of inside this process.")
+    boolean workerProcesses;
+
     @Option(names = "--json", description = "Also print the final report (with the run against its minimum) as one JSON line, the last one.")
     boolean json;
 
@@ -103,7 +107,7 @@ public final class LocalCommand implements Callable<Integer> {
         LocalRun run = new LocalRun(new LocalRun.Options(orgs, workers, limit, downstreamLimit, Duration.ofMillis(latencyMs),
                 pace, batchSize, maxInFlight, !noSlots, chart, report, give,
                 finishWithin == null ? null : duration("--finish-within", finishWithin), maxBacklog, !atLeastOnce,
-                heartbeat), System.out, System.console() != null);
+                heartbeat, workerProcesses), System.out, System.console() != null);
         LocalReport r = run.run();
         if (json) {
             System.out.println(io.sluice.messages.MessageCodec.mapper().writeValueAsString(r));

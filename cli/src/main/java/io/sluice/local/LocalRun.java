@@ -55,11 +55,12 @@ public final class LocalRun {
     /** @param finishWithin null: the config default; @param maxBacklog negative: the config default */
     public record Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
                           int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout,
-                          Duration finishWithin, long maxBacklog, boolean exactlyOnce, Duration consumerHeartbeat) {
+                          Duration finishWithin, long maxBacklog, boolean exactlyOnce, Duration consumerHeartbeat,
+                          boolean workerProcesses) {
         public Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
                        int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout) {
             this(orgs, workers, limit, downstreamLimit, latencyMedian, pacing, batchSize, maxInFlight, slots, chart, report,
-                    timeout, null, -1, true, EmbeddedKafka.TEST_CONSUMER_HEARTBEAT);
+                    timeout, null, -1, true, EmbeddedKafka.TEST_CONSUMER_HEARTBEAT, false);
         }
     }
 
@@ -132,17 +133,24 @@ public final class LocalRun {
             }
 
             List<Worker> workers = new ArrayList<>();
+            WorkerProcesses processes = null;
             try (Tally tally = new Tally(cfg);
                  InFlightSampler sampler = new InFlightSampler(sim::inFlight, 50);
                  InFlightSampler fine = new InFlightSampler(sim::inFlight, sim::requests, FIGURES_SAMPLE_MILLIS);
                  CpuSampler cpu = new CpuSampler(System.nanoTime());
                  InFlightSampler offered = new InFlightSampler(() -> workers.stream().mapToInt(w -> w.loop().inFlight()).sum(), 20)) {
-                for (int i = 0; i < o.workers(); i++) {
-                    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-                    String id = "local-w" + i;
-                    workers.add(new Worker(id, cfg, Gates.open(cfg, id, registry), registry).start());
+                if (o.workerProcesses()) {
+                    processes = new WorkerProcesses(o.workers(), overrides, o.chart().toAbsolutePath().resolveSibling("workers"));
+                    processes.awaitStarted(Duration.ofSeconds(90));
+                } else {
+                    for (int i = 0; i < o.workers(); i++) {
+                        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                        String id = "local-w" + i;
+                        workers.add(new Worker(id, cfg, Gates.open(cfg, id, registry), registry).start());
+                    }
                 }
-                out.printf("%d workers started in %.1f s%n", o.workers(), (System.nanoTime() - t0) / 1e9);
+                out.printf("%d workers started in %.1f s%s%n", o.workers(), (System.nanoTime() - t0) / 1e9,
+                        o.workerProcesses() ? " (processes of their own; logs in " + o.chart().toAbsolutePath().resolveSibling("workers") + ")" : "");
                 SimpleMeterRegistry orchestratorMeters = new SimpleMeterRegistry();
                 OrchestratorRun orchestrator = OrchestratorRun.builder(cfg, new RangeOrgSource(1, o.orgs()))
                         .runId(runId).registry(orchestratorMeters).progress(ProgressReporter.none()).build();
@@ -165,6 +173,7 @@ public final class LocalRun {
                 long start = System.nanoTime();
                 String loadBefore = loadAverage();
                 long cpuStart = processCpuNanos();
+                double childCpuStart = processes != null ? processes.cpuSeconds() : 0;
                 long deadline = start + o.timeout().toNanos();
                 long lastLine = 0;
                 while (tally.finished() < o.orgs() && System.nanoTime() < deadline) {
@@ -180,7 +189,8 @@ public final class LocalRun {
                     Thread.sleep(terminal ? 250 : 500);   // the refresh rate of the live view
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
-                double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+                double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9
+                        + (processes != null ? processes.cpuSeconds() - childCpuStart : 0);
                 fine.close();
                 long rssMb = rssMegabytes("VmRSS");
                 live(System.nanoTime() - start, tally, sim, workers);
@@ -192,6 +202,9 @@ public final class LocalRun {
                     backlogProbe.close();
                 }
                 workers.forEach(Worker::close);
+                if (processes != null) {
+                    processes.close();
+                }
 
                 SimulatorStats stats = sim.stats();
                 String pacingNote = Durations.format(pacing);
@@ -202,7 +215,8 @@ public final class LocalRun {
                                 + ", shortened to fit finish-within)";
                     }
                 }
-                long pauses = workers.stream().mapToLong(w -> w.loop().pauses()).sum();
+                // Worker processes: their pauses are in their own metrics (sluice_worker_pauses_total), not here.
+                long pauses = processes != null ? -1 : workers.stream().mapToLong(w -> w.loop().pauses()).sum();
                 RunFigures.wallAtZero(System.currentTimeMillis() - (long) (fine.seconds(System.nanoTime()) * 1000));
                 RunFigures figures = RunFigures.of(fine.samples(), fine.seconds(start), o.orgs(),
                         o.slots() ? o.limit() : o.downstreamLimit(), pauses, cpuSeconds, loadBefore + " -> " + loadAverage())
@@ -230,6 +244,9 @@ public final class LocalRun {
                 return report;
             } finally {
                 workers.forEach(Worker::close);
+                if (processes != null) {
+                    processes.close();
+                }
             }
         }
     }

@@ -76,7 +76,7 @@ public record RunFigures(long orgs, int limit, double startupSeconds, double ela
         }
         if (first < 0) {
             return new RunFigures(orgs, limit, -1, 0, -1, -1, -1, 0, 0, 0, 0, 0, List.of(),
-                    pauses / (double) orgs, cpuSeconds * 1000 / orgs, loadAverage);
+                    pauses < 0 ? -1 : pauses / (double) orgs, cpuSeconds * 1000 / orgs, loadAverage);
         }
         if (drain < 0) drain = last;
         double firstAt = samples.get(first).seconds();
@@ -107,7 +107,7 @@ public record RunFigures(long orgs, int limit, double startupSeconds, double ela
         double longest = stalls.stream().mapToDouble(Stall::millis).max().orElse(0);
         return new RunFigures(orgs, limit, firstAt - startedAt, elapsed, meanQuery * 1000, minimum, elapsed / minimum,
                 steadySpan > 0 ? steadySum / steadySpan / limit : 0, lastAt - samples.get(drain).seconds(), stalls.size(),
-                stallSeconds, longest, List.copyOf(stalls), pauses / (double) orgs, cpuSeconds * 1000 / orgs, loadAverage);
+                stallSeconds, longest, List.copyOf(stalls), pauses < 0 ? -1 : pauses / (double) orgs, cpuSeconds * 1000 / orgs, loadAverage);
     }
 
     private static void addStall(List<Stall> stalls, double from, double to) {
@@ -143,8 +143,9 @@ public record RunFigures(long orgs, int limit, double startupSeconds, double ela
             sb.append(String.format("                    at %.2f s%s for %.0f ms (this process %.2f cores, machine %.0f %% busy)%n",
                     s.atSeconds(), wall(s.atSeconds()), s.millis(), s.processCores(), s.machineBusy() * 100));
         }
-        sb.append(String.format("pauses per org      %.3f%n", pausesPerOrg));
-        sb.append(String.format("CPU per org         %.2f ms (whole process)%n", cpuMillisPerOrg));
+        sb.append(pausesPerOrg < 0 ? String.format("pauses per org      - (worker processes: see their sluice_worker_pauses_total)%n")
+                : String.format("pauses per org      %.3f%n", pausesPerOrg));
+        sb.append(String.format("CPU per org         %.2f ms (this process and any worker processes)%n", cpuMillisPerOrg));
         sb.append(String.format("load average        %s%n", loadAverage));
         return sb.toString();
     }
