@@ -151,6 +151,9 @@ public final class LocalRun {
                 }
                 out.printf("%d workers started in %.1f s%s%n", o.workers(), (System.nanoTime() - t0) / 1e9,
                         o.workerProcesses() ? " (processes of their own; logs in " + o.chart().toAbsolutePath().resolveSibling("workers") + ")" : "");
+                double settled = GroupSettled.await(cfg, o.workers(), Duration.ofSeconds(60));
+                out.printf("consumer group settled in %.1f s (every worker holds its partitions) at %.1f s%n", settled,
+                        (System.nanoTime() - t0) / 1e9);
                 SimpleMeterRegistry orchestratorMeters = new SimpleMeterRegistry();
                 OrchestratorRun orchestrator = OrchestratorRun.builder(cfg, new RangeOrgSource(1, o.orgs()))
                         .runId(runId).registry(orchestratorMeters).progress(ProgressReporter.none()).build();
