@@ -118,7 +118,7 @@ final class PartitionTable {
      */
     long nextDue(long until, boolean canDispatch) {
         for (PartitionWork w : table.values()) {
-            if (canDispatch && !w.ready.isEmpty()) {
+            if (canDispatch && w.waitingForSlot == 0 && !w.ready.isEmpty()) {
                 return Long.MIN_VALUE;
             }
             if (!w.delayed.isEmpty()) {

@@ -273,12 +273,10 @@ public final class WorkerLoop implements Runnable {
         while (progress && inFlight < maxInFlight && !stopping) {
             progress = false;
             // Round-robin, one org per partition per round, so no partition starves the others of this
-            // process's share. A partition the pool refused fetches nothing more until the pool hands it a slot,
-            // but its ready orgs still ask: each waits in the pool's queue with a ticket of its own, so a grant
-            // finds an org of this process waiting, also when only one partition has work left.
+            // process's share. A partition the pool refused stays paused until the pool hands it a slot.
             for (PartitionWork w : table.all()) {
                 if (inFlight >= maxInFlight) break;
-                if (w.ready.isEmpty()) continue;
+                if (w.waitingForSlot > 0 || w.ready.isEmpty()) continue;
                 OrgTask task = w.ready.poll();
                 inFlight++;
                 w.inFlight++;

@@ -212,23 +212,6 @@ class WorkerLoopTest {
     }
 
     @Test
-    void aPartitionWithOrgsWaitingOnThePoolStillSendsItsNextOrgsToWaitBesideThem() {
-        assign(P0);
-        records(P0, 0, 20);   // max-in-flight 16: 16 ask, 4 stay ready
-        turns(3);
-        gate.refuseAll();     // the pool is full: all 16 wait in its queue
-        turns(2);
-        assertThat(consumer.paused()).contains(P0);
-        gate.grant(1000);     // one is handed a slot, runs and ends
-        turns(1);
-        work.finish(1000);
-        turns(2);
-        // Its place in flight goes to the partition's next org, which joins the queue though 15 still wait there.
-        assertThat(gate.asks.stream().map(ScriptedGate.Ask::org)).contains(1016L);
-        assertThat(loop.inFlight()).isEqualTo(16);
-    }
-
-    @Test
     void aRefusedPartitionIsPausedAndThePauseIsReappliedAfterAnAssignment() {
         assign(P0, P1);
         records(P0, 0, 1);
