@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * One {@code java -jar sluice.jar ...} child process with small JVM flags, its output in a log file.
  * Killing is {@code SIGKILL} ({@link #kill()}), stopping is {@code SIGTERM} ({@link #terminate}).
  */
-final class ChildJvm {
+public final class ChildJvm {
     private static final List<String> JVM_FLAGS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     private final String name;
@@ -27,7 +27,7 @@ final class ChildJvm {
         this.log = log;
     }
 
-    static ChildJvm start(String name, Path jar, Path logDir, List<String> args) {
+    public static ChildJvm start(String name, Path jar, Path logDir, List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(javaBinary());
         command.addAll(JVM_FLAGS);
@@ -50,19 +50,19 @@ final class ChildJvm {
         }
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
@@ -83,7 +83,7 @@ final class ChildJvm {
     }
 
     /** SIGTERM and wait; SIGKILL if it outlives {@code grace}. Returns the exit code (-1 when killed after all). */
-    int terminate(Duration grace) {
+    public int terminate(Duration grace) {
         expectedEnd = true;
         process.destroy();
         if (awaitExit(grace)) {
@@ -113,7 +113,7 @@ final class ChildJvm {
      * The shaded CLI jar: {@code -Dsluice.jar}, else the jar this class was loaded from, else
      * {@code cli/target/sluice.jar} or {@code target/sluice.jar} under the working directory.
      */
-    static Path locateJar() {
+    public static Path locateJar() {
         String property = System.getProperty("sluice.jar");
         if (property != null && !property.isBlank()) {
             return requireFile(Path.of(property), "-Dsluice.jar");

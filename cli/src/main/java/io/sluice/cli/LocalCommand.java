@@ -74,6 +74,13 @@ public final class LocalCommand implements Callable<Integer> {
             + "runs with, for example to measure what waiting workers cost (default: ${DEFAULT-VALUE}).")
     String consumerHeartbeat;
 
+    @Option(names = "--worker-processes", description = "Run each worker as a `sluice worker` process of its own against this process's "
+            + "broker, Redis and simulator (the production shape), instead of inside this process.")
+    boolean workerProcesses;
+
+    @Option(names = "--json", description = "Also print the final report (with the run against its minimum) as one JSON line, the last one.")
+    boolean json;
+
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
     String timeout;
 
@@ -100,8 +107,11 @@ public final class LocalCommand implements Callable<Integer> {
         LocalRun run = new LocalRun(new LocalRun.Options(orgs, workers, limit, downstreamLimit, Duration.ofMillis(latencyMs),
                 pace, batchSize, maxInFlight, !noSlots, chart, report, give,
                 finishWithin == null ? null : duration("--finish-within", finishWithin), maxBacklog, !atLeastOnce,
-                heartbeat), System.out, System.console() != null);
+                heartbeat, workerProcesses), System.out, System.console() != null);
         LocalReport r = run.run();
+        if (json) {
+            System.out.println(io.sluice.messages.MessageCodec.mapper().writeValueAsString(r));
+        }
         if (!r.allProjected()) {
             System.err.printf("error: %d of %d orgs were not projected (%d dead-lettered)%n", r.orgsTotal() - r.orgsProjected(),
                     r.orgsTotal(), r.deadLetters());

@@ -16,14 +16,32 @@ final class Chart {
     private Chart() {
     }
 
-    static void write(Path png, List<InFlightSampler.Sample> samples, int poolLimit, int downstreamLimit, boolean slots)
-            throws IOException {
+    static void write(Path png, List<InFlightSampler.Sample> samples, int poolLimit, int downstreamLimit, boolean slots,
+                      List<RunFigures.Stall> stalls) throws IOException {
         XYChart chart = series(slots ? "sluice local: queries in flight at the downstream (gated)"
                 : "sluice local: queries in flight (no slots)", "queries in flight", "in flight", samples, 500);
         if (slots) {
             line(chart, "pool limit (" + poolLimit + ")", poolLimit, samples);
         }
         line(chart, "downstream limit (" + downstreamLimit + ")", downstreamLimit, samples);
+        if (!stalls.isEmpty()) {
+            // One series, broken between stalls (XChart leaves a gap at NaN): a bar at 80 % of the limit over each.
+            double level = RunFigures.STALL_BELOW * (slots ? poolLimit : downstreamLimit);
+            double[] x = new double[stalls.size() * 3];
+            double[] y = new double[stalls.size() * 3];
+            for (int i = 0; i < stalls.size(); i++) {
+                RunFigures.Stall s = stalls.get(i);
+                x[3 * i] = s.atSeconds();
+                x[3 * i + 1] = s.atSeconds() + s.millis() / 1000;
+                x[3 * i + 2] = x[3 * i + 1];
+                y[3 * i] = level;
+                y[3 * i + 1] = level;
+                y[3 * i + 2] = Double.NaN;
+            }
+            XYSeries bars = chart.addSeries("stalls (" + stalls.size() + "): < 80 % of the limit > 200 ms while orgs wait", x, y);
+            bars.setMarker(SeriesMarkers.NONE);
+            bars.setLineWidth(6f);
+        }
         save(chart, png);
     }
 

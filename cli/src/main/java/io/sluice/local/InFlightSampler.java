@@ -6,10 +6,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
-/** Samples the downstream's in-flight count at a fixed rate, for the chart and the utilization figure. */
+/**
+ * Samples the downstream's in-flight count at a fixed rate, for the chart and the utilization figure;
+ * optionally also a running count (the downstream's requests received), for {@link RunFigures}.
+ */
 final class InFlightSampler implements AutoCloseable {
-    record Sample(double seconds, int inFlight) {
+    /** @param count the second supplier's value at that moment, 0 when there is none */
+    record Sample(double seconds, int inFlight, long count) {
+        Sample(double seconds, int inFlight) {
+            this(seconds, inFlight, 0);
+        }
     }
 
     private final List<Sample> samples = new ArrayList<>();
@@ -21,12 +29,21 @@ final class InFlightSampler implements AutoCloseable {
     private final long start = System.nanoTime();
 
     InFlightSampler(IntSupplier inFlight, long everyMillis) {
+        this(inFlight, () -> 0, everyMillis);
+    }
+
+    InFlightSampler(IntSupplier inFlight, LongSupplier count, long everyMillis) {
         timer.scheduleAtFixedRate(() -> {
-            Sample s = new Sample((System.nanoTime() - start) / 1e9, inFlight.getAsInt());
+            Sample s = new Sample((System.nanoTime() - start) / 1e9, inFlight.getAsInt(), count.getAsLong());
             synchronized (samples) {
                 samples.add(s);
             }
         }, 0, everyMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** {@code nanoTime} on this sampler's clock (seconds since it started). */
+    double seconds(long nanoTime) {
+        return (nanoTime - start) / 1e9;
     }
 
     List<Sample> samples() {

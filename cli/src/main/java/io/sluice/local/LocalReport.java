@@ -7,12 +7,14 @@ package io.sluice.local;
  *                    (by the downstream's limit when the run had no slots)
  * @param cpuSeconds  CPU time of the whole process (broker, simulator, orchestrator, workers) over the run
  * @param rssMb       resident set size of the process at the end of the run; {@code peakRssMb} its high-water mark
+ * @param figures     the run against its minimum: start-up, elapsed and N*t/L, steady utilization, stalls
  */
 public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProjected, long deadLetters,
                           int peakDownstreamInFlight, int peakOffered, int poolLimit, int downstreamLimit, long rateLimited,
                           long serverErrors, long pauses, double elapsedSeconds, double throughputOrgsPerSecond,
                           double utilization, String pacing, String chart, int backlogPeak, long maxBacklog,
-                          String backlogChart, double cpuSeconds, long rssMb, long peakRssMb) {
+                          String backlogChart, double cpuSeconds, long rssMb, long peakRssMb,
+                          RunFigures figures) {
 
     public boolean allProjected() {
         return orgsProjected == orgsTotal;
@@ -29,11 +31,12 @@ public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProject
         sb.append(String.format("peak offered        %d queries the workers tried to run at once%n", peakOffered));
         sb.append(String.format("429 answers         %d%n", rateLimited));
         sb.append(String.format("5xx answers         %d%n", serverErrors));
-        sb.append(String.format("pauses              %d (times the pool refused a partition)%n", pauses));
+        sb.append(pauses < 0 ? String.format("pauses              - (worker processes count theirs)%n")
+                : String.format("pauses              %d (times the pool refused a partition)%n", pauses));
         sb.append(String.format("elapsed             %.1f s (pacing %s)%n", elapsedSeconds, pacing));
         sb.append(String.format("throughput          %.1f orgs/s%n", throughputOrgsPerSecond));
         if (cpuSeconds >= 0 && orgsProjected > 0) {
-            sb.append(String.format("CPU                 %.1f s, %.2f ms per org (whole process: broker, simulator and workers; %.2f cores)%n",
+            sb.append(String.format("CPU                 %.1f s, %.2f ms per org (this process: broker, simulator, orchestrator, workers or worker processes; %.2f cores)%n",
                     cpuSeconds, cpuSeconds * 1000 / orgsProjected, cpuSeconds / Math.max(elapsedSeconds, 1e-9)));
         }
         if (rssMb >= 0) {
@@ -49,6 +52,9 @@ public record LocalReport(boolean slotsEnabled, long orgsTotal, long orgsProject
         }
         if (backlogChart != null) {
             sb.append(String.format("backlog chart       %s%n", backlogChart));
+        }
+        if (figures != null) {
+            sb.append(figures.render());
         }
         return sb.toString();
     }

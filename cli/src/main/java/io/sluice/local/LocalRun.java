@@ -57,15 +57,18 @@ public final class LocalRun {
     /** @param finishWithin null: the config default; @param maxBacklog negative: the config default */
     public record Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
                           int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout,
-                          Duration finishWithin, long maxBacklog, boolean exactlyOnce, Duration consumerHeartbeat) {
+                          Duration finishWithin, long maxBacklog, boolean exactlyOnce, Duration consumerHeartbeat,
+                          boolean workerProcesses) {
         public Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
                        int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout) {
             this(orgs, workers, limit, downstreamLimit, latencyMedian, pacing, batchSize, maxInFlight, slots, chart, report,
-                    timeout, null, -1, true, EmbeddedKafka.TEST_CONSUMER_HEARTBEAT);
+                    timeout, null, -1, true, EmbeddedKafka.TEST_CONSUMER_HEARTBEAT, false);
         }
     }
 
     private static final Duration TARGET_PUBLISH_SPAN = Duration.ofSeconds(55);
+    /** How often the downstream is sampled for {@link RunFigures}: finer than the shortest stall it counts. */
+    static final long FIGURES_SAMPLE_MILLIS = 5;
 
     private final Options o;
     private final PrintStream out;
@@ -137,15 +140,27 @@ public final class LocalRun {
             }
 
             List<Worker> workers = new ArrayList<>();
+            WorkerProcesses processes = null;
             try (Tally tally = new Tally(cfg);
                  InFlightSampler sampler = new InFlightSampler(sim::inFlight, 50);
+                 InFlightSampler fine = new InFlightSampler(sim::inFlight, sim::requests, FIGURES_SAMPLE_MILLIS);
+                 CpuSampler cpu = new CpuSampler(System.nanoTime());
                  InFlightSampler offered = new InFlightSampler(() -> workers.stream().mapToInt(w -> w.loop().inFlight()).sum(), 20)) {
-                for (int i = 0; i < o.workers(); i++) {
-                    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-                    String id = "local-w" + i;
-                    workers.add(new Worker(id, cfg, Gates.open(cfg, id, registry), registry).start());
+                if (o.workerProcesses()) {
+                    processes = new WorkerProcesses(o.workers(), overrides, o.chart().toAbsolutePath().resolveSibling("workers"));
+                    processes.awaitStarted(Duration.ofSeconds(90));
+                } else {
+                    for (int i = 0; i < o.workers(); i++) {
+                        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                        String id = "local-w" + i;
+                        workers.add(new Worker(id, cfg, Gates.open(cfg, id, registry), registry).start());
+                    }
                 }
-                out.printf("%d workers started in %.1f s%n", o.workers(), (System.nanoTime() - t0) / 1e9);
+                out.printf("%d workers started in %.1f s%s%n", o.workers(), (System.nanoTime() - t0) / 1e9,
+                        o.workerProcesses() ? " (processes of their own; logs in " + o.chart().toAbsolutePath().resolveSibling("workers") + ")" : "");
+                double settled = GroupSettled.await(cfg, o.workers(), Duration.ofSeconds(60));
+                out.printf("consumer group settled in %.1f s (every worker holds its partitions) at %.1f s%n", settled,
+                        (System.nanoTime() - t0) / 1e9);
                 SimpleMeterRegistry orchestratorMeters = new SimpleMeterRegistry();
                 OrchestratorRun orchestrator = OrchestratorRun.builder(cfg, new RangeOrgSource(1, o.orgs()))
                         .runId(runId).registry(orchestratorMeters).progress(ProgressReporter.none()).build();
@@ -166,7 +181,9 @@ public final class LocalRun {
 
                 out.printf("orchestrator run %s starting at %.1f s%n", runId, (System.nanoTime() - t0) / 1e9);
                 long start = System.nanoTime();
+                String loadBefore = loadAverage();
                 long cpuStart = processCpuNanos();
+                double childCpuStart = processes != null ? processes.cpuSeconds() : 0;
                 long deadline = start + o.timeout().toNanos();
                 long lastLine = 0;
                 while (tally.finished() < o.orgs() && System.nanoTime() < deadline) {
@@ -182,7 +199,9 @@ public final class LocalRun {
                     Thread.sleep(terminal ? 250 : 500);   // the refresh rate of the live view
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
-                double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+                double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9
+                        + (processes != null ? processes.cpuSeconds() - childCpuStart : 0);
+                fine.close();
                 long rssMb = rssMegabytes("VmRSS");
                 live(System.nanoTime() - start, tally, sim, workers);
                 out.println();
@@ -193,6 +212,9 @@ public final class LocalRun {
                     backlogProbe.close();
                 }
                 workers.forEach(Worker::close);
+                if (processes != null) {
+                    processes.close();
+                }
 
                 SimulatorStats stats = sim.stats();
                 String pacingNote = Durations.format(pacing);
@@ -203,9 +225,15 @@ public final class LocalRun {
                                 + ", shortened to fit finish-within)";
                     }
                 }
-                long pauses = workers.stream().mapToLong(w -> w.loop().pauses()).sum();
+                // Worker processes: their pauses are in their own metrics (sluice_worker_pauses_total), not here.
+                long pauses = processes != null ? -1 : workers.stream().mapToLong(w -> w.loop().pauses()).sum();
+                RunFigures.wallAtZero(System.currentTimeMillis() - (long) (fine.seconds(System.nanoTime()) * 1000));
+                RunFigures figures = RunFigures.of(fine.samples(), fine.seconds(start), o.orgs(),
+                        o.slots() ? o.limit() : o.downstreamLimit(), pauses, cpuSeconds, loadBefore + " -> " + loadAverage())
+                        .withCpu(cpu);
                 Path chart = o.chart();
-                Chart.write(chart, sampler.samples(), o.limit(), o.downstreamLimit(), o.slots());
+                // Both samplers started together: the chart's clock is the figures' clock, within a few ms.
+                Chart.write(chart, sampler.samples(), o.limit(), o.downstreamLimit(), o.slots(), figures.stallList());
                 Path backlogChart = chart.resolveSibling(chart.getFileName().toString().replaceFirst("(\\.png)?$", "-backlog.png"));
                 Chart.writeBacklog(backlogChart, backlog.samples(), cfg.orchestrator().maxBacklog());
                 int backlogPeak = backlog.samples().stream().mapToInt(InFlightSampler.Sample::inFlight).max().orElse(0);
@@ -214,7 +242,7 @@ public final class LocalRun {
                         stats.maxPeakInFlight(), offered.samples().stream().mapToInt(InFlightSampler.Sample::inFlight).max().orElse(0), o.limit(), o.downstreamLimit(), stats.rateLimited(), stats.serverErrors(),
                         pauses, elapsed, tally.projected() / Math.max(elapsed, 1e-9), utilization, pacingNote,
                         chart.toString(), backlogPeak, cfg.orchestrator().maxBacklog(), backlogChart.toString(),
-                        cpuSeconds, rssMb, rssMegabytes("VmHWM"));
+                        cpuSeconds, rssMb, rssMegabytes("VmHWM"), figures);
                 out.print(report.render());
                 if (o.report() != null) {
                     Path parent = o.report().toAbsolutePath().getParent();
@@ -226,7 +254,20 @@ public final class LocalRun {
                 return report;
             } finally {
                 workers.forEach(Worker::close);
+                if (processes != null) {
+                    processes.close();
+                }
             }
+        }
+    }
+
+    /** The machine's load average over 1, 5 and 15 minutes, as uptime prints it. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return String.format("%.2f", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         }
     }
 

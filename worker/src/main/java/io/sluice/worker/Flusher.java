@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -78,6 +79,9 @@ final class Flusher {
     private final Counter failures;
     private final Timer flushes;
     private long lastFlush;
+    private FlushPump pump;
+    /** True while a periodic flush runs: its waits go through {@link #pump}. */
+    private boolean pumping;
     /** Test hook: runs after a flush committed, before its watermarks are confirmed (a crash there is what it models). */
     volatile Runnable afterCommit = () -> { };
 
@@ -159,11 +163,25 @@ final class Flusher {
         return until;
     }
 
-    /** Flushes when the interval has passed since the last flush. */
+    /** What the poll loop does while a periodic flush waits (set by the loop); null: the flush blocks. */
+    void pumpWith(FlushPump pump) {
+        this.pump = pump;
+    }
+
+    /**
+     * Flushes when the interval has passed since the last flush. Its waits on Redis and on the commit
+     * run the loop's events and dispatch meanwhile ({@link FlushPump}); a revoke's or a shutdown's flush
+     * ({@link #flush}) blocks.
+     */
     void maybeFlush(Collection<PartitionWork> parts) {
         long now = nanoTime.getAsLong();
         if (now - lastFlush >= intervalNanos) {
-            flush(parts, false);
+            pumping = pump != null;
+            try {
+                flush(List.copyOf(parts), false);   // a copy: events run meanwhile may not change the table, but no chance taken
+            } finally {
+                pumping = false;
+            }
         }
     }
 
@@ -203,7 +221,8 @@ final class Flusher {
             List<ProjectionResult> results = newestPerOrg(slices);
             ResultGuard.Claim claim;
             try {
-                claim = guard.claim(results).get(CLAIM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                CompletableFuture<ResultGuard.Claim> asked = guard.claim(results);
+                claim = pumping ? pump.get(asked, CLAIM_TIMEOUT) : asked.get(CLAIM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return null;
@@ -285,7 +304,8 @@ final class Flusher {
             }
             if (transactional) {
                 producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-                commit();
+                if (pumping) pump.run(this::commit);
+                else commit();
             } else {
                 producer.flush();
                 if (sent.stream().anyMatch(x -> x.error()[0] != null)) {

@@ -79,6 +79,10 @@ public final class WorkerLoop implements Runnable {
         this.flusher = flusher;
         this.deadLetterTopic = deadLetterTopic;
         this.handover = new Handover(workerId, consumer, table, flusher, events, processor);
+        flusher.pumpWith(new FlushPump(events, () -> {
+            events.drain();
+            dispatch(nanoTime.getAsLong());
+        }));
         this.maxInFlight = maxInFlight;
         this.slotWait = slotWait;
         this.shutdownGrace = shutdownGrace;

@@ -199,6 +199,19 @@ class WorkerLoopTest {
     }
 
     @Test
+    void aPartitionFetchesItsNextRecordsBeforeItsReadyQueueRunsDryAndNotWhileItHoldsEnough() {
+        assign(P0, P1);
+        records(P0, 0, 30);   // one org per record; max-in-flight 16 goes round-robin: 8 of each partition run
+        records(P1, 0, 50);
+        turns(3);
+        assertThat(loop.inFlight()).isEqualTo(16);   // P0 keeps 22 ready, P1 42; REFILL_BELOW is 32
+        assertThat(PartitionWork.REFILL_BELOW).isEqualTo(32);
+        // Each partition keeps what it fetched; the one running low fetches on, the one holding plenty does not.
+        assertThat(consumer.paused()).as("P1 holds at least REFILL_BELOW orgs ready").contains(P1);
+        assertThat(consumer.paused()).as("P0 is down to its last orgs: its next records come while they run").doesNotContain(P0);
+    }
+
+    @Test
     void aRefusedPartitionIsPausedAndThePauseIsReappliedAfterAnAssignment() {
         assign(P0, P1);
         records(P0, 0, 1);

@@ -137,6 +137,11 @@ public final class SnubaSimulator implements AutoCloseable {
         return gate.inFlight();
     }
 
+    /** SnQL requests received since start or the last reset, whatever their answer: cheap enough to sample every few ms. */
+    public long requests() {
+        return counters.requests.sum();
+    }
+
     public int inFlight(String referrer) {
         return gate.inFlight(referrer);
     }
