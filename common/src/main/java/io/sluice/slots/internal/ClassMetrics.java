@@ -83,9 +83,12 @@ final class ClassMetrics {
             int at = declaration.indexOf(";class=") + 7;
             slotClass = declaration.substring(at, declaration.indexOf(',', at));
         }
-        waits.computeIfAbsent(slotClass, c -> Timer.builder("sluice.slots.class.wait").tag("pool", pool).tag("class", c)
-                .description("From the first refusal or enqueue to the grant, per class").register(registry))
-                .record(Duration.ofNanos(nanos));
+        timer(slotClass).record(Duration.ofNanos(nanos));
+    }
+
+    private Timer timer(String slotClass) {
+        return waits.computeIfAbsent(slotClass, c -> Timer.builder("sluice.slots.class.wait").tag("pool", pool).tag("class", c)
+                .description("From the first refusal or enqueue to the grant, per class").register(registry));
     }
 
     Seats seats(String slotClass) {
@@ -106,6 +109,7 @@ final class ClassMetrics {
                 .description("Seats the class holds beyond its nominal share").register(registry);
         Gauge.builder("sluice.slots.class.lent", s.lent, AtomicLong::get).tag("pool", pool).tag("class", c).strongReference(true)
                 .description("Nominal seats of the class that other classes hold").register(registry);
+        timer(c);   // served from the first figures on, so that a class that never waited shows 0
         return s;
     }
 }
