@@ -120,6 +120,10 @@ public final class ReplayCommand implements Callable<Integer> {
         @Option(names = "--include-poison", order = 3,
                 description = "Also re-publish records dead-lettered as poison (without it they are skipped: they would be poison again).")
         boolean includePoison;
+
+        @Option(names = "--class", paramLabel = "CLASS", order = 4,
+                description = "Re-publish every batch in this slot class of the pool (default: the class each dead letter carries, or none).")
+        String slotClass;
     }
 
     @Override
@@ -136,7 +140,11 @@ public final class ReplayCommand implements Callable<Integer> {
         try {
             ConsumerGroupOffsets groups = ConsumerGroupOffsets.using(admin, cfg.kafka().bootstrapServers(), KAFKA_TIMEOUT);
             if (mode.deadLetter != null) {
-                new DeadLetterReplay(cfg.kafka(), groups, mode.deadLetter.group, mode.deadLetter.includePoison)
+                String slotClass = mode.deadLetter.slotClass;
+                if (slotClass != null && !slotClass.matches("[A-Za-z0-9_.-]+")) {
+                    throw usage("--class '" + slotClass + "' must be letters, digits, '_', '.' or '-'");
+                }
+                new DeadLetterReplay(cfg.kafka(), groups, mode.deadLetter.group, mode.deadLetter.includePoison, slotClass)
                         .run(execute).print(out);
             } else {
                 reset(groups, where, target, out);

@@ -3,7 +3,10 @@ package io.sluice.replay;
 import io.sluice.config.ConfigException;
 import io.sluice.config.SluiceConfig;
 import io.sluice.kafka.KafkaClients;
+import io.sluice.messages.Batch;
 import io.sluice.messages.DeadLetterHeaders;
+import io.sluice.messages.MessageCodec;
+import io.sluice.messages.PoisonRecordException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -46,8 +49,19 @@ public final class DeadLetterReplay {
     private final KafkaCalls calls;
     private final String group;
     private final boolean includePoison;
+    private final String slotClass;
 
     public DeadLetterReplay(SluiceConfig.Kafka kafka, ConsumerGroupOffsets groups, String group, boolean includePoison) {
+        this(kafka, groups, group, includePoison, null);
+    }
+
+    /**
+     * {@code slotClass}: the slot class every re-published batch names instead of the one its dead letter carries
+     * (null: each keeps its own, or none).
+     */
+    public DeadLetterReplay(SluiceConfig.Kafka kafka, ConsumerGroupOffsets groups, String group, boolean includePoison,
+                            String slotClass) {
+        this.slotClass = slotClass;
         this.kafka = kafka;
         this.groups = groups;
         this.calls = groups.calls();
@@ -128,7 +142,7 @@ public final class DeadLetterReplay {
                     }
                     byReason.merge(reason, 1L, Long::sum);
                     if (producer != null) {
-                        sends.add(producer.send(new ProducerRecord<>(batches, null, r.key(), r.value(), replayHeaders(r))));
+                        sends.add(producer.send(new ProducerRecord<>(batches, null, r.key(), withClass(r.value()), replayHeaders(r))));
                     }
                 }
                 pending.removeIf(tp -> consumer.position(tp) >= end.get(tp));
@@ -161,6 +175,22 @@ public final class DeadLetterReplay {
                 Thread.currentThread().interrupt();
                 throw new ReplayException("interrupted while waiting for acks; the dead-letter position was not moved", e);
             }
+        }
+    }
+
+    /**
+     * The dead letter's batch as it was (its class kept), or with {@code --class}'s class instead. A value that is
+     * not a batch (poison, with --include-poison) goes as it was.
+     */
+    private byte[] withClass(byte[] value) {
+        if (slotClass == null) {
+            return value;
+        }
+        try {
+            Batch b = MessageCodec.decodeBatch(value);
+            return MessageCodec.encode(new Batch(b.v(), b.job(), b.runId(), b.seq(), b.orgIds(), b.window(), b.publishedAt(), slotClass));
+        } catch (PoisonRecordException e) {
+            return value;
         }
     }
 

@@ -198,6 +198,40 @@ class ReplayCommandTest {
         }
     }
 
+    /** A replayed dead letter keeps the slot class it carries; {@code --class} names another. */
+    @Test
+    void aDeadLetterReplayKeepsItsClassOrTakesTheOneGiven() throws Exception {
+        try (OpsFixture ops = OpsFixture.kafkaOnly()) {
+            String dlt = ops.config.kafka().topics().deadLetter();
+            String batches = ops.config.kafka().topics().batches();
+            io.sluice.messages.Batch b = new io.sluice.messages.Batch(1, io.sluice.messages.Batch.JOB_SPIKE_PROJECTION, "r-cls", 0,
+                    List.of(7L), OpsFixture.WINDOW, Instant.parse("2026-11-28T01:00:00Z"), "nightly");
+            ProducerRecord<byte[], byte[]> letter = new ProducerRecord<>(dlt, 0, utf8(b.key()), io.sluice.messages.MessageCodec.encode(b));
+            letter.headers().add(DeadLetterHeaders.REASON, utf8("unknown-class"));
+            ops.send(List.of(letter));
+
+            Cli.Result kept = Cli.run(new ReplayCommand(), ops.args("--from-dead-letter", "--execute"));
+            assertThat(kept.exit()).as(kept.toString()).isZero();
+            assertThat(kept.out()).contains("re-published 1 batch: unknown-class 1");
+            Cli.Result other = Cli.run(new ReplayCommand(), ops.args("--from-dead-letter", "--dlt-group", "replay-2", "--class", "backfill",
+                    "--execute"));
+            assertThat(other.exit()).as(other.toString()).isZero();
+            Cli.Result bad = Cli.run(new ReplayCommand(), ops.args("--from-dead-letter", "--dlt-group", "replay-3", "--class", "no/such"));
+            assertThat(bad.exit()).as(bad.toString()).isEqualTo(2);
+
+            List<ConsumerRecord<byte[], byte[]>> replayed = ops.readAll(batches);
+            assertThat(replayed).hasSize(2);
+            List<String> classes = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> r : replayed) {
+                io.sluice.messages.Batch again = io.sluice.messages.MessageCodec.decodeBatch(r.value());
+                assertThat(again.orgIds()).containsExactly(7L);
+                assertThat(again.runId()).isEqualTo("r-cls");
+                classes.add(again.slotClass());
+            }
+            assertThat(classes).containsExactlyInAnyOrder("nightly", "backfill");
+        }
+    }
+
     @Test
     void deadLettersOfAnAbortedTransactionAreNeverReplayed() throws Exception {
         try (OpsFixture ops = OpsFixture.kafkaOnly()) {

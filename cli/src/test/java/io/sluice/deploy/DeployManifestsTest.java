@@ -235,7 +235,10 @@ class DeployManifestsTest {
                 "deploy/k8s/overlays/backfill/kustomization.yaml", "deploy/k8s/monitoring/kustomization.yaml");
     }
 
-    /** The backfill worker is a copy of the worker; only name, labels, replicas and three env vars may differ. */
+    /**
+     * The backfill worker is a copy of the worker; only name, labels, replicas and two env vars may differ: its
+     * own consumer group, and the backfill class of the same pool, which base/pools.yaml declares.
+     */
     @Test
     void backfillWorkerDiffersFromTheWorkerOnlyWhereDocumented() {
         ObjectNode worker = (ObjectNode) DeployFiles.yaml(K8S.resolve("base/worker-deployment.yaml"));
@@ -251,14 +254,18 @@ class DeployManifestsTest {
                 extra.put(e.path("name").asText(), e.path("value").asText());
             }
         }
-        assertThat(extra.keySet()).containsExactlyInAnyOrder("SLUICE_KAFKA_CONSUMER_GROUP_ID", "SLUICE_SLOTS_POOL", "SLUICE_SLOTS_LIMIT");
+        assertThat(extra.keySet()).containsExactlyInAnyOrder("SLUICE_KAFKA_CONSUMER_GROUP_ID", "SLUICE_SLOTS_CLASS");
         SluiceConfig prod = new ConfigLoader().load(K8S.resolve("base/sluice.yaml"), Map.of(), Map.of());
         SluiceConfig back = new ConfigLoader().load(K8S.resolve("base/sluice.yaml"), extra, Map.of());
         assertThat(back.kafka().consumer().get("group.id")).isNotEqualTo(prod.kafka().consumer().get("group.id"));
-        assertThat(back.slots().pool()).isNotEqualTo(prod.slots().pool());
-        assertThat(back.slots().limit()).isLessThan(prod.slots().limit());
-        assertThat(back.snuba().referrer()).as("same referrer: the backfill limit is carved out of the same downstream budget")
-                .isEqualTo(prod.snuba().referrer());
+        assertThat(back.slots().pool()).as("one pool, one cap: the backfill is a class of it").isEqualTo(prod.slots().pool());
+        assertThat(back.slots().limit()).isEqualTo(prod.slots().limit());
+        assertThat(back.slots().slotClass()).isEqualTo("backfill");
+        assertThat(back.snuba().referrer()).isEqualTo(prod.snuba().referrer());
+        String pools = DeployFiles.yaml(K8S.resolve("base/pools.yaml")).path("pools").toString();
+        assertThat(pools).as("base/pools.yaml declares the backfill class of the production pool")
+                .contains("\"name\":\"" + prod.slots().pool() + "\"").contains("\"backfill:").contains("\"live:")
+                .doesNotContain(".backfill\"");
 
         String name = workerName();
         String json = worker.toString().replace("\"" + name + "\"", "\"" + name + "-backfill\"")

@@ -67,7 +67,10 @@ class DeployMetricNamesTest {
             o.put("kafka.consumer.group.id", name + "-workers");
             o.put("redis.uri", SharedServers.redis().uri());
             o.put("slots.pool", name);
-            o.put("slots.assume-new-pool", "true");
+            // Declared with two classes, so that the per-class meters are served too.
+            io.sluice.slots.internal.RedisPoolAdmin.apply(SharedServers.redis().uri(), Duration.ofSeconds(2),
+                    new io.sluice.slots.PoolDeclaration(name, 50, List.of(io.sluice.slots.PoolDeclaration.PoolClass.parse("live:40"),
+                            io.sluice.slots.PoolDeclaration.PoolClass.parse("backfill:10:100%"))), Duration.ofSeconds(1), true);
             o.put("slots.adaptive", "true");   // so that the adaptive limit's meters are served too
             o.put("snuba.url", sim.url());
             o.put("worker.shutdown-grace", "5s");
@@ -126,7 +129,7 @@ class DeployMetricNamesTest {
             }
         }
         assertThat(alerts).isGreaterThanOrEqualTo(7);
-        assertThat(used).contains("sluice_slots_lease_lost_total", "sluice_worker_orgs_total",
+        assertThat(used).contains("sluice_slots_lease_lost_total", "sluice_worker_orgs_total", "sluice_slots_class_waiting",
                 "sluice_worker_group_lag", "sluice_orchestrator_run_progress");
         assertThat(missing(used)).as("metric names in rules.yaml missing from a worker's /metrics").isEmpty();
     }
@@ -145,7 +148,8 @@ class DeployMetricNamesTest {
                 "sluice_downstream_requests_seconds_count", "sluice_worker_orgs_total", "sluice_orchestrator_run_progress",
                 "sluice_slots_wait_seconds_bucket", "sluice_downstream_requests_seconds_bucket", "sluice_worker_group_lag",
                 "sluice_slots_adaptive_min_limit", "sluice_slots_adaptive_max_limit", "sluice_slots_adaptive_threshold",
-                "sluice_slots_adaptive_quota_used");
+                "sluice_slots_adaptive_quota_used", "sluice_slots_class_in_use", "sluice_slots_class_waiting",
+                "sluice_slots_class_wait_seconds_bucket");
         assertThat(missing(used)).as("metric names on the dashboard missing from a worker's /metrics").isEmpty();
     }
 

@@ -10,7 +10,9 @@ public final class DeadLetterHeaders {
 
     /** Why a record was dead-lettered. */
     public enum Reason {
-        POISON("poison"), EXHAUSTED("exhausted"), REJECTED("rejected");
+        POISON("poison"), EXHAUSTED("exhausted"), REJECTED("rejected"),
+        /** The batch names a slot class its pool does not declare: it would otherwise run in the pool's first class. */
+        UNKNOWN_CLASS("unknown-class");
 
         private final String wire;
 
@@ -28,7 +30,7 @@ public final class DeadLetterHeaders {
                     return r;
                 }
             }
-            throw new IllegalArgumentException("unknown dead-letter reason '" + s + "'; valid: poison, exhausted, rejected");
+            throw new IllegalArgumentException("unknown dead-letter reason '" + s + "'; valid: poison, exhausted, rejected, unknown-class");
         }
     }
 

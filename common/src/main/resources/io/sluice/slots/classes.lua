@@ -138,4 +138,28 @@ local function class_admits(id)
   end
   return false
 end
+
+-- The heartbeat's per-class figures (the sluice_slots_class_* gauges): {name, nominal, guaranteed, used,
+-- waiting, ...} in declaration order; {} for a pool of fewer than two classes. Read once per heartbeat, never
+-- on a grant's path.
+local function class_figures(leases, queue, now_ms)
+  if CLASSES == nil then
+    return {}
+  end
+  count_classes(leases, now_ms)
+  local waiting = {}
+  for _, t in ipairs(redis.call('ZRANGE', queue, 0, -1)) do
+    local c = class_of(t)
+    waiting[c] = (waiting[c] or 0) + 1
+  end
+  local out = {}
+  for _, c in ipairs(CLASSES.list) do
+    out[#out + 1] = c.name
+    out[#out + 1] = c.nominal
+    out[#out + 1] = c.guaranteed
+    out[#out + 1] = c.used
+    out[#out + 1] = waiting[c] or 0
+  end
+  return out
+end
 -- ----------------------------------------------------------------------------------------------

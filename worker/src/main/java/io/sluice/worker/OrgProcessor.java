@@ -52,6 +52,8 @@ final class OrgProcessor implements OrgWork {
     private final Counter abandoned;
     private final Duration maxQueryTime;
     private final LongSupplier nanos;
+    /** Whether the pool declares a class a batch names (the worker's gate; every class without one). */
+    private volatile java.util.function.Predicate<String> declaresClass = c -> true;
     /** Running queries (aborted together at the end of the shutdown grace period). */
     private final Set<CompletableFuture<SnubaOutcome>> queries = ConcurrentHashMap.newKeySet();
 
@@ -84,6 +86,12 @@ final class OrgProcessor implements OrgWork {
      */
     @Override
     public CompletableFuture<OrgOutcome> admit(OrgTask task) {
+        String slotClass = task.batch().slotClass();
+        if (slotClass != null && !declaresClass.test(slotClass)) {
+            // Not silently the pool's first class: dead-lettered with its class, for a replay with --class.
+            return deadLetter(task, Reason.UNKNOWN_CLASS, "the batch names slot class " + slotClass
+                    + ", which the pool does not declare; replay it with sluice replay --from-dead-letter --class C");
+        }
         CompletableFuture<java.util.OptionalLong> newer;
         try {
             newer = results.supersededBy(task.partition() + "@" + task.offset(), task.batch(), task.orgId());
@@ -180,6 +188,11 @@ final class OrgProcessor implements OrgWork {
         Duration delay = backoff.delay(attempt, random);
         LOG.debug("org {} retry in {} ({})", task.orgId(), delay, why);
         return new OrgOutcome.Retry(delay, countsAsAttempt, why);
+    }
+
+    /** Batches naming a class that {@code declared} refuses are dead-lettered ({@code unknown-class}) before they ask for a slot. */
+    void classes(java.util.function.Predicate<String> declared) {
+        this.declaresClass = declared;
     }
 
     private CompletableFuture<OrgOutcome> deadLetter(OrgTask task, Reason reason, String error) {

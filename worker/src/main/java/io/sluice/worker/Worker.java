@@ -80,6 +80,7 @@ public final class Worker implements AutoCloseable {
                 config.kafka().topics().deadLetter(),
                 Backoff.exponentialWithFullJitter(r.initialBackoff(), r.maxBackoff()), r.maxAttempts(),
                 config.downstream().maxQueryTime(), InstantSource.system(), System::nanoTime, new SplittableRandom(), registry);
+        processor.classes(gate::declaresClass);
         // A refused org waits in the pool's queue for as long as this worker lives (its heartbeat keeps the
         // ticket), never on a timer that would send it to the back of the line.
         Duration slotWait = SlotPool.UNTIL_GRANTED;

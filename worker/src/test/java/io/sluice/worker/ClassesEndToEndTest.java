@@ -110,4 +110,39 @@ class ClassesEndToEndTest {
             assertThat(stack.resultsByOrg().keySet()).containsAll(daily).containsAll(flood);
         }
     }
+
+    /**
+     * A batch naming a class the pool does not declare is dead-lettered ({@code unknown-class}, its class kept in
+     * the dead letter), not run in the pool's first class; the worker keeps running the batches that name a
+     * declared class or none.
+     */
+    @Test
+    void aBatchNamingAnUndeclaredClassIsDeadLetteredAndTheWorkerKeepsRunning() throws Exception {
+        try (SnubaSimulator sim = new SnubaSimulator(SnubaSimulator.Options.defaults()
+                     .withLatency(LatencyModel.fixed(Duration.ofMillis(5)))).start();
+             StackFixture stack = new StackFixture(sim.url(), Map.of("slots.limit", "4", "slots.class", "daily"))) {
+            RedisPoolAdmin.apply(SharedServers.redis().uri(), Duration.ofSeconds(2), new PoolDeclaration(stack.name, 4, List.of(
+                    PoolDeclaration.PoolClass.parse("daily:3:0%"), PoolDeclaration.PoolClass.parse("backfill:1:100%"))),
+                    Duration.ofSeconds(3), true);
+            stack.startWorker("w0");
+            String batches = stack.config.kafka().topics().batches();
+            stack.publish(batches, "r-nightly", List.of(1L, 2L), 2, "nightly");
+            stack.publish(batches, "r-backfill", List.of(11L, 12L), 2, "backfill");
+            stack.publish(batches, "r-daily", List.of(21L, 22L), 2, null);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> stack.resultsByOrg().keySet().containsAll(List.of(11L, 12L, 21L, 22L)));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> stack.readAll(stack.config.kafka().topics().deadLetter()).size() == 2);
+            for (var r : stack.readAll(stack.config.kafka().topics().deadLetter())) {
+                assertThat(new String(r.headers().lastHeader(io.sluice.messages.DeadLetterHeaders.REASON).value(),
+                        java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("unknown-class");
+                assertThat(io.sluice.messages.MessageCodec.decodeBatch(r.value()).slotClass()).isEqualTo("nightly");
+            }
+            assertThat(stack.resultsByOrg()).doesNotContainKeys(1L, 2L);
+            // Still running: a later batch is projected too.
+            stack.publish(batches, "r-daily-2", List.of(31L), 1, "daily");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> stack.resultsByOrg().containsKey(31L));
+        }
+    }
 }

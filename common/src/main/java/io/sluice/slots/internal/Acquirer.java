@@ -349,7 +349,9 @@ final class Acquirer {
         if (outcome instanceof Acquisition.Granted) {
             ctx.metrics.granted(elapsed);
             if (w.queuedNanos != 0) {
-                ctx.metrics.waited(ctx.clock.now() - w.queuedNanos);
+                long waited = ctx.clock.now() - w.queuedNanos;
+                ctx.metrics.waited(waited);
+                ctx.metrics.classes.waited(w.owner, ctx.state.declaration(), waited);
             }
             return;
         }

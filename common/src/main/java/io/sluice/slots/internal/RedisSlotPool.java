@@ -45,11 +45,14 @@ import reactor.core.Disposable;
 public final class RedisSlotPool implements SlotPool {
     private static final Logger log = LoggerFactory.getLogger(RedisSlotPool.class);
     private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(5);
+    /** How often, at most, a heartbeat reads the classes' figures. */
+    static final Duration CLASS_FIGURES_EVERY = Duration.ofSeconds(1);
 
     private final PoolContext ctx;
     private final Map<String, HeldLease> held = new ConcurrentHashMap<>();
     private final Map<String, HeldLease> retiring = new ConcurrentHashMap<>();
     private final Releases releases;
+    private volatile long lastClassFigures;
     private final Holdings holdings;
     private final Acquirer acquirer;
     private final Adapter adapter;
@@ -274,12 +277,20 @@ public final class RedisSlotPool implements SlotPool {
 
     private CompletableFuture<Void> heartbeat() {
         long sent = ctx.clock.now();
+        // The classes' figures cost a scan of the leases and the queue: at most once a second.
+        boolean classes = lastClassFigures == 0 || sent - lastClassFigures >= CLASS_FIGURES_EVERY.toNanos();
+        if (classes) {
+            lastClassFigures = sent;
+        }
         return ctx.run(Script.HEARTBEAT, ctx.keys, ctx.clientId, Long.toString(ctx.config.ticketTtl().toMillis()), ctx.caller(),
-                ctx.channelPrefix, ctx.checkReceivers).thenAccept(r -> {
+                ctx.channelPrefix, ctx.checkReceivers, classes ? "1" : "0").thenAccept(r -> {
                     ctx.clock.observe(sent, (Long) r.get(3));
                     ctx.state.learned((String) r.get(4), (Long) r.get(5), (Long) r.get(6), (Long) r.get(0), (Long) r.get(3), r.get(7));
                     ctx.figures((Long) r.get(0), (Long) r.get(1));
                     ctx.state.declaration(r.get(9));
+                    if (r.size() > 10 && r.get(10) instanceof List<?> figures && !figures.isEmpty()) {
+                        ctx.metrics.classes.figures(figures);
+                    }
                     if ((Long) r.get(8) == 1) {
                         // Our entry was gone: purged as dead (a long pause), or lost. So may our tickets be.
                         acquirer.reconnected();

@@ -57,6 +57,7 @@ final class SlotMetrics {
     static final Duration STALE = Duration.ofMinutes(1);
 
     final Figures figures = new Figures();
+    final ClassMetrics classes;
     private final MeterRegistry registry;
     private final String pool;
     private final Timer granted;
@@ -70,6 +71,7 @@ final class SlotMetrics {
     SlotMetrics(MeterRegistry registry, String pool, Map<?, ?> held, Map<?, ?> retiring) {
         this.registry = registry;
         this.pool = pool;
+        this.classes = new ClassMetrics(registry, pool);
         Gauge.builder("sluice.slots.limit", figures, f -> f.limit.get()).tag("pool", pool).strongReference(true)
                 .description("The pool's live limit").register(registry);
         Gauge.builder("sluice.slots.in_use", figures, f -> f.inUse.get()).tag("pool", pool).strongReference(true)

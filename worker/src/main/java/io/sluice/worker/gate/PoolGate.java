@@ -24,6 +24,17 @@ public final class PoolGate implements SlotGate {
         this.slotClass = slotClass;
     }
 
+    /** The pool's declaration as this client last saw it (a heartbeat brings an applied change). */
+    @Override
+    public boolean declaresClass(String batchClass) {
+        if (!(pool instanceof RedisSlotPool redis)) {
+            return true;
+        }
+        String decl = redis.declaration();
+        return decl != null && !decl.isEmpty() && io.sluice.slots.PoolDeclaration.decode("", decl).classes().stream()
+                .anyMatch(c -> c.name().equals(batchClass));
+    }
+
     @Override
     public CompletableFuture<Result> acquire(String owner, Duration maxWait) {
         return acquire(owner, null, maxWait);

@@ -18,6 +18,11 @@ public interface SlotGate extends AutoCloseable {
      */
     CompletableFuture<Result> acquire(String owner, Duration maxWait);
 
+    /** Whether slots can be taken in {@code slotClass}, a class a batch names: true unless the pool declares no such class. */
+    default boolean declaresClass(String slotClass) {
+        return true;
+    }
+
     /** {@link #acquire(String, Duration)} in a class of the pool; null: the gate's own ({@code slots.class}). */
     default CompletableFuture<Result> acquire(String owner, String slotClass, Duration maxWait) {
         return acquire(owner, maxWait);
