@@ -94,16 +94,14 @@ public final class WorkerCommand implements Callable<Integer> {
             throws InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
         long backoffMs = 100;
-        boolean silentOnce = false;
         while (true) {
             try {
                 return Gates.open(cfg, workerId, registry);
             } catch (RuntimeException e) {
-                // A Redis that refuses connections is waited for up to the patience. One that accepts them but does not
-                // answer (loading a snapshot, failing over) gets one more attempt: a set-up timeout is 5 s, so a restart
-                // longer than that is waited for, and a server that stays silent still fails the pod in two attempts.
-                boolean retry = refused(e) || (!silentOnce && redisFailure(e));
-                silentOnce |= !refused(e);
+                // A Redis that refuses connections, or accepts them but does not answer (restarting, loading a snapshot,
+                // failing over), is waited for up to the patience, nothing running meanwhile. Anything else (a pool that
+                // was never declared, bad credentials) fails at once.
+                boolean retry = refused(e) || redisFailure(e);
                 if (!retry || System.nanoTime() + backoffMs * 1_000_000 > deadline) {
                     throw e;
                 }
