@@ -113,13 +113,21 @@ public final class WorkerCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Redis did not answer, or answered that it cannot serve yet (LOADING, BUSY, TRYAGAIN, MASTERDOWN, CLUSTERDOWN).
+     * An answer that will not change by waiting (WRONGPASS, NOAUTH, NOPERM, ...) is not one of them.
+     */
     private static boolean redisFailure(Throwable e) {
+        boolean redis = false;
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof io.lettuce.core.RedisException) {
-                return true;
+            if (t instanceof io.lettuce.core.RedisCommandExecutionException answered) {
+                String m = String.valueOf(answered.getMessage());
+                return m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("TRYAGAIN")
+                        || m.startsWith("MASTERDOWN") || m.startsWith("CLUSTERDOWN");
             }
+            redis |= t instanceof io.lettuce.core.RedisException;
         }
-        return false;
+        return redis;
     }
 
     private static boolean refused(Throwable e) {
