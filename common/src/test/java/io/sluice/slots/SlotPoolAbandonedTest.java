@@ -22,22 +22,7 @@ import org.junit.jupiter.api.Test;
  * is surely done, and a lease its holder can no longer vouch for lapses in Redis instead of being
  * given back early. Each test on its own server (one pauses it).
  */
-class SlotPoolAbandonedTest {
-    private EmbeddedRedis redis;
-    private SlotPools pools;
-
-    @BeforeEach
-    void start() {
-        redis = EmbeddedRedis.builder().build().start();
-        pools = new SlotPools(redis.uri());
-    }
-
-    @AfterEach
-    void stop() {
-        pools.close();
-        redis.close();
-    }
-
+class SlotPoolAbandonedTest extends OwnRedisTest {
     private static Lease granted(Acquisition a) {
         assertThat(a).isInstanceOf(Acquisition.Granted.class);
         return ((Acquisition.Granted) a).lease();

@@ -22,22 +22,7 @@ import org.junit.jupiter.api.Test;
  * The per-class meters (docs/METRICS.md, {@code sluice_slots_class_*}): seats in use, borrowed, lent and
  * waiting as Redis has them, read by the heartbeat, and each class' own wait histogram.
  */
-class SlotPoolClassMetricsTest {
-    private EmbeddedRedis redis;
-    private SlotPools pools;
-
-    @BeforeEach
-    void start() {
-        redis = EmbeddedRedis.builder().build().start();
-        pools = new SlotPools(redis.uri());
-    }
-
-    @AfterEach
-    void stop() {
-        pools.close();
-        redis.close();
-    }
-
+class SlotPoolClassMetricsTest extends OwnRedisTest {
     private double gauge(SimpleMeterRegistry registry, String name, String cls) {
         Gauge g = registry.find(name).tag("pool", "m").tag("class", cls).gauge();
         return g == null ? Double.NaN : g.value();

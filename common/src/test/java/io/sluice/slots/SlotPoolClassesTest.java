@@ -27,22 +27,7 @@ import org.junit.jupiter.api.Test;
  * classes, an idle class lends every seat, a busy owner gets its seats back at the next releases (nothing
  * revoked), grants are FIFO within a class, and a borrowing limit holds.
  */
-class SlotPoolClassesTest {
-    private EmbeddedRedis redis;
-    private SlotPools pools;
-
-    @BeforeEach
-    void start() {
-        redis = EmbeddedRedis.builder().build().start();
-        pools = new SlotPools(redis.uri());
-    }
-
-    @AfterEach
-    void stop() {
-        pools.close();
-        redis.close();
-    }
-
+class SlotPoolClassesTest extends OwnRedisTest {
     private void declare(String pool, int limit, String... classes) {
         RedisPoolAdmin.apply(redis.uri(), Duration.ofSeconds(2), new PoolDeclaration(pool, limit,
                 Stream.of(classes).map(PoolDeclaration.PoolClass::parse).toList()), Duration.ofSeconds(1), true);

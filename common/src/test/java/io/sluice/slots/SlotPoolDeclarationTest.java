@@ -24,32 +24,26 @@ import org.junit.jupiter.api.Test;
  * is refused a pool that was never declared, and writes nothing to Redis to say so; a pool that lost its
  * data is restored, declaration and all, and fenced, by the clients that knew it.
  */
-class SlotPoolDeclarationTest {
+class SlotPoolDeclarationTest extends OwnRedisTest {
     private static final String POOL = "snuba.getsentry.get_spike_projections";
     private static final Duration TTL = Duration.ofSeconds(2);
 
-    private EmbeddedRedis redis;
-    private SlotPools pools;
     private RedisPoolAdmin admin;
     private RedisClient rawClient;
     private StatefulRedisConnection<String, String> rawConnection;
 
     @BeforeEach
-    void start() {
-        redis = EmbeddedRedis.builder().build().start();
-        pools = new SlotPools(redis.uri());
+    void connectAdmin() {
         admin = RedisPoolAdmin.connect(redis.uri(), Duration.ofSeconds(2));
         rawClient = RedisClient.create(redis.uri());
         rawConnection = rawClient.connect();
     }
 
     @AfterEach
-    void stop() {
-        pools.close();
+    void closeAdmin() {
         admin.close();
         rawConnection.close();
         rawClient.shutdown();
-        redis.close();
     }
 
     private RedisCommands<String, String> raw() {

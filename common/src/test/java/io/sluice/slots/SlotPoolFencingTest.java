@@ -27,28 +27,18 @@ import org.junit.jupiter.params.provider.EnumSource;
  * In each test a holder dies holding slots (its query may still run downstream), then Redis loses
  * state; a newcomer must not get those slots before the longest lease TTL has passed.
  */
-class SlotPoolFencingTest {
+class SlotPoolFencingTest extends OwnRedisTest {
     private static final Duration TTL = Duration.ofSeconds(3);
 
-    private EmbeddedRedis redis;
-    private SlotPools pools;
     private RedisClient rawClient;
     private StatefulRedisConnection<String, String> rawConnection;
 
-    @BeforeEach
-    void start() {
-        redis = EmbeddedRedis.builder().build().start();
-        pools = new SlotPools(redis.uri());
-    }
-
     @AfterEach
-    void stop() {
-        pools.close();
+    void closeRawClient() {
         if (rawClient != null) {
             rawConnection.close();
             rawClient.shutdown();
         }
-        redis.close();
     }
 
     private RedisCommands<String, String> raw() {

@@ -14,22 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Tests that stop or restart Redis, each on its own server. */
-class SlotPoolRedisFailureTest {
-    private EmbeddedRedis redis;
-    private SlotPools pools;
-
-    @BeforeEach
-    void start() {
-        redis = EmbeddedRedis.builder().build().start();
-        pools = new SlotPools(redis.uri());
-    }
-
-    @AfterEach
-    void stop() {
-        pools.close();
-        redis.close();
-    }
-
+class SlotPoolRedisFailureTest extends OwnRedisTest {
     @Test
     void afterDataLossTheLiveLimitSurvivesAndHoldersAreReadmitted() {
         // The configured limit is 3; an operator raised the live limit to 5, which the restart forgets
