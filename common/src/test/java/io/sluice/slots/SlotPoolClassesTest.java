@@ -66,7 +66,7 @@ class SlotPoolClassesTest extends OwnRedisTest {
                         int now = holding.incrementAndGet();
                         peak.accumulateAndGet(now, Math::max);
                         grants.computeIfAbsent(cls, k -> new AtomicInteger()).incrementAndGet();
-                        Thread.sleep(ThreadLocalRandom.current().nextInt(1, 8));
+                        Thread.sleep(ThreadLocalRandom.current().nextInt(1, 8));   // the workload: a query holding its slot 1-7 ms
                         holding.decrementAndGet();
                         pool.release(lease).join();
                     }

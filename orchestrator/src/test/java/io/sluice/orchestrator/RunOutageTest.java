@@ -80,7 +80,7 @@ class RunOutageTest {
             RunResult r = run(cfg, runId, id -> {
                 try {
                     redis.stop();
-                    Thread.sleep(OUTAGE_MS);
+                    Thread.sleep(OUTAGE_MS);   // the fault itself: Redis stays down this long, whatever the run does
                     redis.start();   // same port, no data: no record, no plan, no lease, no token counter
                     try (RedisRunLedger ledger = new RedisRunLedger(redis.uri(), Duration.ofSeconds(2))) {
                         // The orchestrator takes its run again; a second publisher is refused meanwhile.
@@ -169,7 +169,7 @@ class RunOutageTest {
             RunResult r = run(cfg, runId, id -> {
                 try {
                     kafka.stop();
-                    Thread.sleep(OUTAGE_MS);
+                    Thread.sleep(OUTAGE_MS);   // the fault itself: the broker stays down this long, whatever the run does
                     kafka.start();
                     drill.complete(null);
                 } catch (Throwable t) {

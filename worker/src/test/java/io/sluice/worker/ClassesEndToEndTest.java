@@ -65,24 +65,17 @@ class ClassesEndToEndTest {
                 stack.startWorker("d1");
                 stack.publish("r-daily", daily, 10);
                 List<int[]> samples = new CopyOnWriteArrayList<>();   // {daily, backfill, waiters}
-                java.util.concurrent.atomic.AtomicBoolean dailyDone = new java.util.concurrent.atomic.AtomicBoolean();
-                Thread sampler = Thread.ofVirtual().start(() -> {
-                    while (!dailyDone.get()) {
-                        // One script, so that seats and waiters are of the same moment.
-                        List<Long> c = raw.sync().eval(COUNT, io.lettuce.core.ScriptOutputType.MULTI,
-                                new String[] {"sluice:{" + stack.name + "}:leases", "sluice:{" + stack.name + "}:queue"});
-                        samples.add(new int[] {c.get(0).intValue(), c.get(1).intValue(), c.get(2).intValue()});
-                        try {
-                            Thread.sleep(20);   // the sampling period, not a wait for a condition
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                });
+                // Sampled every 20 ms on a timer: one script, so that seats and waiters are of the same moment.
+                java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+                sampler.scheduleAtFixedRate(() -> {
+                    List<Long> c = raw.sync().eval(COUNT, io.lettuce.core.ScriptOutputType.MULTI,
+                            new String[] {"sluice:{" + stack.name + "}:leases", "sluice:{" + stack.name + "}:queue"});
+                    samples.add(new int[] {c.get(0).intValue(), c.get(1).intValue(), c.get(2).intValue()});
+                }, 0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
                 await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                         .until(() -> stack.resultsByOrg().keySet().containsAll(daily));
-                dailyDone.set(true);
-                sampler.join();
+                sampler.shutdown();
+                assertThat(sampler.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
                 // While daily work waits, the daily run holds its 6 seats, but for the query time it takes a borrowed
                 // seat to come back (the backfill borrows the daily seats whenever the daily run has nobody waiting).
                 List<int[]> waiting = samples.stream().filter(x -> x[2] > 0).toList();

@@ -61,6 +61,10 @@ class WatermarkRebuildBench {
                             + "usedMemoryAfter=%d deltaMB=%.1f bytesPerOrg=%.1f topicFillSeconds=%.1f %s%n", n, o.records(),
                     o.orgs(), o.took().toMillis() / 1e3, before, after, (after - before) / 1e6, (after - before) / (double) n,
                     filled, version.trim());
+            // The figures stand only for a complete rebuild: every result read, every org written back.
+            org.assertj.core.api.Assertions.assertThat(o.records()).as("results read").isEqualTo(n);
+            org.assertj.core.api.Assertions.assertThat(o.orgs()).as("org watermarks written").isGreaterThanOrEqualTo(n);
+            org.assertj.core.api.Assertions.assertThat(after).as("used_memory after the rebuild").isGreaterThan(before);
         }
     }
 
