@@ -33,6 +33,9 @@ public final class ConfigLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     /** Sections that take any Kafka client key, passed through unchanged. */
     static final Set<String> PASSTHROUGH = Set.of("kafka.common", "kafka.producer", "kafka.consumer");
+    /** The section of per-job settings, {@code jobs.<job>.<key>}: any job, any key, checked by the job itself. */
+    static final String JOBS = "jobs";
+    private static final java.util.regex.Pattern JOB_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]*");
 
     /** downstream.max-query-time's range: from the pool's shortest lease-ttl (a lease must outlast it) to an hour. */
     static final Duration MIN_QUERY_TIME = Duration.ofMillis(100);
@@ -107,6 +110,10 @@ public final class ConfigLoader {
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            if (key.equals(JOBS)) {
+                checkJobs(e.getValue(), where);
+                continue;
+            }
             if (PASSTHROUGH.contains(key)) {
                 if (!e.getValue().isObject() && !e.getValue().isNull()) {
                     throw new ConfigException(key, key + " in " + where + " must be a mapping of Kafka client keys, e.g. {max.poll.records: 5}");
@@ -129,6 +136,26 @@ public final class ConfigLoader {
         }
     }
 
+    private static void checkJobs(JsonNode jobs, String where) {
+        if (jobs == null || jobs.isNull()) {
+            return;
+        }
+        if (!jobs.isObject()) {
+            throw new ConfigException(JOBS, "jobs in " + where + " must be a mapping of job names to their settings, e.g. "
+                    + "{dynamic-sampling: {target-rate: 0.2}}");
+        }
+        jobs.fields().forEachRemaining(job -> {
+            String name = JOBS + "." + job.getKey();
+            if (!JOB_NAME.matcher(job.getKey()).matches()) {
+                throw new ConfigException(name, name + " in " + where + ": '" + job.getKey() + "' is not a job name (lower-case letters, digits, '-')");
+            }
+            if (!job.getValue().isObject()) {
+                throw new ConfigException(name, name + " in " + where + " must be a mapping of that job's settings");
+            }
+            checkPassthrough(name, job.getValue());
+        });
+    }
+
     private static void checkPassthrough(String section, JsonNode map) {
         if (map == null || map.isNull()) {
             return;
@@ -149,6 +176,14 @@ public final class ConfigLoader {
 
     private void set(ObjectNode tree, String key, String value, String source) {
         String section = PASSTHROUGH.stream().filter(p -> key.startsWith(p + ".")).findFirst().orElse(null);
+        if (section == null && key.startsWith(JOBS + ".")) {
+            String[] parts = key.split("\\.", 3);
+            if (parts.length < 3 || !JOB_NAME.matcher(parts[1]).matches() || parts[2].isBlank()) {
+                throw new ConfigException(key, "'" + key + "' from " + source + " is not a job setting; write jobs.<job>.<key>, "
+                        + "e.g. jobs.dynamic-sampling.target-rate");
+            }
+            section = JOBS + "." + parts[1];
+        }
         if (section == null && !knownLeaves.containsKey(key)) {
             throw new ConfigException(key, "unknown key '" + key + "' from " + source + suggestion(key));
         }
@@ -186,7 +221,7 @@ public final class ConfigLoader {
     private void collectLeaves(JsonNode node, String prefix) {
         node.fields().forEachRemaining(e -> {
             String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
-            if (e.getValue().isObject() && !PASSTHROUGH.contains(key)) {
+            if (e.getValue().isObject() && !PASSTHROUGH.contains(key) && !key.equals(JOBS)) {
                 collectLeaves(e.getValue(), key);
             } else {
                 knownLeaves.put(key, e.getValue());
@@ -312,6 +347,11 @@ public final class ConfigLoader {
         SluiceConfig.Projection projection = new SluiceConfig.Projection(v.intIn("projection.history-days", 1, 366),
                 v.longIn("projection.multiplier", 1, 1_000_000), v.longIn("projection.floor", 0, Long.MAX_VALUE));
         SluiceConfig.Metrics metrics = new SluiceConfig.Metrics(v.text("metrics.bind"), v.intIn("metrics.port", 0, 65_535));
-        return new SluiceConfig(kafka, redis, slots, snuba, downstream, orchestrator, worker, projection, metrics);
+        Map<String, Map<String, String>> jobs = new TreeMap<>();
+        JsonNode jobsNode = t.get(JOBS);
+        if (jobsNode != null && jobsNode.isObject()) {
+            jobsNode.fields().forEachRemaining(j -> jobs.put(j.getKey(), v.map(JOBS + "." + j.getKey())));
+        }
+        return new SluiceConfig(kafka, redis, slots, snuba, downstream, orchestrator, worker, projection, metrics, jobs);
     }
 }

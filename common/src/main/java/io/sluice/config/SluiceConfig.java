@@ -9,11 +9,21 @@ import java.util.Map;
  * Each component reads only its own section.
  */
 public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, Downstream downstream,
-                           Orchestrator orchestrator, Worker worker, Projection projection, Metrics metrics) {
+                           Orchestrator orchestrator, Worker worker, Projection projection, Metrics metrics,
+                           Map<String, Map<String, String>> jobs) {
+
+    public SluiceConfig {
+        jobs = Map.copyOf(jobs);
+    }
+
+    /** One job's own settings ({@code jobs.<job>.*}, keys without the prefix); empty when none are set. */
+    public Map<String, String> jobSettings(String job) {
+        return jobs.getOrDefault(job, Map.of());
+    }
 
     /** The same configuration with other Kafka settings (e.g. the group protocol chosen at start). */
     public SluiceConfig withKafka(Kafka other) {
-        return new SluiceConfig(other, redis, slots, snuba, downstream, orchestrator, worker, projection, metrics);
+        return new SluiceConfig(other, redis, slots, snuba, downstream, orchestrator, worker, projection, metrics, jobs);
     }
 
     public record Topics(String batches, String results, String deadLetter, int partitions, short replicationFactor) {
@@ -90,6 +100,7 @@ public record SluiceConfig(Kafka kafka, Redis redis, Slots slots, Snuba snuba, D
         }
     }
 
+    /** The spike-projection job's settings, under the name they had before jobs were plug-ins. */
     public record Projection(int historyDays, long multiplier, long floor) {
     }
 

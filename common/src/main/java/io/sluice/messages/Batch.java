@@ -12,6 +12,7 @@ import java.util.List;
 public record Batch(int v, String job, String runId, long seq, List<Long> orgIds, Window window, Instant publishedAt,
                     String slotClass) {
     public static final int VERSION = 1;
+    /** The job a batch without {@code --job} runs, as every batch did before jobs were plug-ins. */
     public static final String JOB_SPIKE_PROJECTION = "spike-projection";
     /** More org ids than this in one record is a poison record. */
     public static final int MAX_ORG_IDS = 1_000;

@@ -12,7 +12,9 @@ public final class DeadLetterHeaders {
     public enum Reason {
         POISON("poison"), EXHAUSTED("exhausted"), REJECTED("rejected"),
         /** The batch names a slot class its pool does not declare: it would otherwise run in the pool's first class. */
-        UNKNOWN_CLASS("unknown-class");
+        UNKNOWN_CLASS("unknown-class"),
+        /** The batch names a job this worker does not have (or a message version newer than the job reads). */
+        UNKNOWN_JOB("unknown-job");
 
         private final String wire;
 
@@ -30,7 +32,7 @@ public final class DeadLetterHeaders {
                     return r;
                 }
             }
-            throw new IllegalArgumentException("unknown dead-letter reason '" + s + "'; valid: poison, exhausted, rejected, unknown-class");
+            throw new IllegalArgumentException("unknown dead-letter reason '" + s + "'; valid: poison, exhausted, rejected, unknown-class, unknown-job");
         }
     }
 

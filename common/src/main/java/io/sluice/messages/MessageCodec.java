@@ -1,8 +1,6 @@
 package io.sluice.messages;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -59,8 +57,9 @@ public final class MessageCodec {
             throw new PoisonRecordException("unsupported v=" + v + "; this worker reads v=1");
         }
         String job = requireText(n, "job");
-        if (!Batch.JOB_SPIKE_PROJECTION.equals(job)) {
-            throw new PoisonRecordException("unknown job '" + job + "'; valid: " + Batch.JOB_SPIKE_PROJECTION);
+        if (!job.matches("[a-z0-9][a-z0-9-]*")) {
+            // A well-formed name of a job this worker lacks is not poison: the worker dead-letters it as unknown-job.
+            throw new PoisonRecordException("field 'job' = '" + truncate(job) + "' is not a job name (lower-case letters, digits, '-')");
         }
         String runId = requireText(n, "runId");
         long seq = requireLong(n, "seq");
@@ -99,59 +98,6 @@ public final class MessageCodec {
             }
         }
         return new Batch(v, job, runId, seq, orgIds, window, publishedAt, slotClass);
-    }
-
-    // ---- results -------------------------------------------------------------------------
-
-    /** Written field by field with a generator (no tree): the same bytes the tree of fields in this order gave. */
-    public static byte[] encode(ProjectionResult r) {
-        ByteArrayBuilder out = new ByteArrayBuilder(256 + r.projects().size() * 512);
-        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            g.writeNumberField("v", r.v());
-            g.writeStringField("runId", r.runId());
-            g.writeNumberField("orgId", r.orgId());
-            g.writeObjectFieldStart("window");
-            g.writeStringField("start", r.window().start().toString());
-            g.writeStringField("end", r.window().end().toString());
-            g.writeEndObject();
-            g.writeArrayFieldStart("projects");
-            for (ProjectProjection p : r.projects()) {
-                g.writeStartObject();
-                g.writeNumberField("projectId", p.projectId());
-                long[] hourly = p.hourly();
-                g.writeFieldName("hourly");
-                g.writeArray(hourly, 0, hourly.length);
-                long[] threshold = p.threshold();
-                g.writeFieldName("threshold");
-                g.writeArray(threshold, 0, threshold.length);
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeStringField("computedAt", r.computedAt().toString());
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out.toByteArray();
-    }
-
-    public static ProjectionResult decodeResult(byte[] value) throws PoisonRecordException {
-        JsonNode n = parse(value);
-        int v = requireInt(n, "v");
-        String runId = requireText(n, "runId");
-        long orgId = requireLong(n, "orgId");
-        Window window = requireWindow(n);
-        JsonNode projects = n.get("projects");
-        if (projects == null || !projects.isArray()) {
-            throw new PoisonRecordException("field 'projects' is missing or not an array");
-        }
-        List<ProjectProjection> list = new ArrayList<>();
-        for (JsonNode p : projects) {
-            list.add(new ProjectProjection(requireLong(p, "projectId"), longs(p, "hourly"), longs(p, "threshold")));
-        }
-        Instant computedAt = instant(n, "computedAt");
-        return new ProjectionResult(v, runId, orgId, window, list, computedAt);
     }
 
     // ---- helpers -------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import java.util.TreeMap;
 /**
  * What a job may read of the configuration: its own section {@code jobs.<name>.*} (keys without the prefix),
  * and the engine's keys a query needs, by their full names ({@code snuba.dataset}, {@code snuba.referrer},
- * {@code kafka.topics.results}). Values are strings as given; the typed getters say which key is wrong and
+ * {@code kafka.topics.results}), and the spike-projection job's {@code projection.*} keys, which keep the names
+ * they had before jobs were plug-ins. Values are strings as given; the typed getters say which key is wrong and
  * what is valid.
  */
 public final class JobSettings {

@@ -1,6 +1,10 @@
 package io.sluice.job;
 
+import io.sluice.config.ConfigException;
+import io.sluice.config.SluiceConfig;
+
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +72,37 @@ public final class Jobs {
             }
         });
         return this;
+    }
+
+    /**
+     * The jobs on the class path, each configured from {@code config}; a bad setting, or settings for a job that is
+     * not there, is a {@link ConfigException} (exit 2, before anything connects).
+     */
+    public static Jobs configured(SluiceConfig config) {
+        Jobs jobs = discover();
+        for (String named : config.jobs().keySet()) {
+            if (jobs.find(named).isEmpty()) {
+                throw new ConfigException("jobs." + named, "jobs." + named + " is set, but no job named '" + named
+                        + "' is on the class path; jobs: " + jobs.names());
+            }
+        }
+        try {
+            return jobs.configure(name -> settings(config, name));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("jobs", e.getMessage());
+        }
+    }
+
+    /** What a job may read of {@code config} (see {@link JobSettings}). */
+    public static JobSettings settings(SluiceConfig config, String job) {
+        Map<String, String> m = new HashMap<>(config.jobSettings(job));
+        m.put("snuba.dataset", config.snuba().dataset());
+        m.put("snuba.referrer", config.snuba().referrer());
+        m.put("kafka.topics.results", config.kafka().topics().results());
+        m.put("projection.history-days", Integer.toString(config.projection().historyDays()));
+        m.put("projection.multiplier", Long.toString(config.projection().multiplier()));
+        m.put("projection.floor", Long.toString(config.projection().floor()));
+        return new JobSettings(job, m);
     }
 
     public Optional<Job> find(String name) {

@@ -4,7 +4,7 @@ import io.sluice.slots.Feedback;
 import java.util.function.Consumer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.sluice.messages.Window;
+import io.sluice.job.Query;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs the hourly-totals query of DESIGN section 5 for one org.
+ * Sends a job's queries to Snuba: {@code POST {snuba.url}/{dataset}/snql} with the {@code snuba.referrer} header.
  *
  * <p>One {@link HttpClient} serves every query, so connections are pooled; its callbacks run on virtual
  * threads, and callers may block on the returned future from virtual threads too.
@@ -79,12 +79,12 @@ public final class SnubaClient implements AutoCloseable {
     }
 
     /** Never completes exceptionally, except with {@link CancellationException} when the caller cancelled it. */
-    public CompletableFuture<SnubaOutcome> query(long orgId, Window window) {
-        return query(orgId, window, () -> { });
+    public CompletableFuture<SnubaOutcome> query(Query query) {
+        return query(query, () -> { });
     }
 
     /**
-     * As {@link #query(long, Window)}; {@code done} runs once the downstream is surely done with the query:
+     * As {@link #query(Query)}; {@code done} runs once the downstream is surely done with the query:
      * as soon as the whole answer has arrived, on the thread that read its end, before the answer is read and
      * before the returned future completes (the JDK completes that one only after a hop to its default async
      * pool, the common ForkJoinPool, one thread on a 2-core machine, shared by every query of the process);
@@ -93,12 +93,12 @@ public final class SnubaClient implements AutoCloseable {
      * the downstream may still be running that query, as ClickHouse does after its client hangs up. Keep it
      * short: other connections may wait for that thread.
      */
-    public CompletableFuture<SnubaOutcome> query(long orgId, Window window, Runnable done) {
-        HttpRequest request = HttpRequest.newBuilder(settings.endpoint())
+    public CompletableFuture<SnubaOutcome> query(Query query, Runnable done) {
+        HttpRequest request = HttpRequest.newBuilder(settings.endpoint(query.dataset()))
                 .timeout(settings.timeout())
                 .header("Referer", settings.referrer())
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(SnubaQuery.body(settings, orgId, window)))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(query.body()))
                 .build();
         Timer.Sample sample = Timer.start(registry);
         AtomicBoolean deadlinePassed = new AtomicBoolean();

@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * What one query came to. A value rather than an exception, because the worker decides per kind:
  * retry with back-off ({@link RateLimited}, {@link Failed}), dead-letter as rejected ({@link Rejected}),
- * or project ({@link Ok}) — DESIGN section 5.
+ * or hand the answer to the job ({@link Ok}).
  */
 public sealed interface SnubaOutcome {
 
@@ -15,10 +15,10 @@ public sealed interface SnubaOutcome {
         return this instanceof RateLimited || this instanceof Failed;
     }
 
-    /** A 200 with a well-formed {@code data} array. */
-    record Ok(HourlyRows rows, Duration latency) implements SnubaOutcome {
+    /** A 2xx: its body, for the job to read. */
+    record Ok(byte[] body, Duration latency) implements SnubaOutcome {
         public Ok {
-            Objects.requireNonNull(rows, "rows");
+            Objects.requireNonNull(body, "body");
         }
     }
 
@@ -31,7 +31,7 @@ public sealed interface SnubaOutcome {
     }
 
     /**
-     * 5xx, timeouts (error starts with {@value #TIMEOUT}), connection errors and unreadable 200 answers.
+     * 5xx, timeouts (error starts with {@value #TIMEOUT}), connection errors, and 2xx answers the job could not read.
      *
      * @param status the HTTP status when there was one, else null
      */

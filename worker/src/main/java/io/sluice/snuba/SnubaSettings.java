@@ -40,8 +40,16 @@ public record SnubaSettings(URI url, String dataset, String referrer, Duration t
                 Duration.ofSeconds(30));
     }
 
-    /** {@code {url}/{dataset}/snql}, keeping any path prefix of the base URL. */
+    /** {@code {url}/{dataset}/snql} for the configured dataset. */
     public URI endpoint() {
+        return endpoint(dataset);
+    }
+
+    /** {@code {url}/{dataset}/snql}, keeping any path prefix of the base URL. */
+    public URI endpoint(String dataset) {
+        if (dataset == null || !IDENTIFIER.matcher(dataset).matches()) {
+            throw new IllegalArgumentException("a query's dataset must be a lower-case identifier like 'outcomes', got '" + dataset + "'");
+        }
         String base = url.toString();
         while (base.endsWith("/")) {
             base = base.substring(0, base.length() - 1);

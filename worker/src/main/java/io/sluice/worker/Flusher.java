@@ -3,8 +3,8 @@ package io.sluice.worker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.sluice.messages.ProjectionResult;
-import io.sluice.worker.sink.ResultGuard;
+import io.sluice.worker.sink.ResultStamp;
+import io.sluice.worker.sink.ResultGuards;
 import io.sluice.worker.sink.Watermarks;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -67,7 +67,7 @@ final class Flusher {
 
     private final Consumer<?, ?> consumer;
     private final Producer<byte[], byte[]> producer;
-    private final ResultGuard guard;
+    private final ResultGuards guard;
     private final boolean transactional;
     private final long intervalNanos;
     private final Duration maxBackoff;
@@ -92,7 +92,7 @@ final class Flusher {
     private record Sent(Slice slice, long offset, Output output, Throwable[] error) {
     }
 
-    Flusher(Consumer<?, ?> consumer, Producer<byte[], byte[]> producer, ResultGuard guard, boolean transactional,
+    Flusher(Consumer<?, ?> consumer, Producer<byte[], byte[]> producer, ResultGuards guard, boolean transactional,
             Duration interval, Duration maxBackoff, LongSupplier nanoTime, MeterRegistry registry) {
         this.intervalNanos = interval.toNanos();
         this.consumer = consumer;
@@ -204,7 +204,7 @@ final class Flusher {
             return;
         }
         long start = now;
-        ResultGuard.Claim claim = claim(slices, now);
+        ResultGuards.Claim claim = claim(slices, now);
         if (claim == null || slices.isEmpty()) {
             return;
         }
@@ -216,12 +216,12 @@ final class Flusher {
      * Claims the orgs of the slices' results; slices holding an org another publisher holds are taken
      * out (they wait {@link #BUSY_WAIT}) and the rest claimed again. Null when Redis failed.
      */
-    private ResultGuard.Claim claim(List<Slice> slices, long now) {
+    private ResultGuards.Claim claim(List<Slice> slices, long now) {
         while (true) {
-            List<ProjectionResult> results = newestPerOrg(slices);
-            ResultGuard.Claim claim;
+            List<ResultStamp> results = newestPerOrg(slices);
+            ResultGuards.Claim claim;
             try {
-                CompletableFuture<ResultGuard.Claim> asked = guard.claim(results);
+                CompletableFuture<ResultGuards.Claim> asked = guard.claim(results);
                 claim = pumping ? pump.get(asked, CLAIM_TIMEOUT) : asked.get(CLAIM_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -239,13 +239,13 @@ final class Flusher {
                 }
                 return claim;
             }
-            java.util.Set<Long> busyOrgs = new java.util.HashSet<>();
+            java.util.Set<ResultStamp> busyOrgs = new java.util.HashSet<>();
             for (int i = 0; i < results.size(); i++) {
-                if (claim.answers().get(i) instanceof Watermarks.Busy) busyOrgs.add(results.get(i).orgId());
+                if (claim.answers().get(i) instanceof Watermarks.Busy) busyOrgs.add(orgOf(results.get(i)));
             }
             slices.removeIf(s -> {
                 boolean busy = s.outputs().values().stream().flatMap(List::stream)
-                        .anyMatch(o -> o.result() != null && busyOrgs.contains(o.result().orgId()));
+                        .anyMatch(o -> o.result() != null && busyOrgs.contains(orgOf(o.result())));
                 if (busy) {
                     LOG.debug("{}: an org is being published by another worker; waiting {}", s.work().partition, BUSY_WAIT);
                     s.work().flushNotBefore = now + BUSY_WAIT.toNanos();
@@ -263,14 +263,14 @@ final class Flusher {
      * e.g. a backfill beside the daily run); older ones are superseded within the flush. Marks the
      * dropped outputs by leaving them out of the returned list.
      */
-    private static List<ProjectionResult> newestPerOrg(List<Slice> slices) {
-        Map<Long, ProjectionResult> newest = new LinkedHashMap<>();
+    private static List<ResultStamp> newestPerOrg(List<Slice> slices) {
+        Map<ResultStamp, ResultStamp> newest = new LinkedHashMap<>();
         for (Slice s : slices) {
             for (List<Output> outs : s.outputs().values()) {
                 for (Output o : outs) {
                     if (o.result() != null) {
-                        newest.merge(o.result().orgId(), o.result(), (a, b) ->
-                                b.window().end().isBefore(a.window().end()) ? a : b);
+                        newest.merge(orgOf(o.result()), o.result(), (a, b) ->
+                                b.windowEnd().isBefore(a.windowEnd()) ? a : b);
                     }
                 }
             }
@@ -278,8 +278,13 @@ final class Flusher {
         return new ArrayList<>(newest.values());
     }
 
-    private void write(List<Slice> slices, ResultGuard.Claim claim, long now) {
-        Map<ProjectionResult, Boolean> written = new java.util.IdentityHashMap<>();
+    /** A job's org (the key the newest result per org is kept under): the stamp without its window. */
+    private static ResultStamp orgOf(ResultStamp r) {
+        return new ResultStamp(r.job(), r.orgId(), java.time.Instant.EPOCH);
+    }
+
+    private void write(List<Slice> slices, ResultGuards.Claim claim, long now) {
+        Map<ResultStamp, Boolean> written = new java.util.IdentityHashMap<>();
         for (int i = 0; i < claim.results().size(); i++) {
             written.put(claim.results().get(i), !claim.stale(i));
         }
@@ -335,7 +340,7 @@ final class Flusher {
         guard.settle(claim);
     }
 
-    private void count(List<Sent> sent, Map<ProjectionResult, Boolean> written) {
+    private void count(List<Sent> sent, Map<ResultStamp, Boolean> written) {
         for (Sent x : sent) {
             if (x.output().result() != null) projected.increment();
             else if (Output.DEAD_LETTERED.equals(x.output().outcome())) deadLettered.increment();
@@ -362,7 +367,7 @@ final class Flusher {
      * Nothing of this flush became visible (transaction aborted) or offsets were not committed. Slices
      * with a record that failed on its own back off; the others go again at the next flush.
      */
-    private void failed(List<Slice> slices, List<Sent> sent, ResultGuard.Claim claim, KafkaException e, long now) {
+    private void failed(List<Slice> slices, List<Sent> sent, ResultGuards.Claim claim, KafkaException e, long now) {
         failures.increment();
         if (transactional) {
             try {

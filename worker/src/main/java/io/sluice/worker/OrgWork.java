@@ -10,6 +10,11 @@ interface OrgWork {
     /** Before an org asks for a slot: null when it should run, else how it ended (e.g. superseded) or a retry. */
     CompletableFuture<OrgOutcome> admit(OrgTask task);
 
+    /** The slot class the org's queries take their slots in; null for the worker's own. */
+    default String slotClass(OrgTask task) {
+        return task.batch().slotClass();
+    }
+
     /** Runs the org under a held slot; the permit is released when the query ends, whatever the outcome. */
     CompletableFuture<OrgOutcome> process(OrgTask task, Permit permit);
 

@@ -4,14 +4,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.sluice.config.SluiceConfig;
 import io.sluice.kafka.KafkaClients;
-import io.sluice.projection.ProjectionSettings;
-import io.sluice.projection.SpikeProjector;
+import io.sluice.job.Job;
+import io.sluice.job.Jobs;
 import io.sluice.retry.Backoff;
 import io.sluice.snuba.SnubaClient;
 import io.sluice.snuba.SnubaSettings;
 import io.sluice.worker.gate.SlotGate;
 import io.sluice.kafka.TopicReader;
 import io.sluice.worker.sink.ResultGuard;
+import io.sluice.worker.sink.ResultGuards;
 import io.sluice.worker.sink.WatermarkRebuild;
 import io.sluice.worker.sink.Watermarks;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,13 +23,14 @@ import org.slf4j.LoggerFactory;
 import io.sluice.slots.SlotPool;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
 
 /**
- * One worker: wires consumer, gate, Snuba client, projector and sinks by hand and runs the poll loop
- * on its own thread. {@code sluice worker} runs one per process; {@code sluice local} and tests run several.
+ * One worker: wires consumer, gate, Snuba client, the jobs and sinks by hand and runs the poll loop
+ * on its own thread. It serves every job on its class path, from one batches topic and one slot pool. {@code sluice worker} runs one per process; {@code sluice local} and tests run several.
  */
 public final class Worker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
@@ -37,21 +39,24 @@ public final class Worker implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final SnubaClient snuba;
     private final SlotGate gate;
-    private final ResultGuard guard;
+    private final ResultGuards guard;
     private final WorkerLoop loop;
     private final Thread thread;
     private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
     private final KafkaClientMetrics consumerMetrics;
     private final KafkaClientMetrics producerMetrics;
 
-    /** Builds everything, validating settings first; connects nothing until {@link #start()}. */
+    /** Builds everything for the jobs on the class path, validating settings first; connects nothing until {@link #start()}. */
     public Worker(String id, SluiceConfig config, SlotGate gate, MeterRegistry registry) {
+        this(id, config, Jobs.configured(config), gate, registry);
+    }
+
+    /** As above, for these (configured) jobs. */
+    public Worker(String id, SluiceConfig config, Jobs jobs, SlotGate gate, MeterRegistry registry) {
         this.id = id;
         this.gate = gate;
         SluiceConfig.Snuba s = config.snuba();
-        SluiceConfig.Projection p = config.projection();
         SluiceConfig.Retry r = config.worker().retry();
-        SpikeProjector projector = new SpikeProjector(new ProjectionSettings(p.historyDays(), p.multiplier(), p.floor()));
         this.consumer = KafkaClients.consumer(config.kafka(), "sluice-" + id);
         boolean exactlyOnce = config.worker().exactlyOnce();
         // A transactional id of its own per process (as Kafka Streams' process id): two workers never fence
@@ -68,16 +73,25 @@ public final class Worker implements AutoCloseable {
         }
         this.snuba = new SnubaClient(new SnubaSettings(s.url(), s.dataset(), s.referrer(), s.timeout()), registry);
         snuba.onAnswer(gate::observe);   // the adaptive limit's signal (ignored unless slots.adaptive)
-        // Results never regress: per-org watermarks and publish locks in Redis (connected on first use).
+        // Results never regress: per job, per-org watermarks and publish locks in Redis (connected on first use),
+        // keyed by the job's results topic. Lost watermarks (epoch missing) are rebuilt from that topic, their truth,
+        // before any org of the job runs.
         Duration lockTtl = ResultGuard.lockTtl(producerProps);
-        Watermarks watermarks = new Watermarks(config.redis().uri(), config.redis().timeout(), config.kafka().topics().results());
-        // Lost watermarks (epoch missing) are rebuilt from the results topic, their truth, before any org runs.
-        WatermarkRebuild rebuild = new WatermarkRebuild(watermarks, new TopicReader(config.kafka()).readerProps("sluice-" + id + "-watermarks"),
-                config.kafka().topics().results(), lockTtl, System::nanoTime);
-        this.guard = new ResultGuard(watermarks, rebuild, lockTtl, System::nanoTime);
-        LOG.debug("worker {}: result watermarks on Redis, publish lock TTL {}", id, lockTtl);
-        OrgProcessor processor = new OrgProcessor(snuba, projector, guard, config.kafka().topics().results(),
-                config.kafka().topics().deadLetter(),
+        Map<String, ResultGuard> guards = new HashMap<>();
+        Map<String, JobRoute> routes = new HashMap<>();
+        for (Job job : jobs.all()) {
+            var settings = Jobs.settings(config, job.name());
+            String topic = job.resultsTopic(settings);
+            Watermarks watermarks = new Watermarks(config.redis().uri(), config.redis().timeout(), topic);
+            WatermarkRebuild rebuild = new WatermarkRebuild(watermarks,
+                    new TopicReader(config.kafka()).readerProps("sluice-" + id + "-watermarks-" + job.name()), topic, job, lockTtl,
+                    System::nanoTime);
+            guards.put(job.name(), new ResultGuard(watermarks, rebuild, lockTtl, System::nanoTime));
+            routes.put(job.name(), JobRoute.of(job, topic, job.slotClass(settings), registry));
+        }
+        this.guard = new ResultGuards(guards);
+        LOG.info("worker {}: jobs {}; result watermarks on Redis, publish lock TTL {}", id, jobs.names(), lockTtl);
+        OrgProcessor processor = new OrgProcessor(snuba, routes, guard, config.kafka().topics().deadLetter(),
                 Backoff.exponentialWithFullJitter(r.initialBackoff(), r.maxBackoff()), r.maxAttempts(),
                 config.downstream().maxQueryTime(), InstantSource.system(), System::nanoTime, new SplittableRandom(), registry);
         processor.classes(gate::declaresClass);

@@ -296,7 +296,7 @@ public final class WorkerLoop implements Runnable {
     }
 
     private void askSlot(PartitionWork w, OrgTask task, Duration maxWait) {
-        CompletableFuture<SlotGate.Result> answer = gate.acquire(task.owner(workerId), task.batch().slotClass(), maxWait);
+        CompletableFuture<SlotGate.Result> answer = gate.acquire(task.owner(workerId), processor.slotClass(task), maxWait);
         w.asks.add(answer);
         if (!w.active) {
             answer.cancel(false);   // revoked meanwhile: drop() may have missed this ask

@@ -2,16 +2,13 @@ package io.sluice.worker.sink;
 
 import io.sluice.messages.DeadLetterHeaders;
 import io.sluice.messages.DeadLetterHeaders.Reason;
-import io.sluice.messages.MessageCodec;
-import io.sluice.messages.ProjectionResult;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.nio.charset.StandardCharsets;
 
 /**
- * The records a worker writes: results to the compacted results topic, keyed by org id (an upsert per
- * org), and dead letters with the headers of DESIGN section 4, so that
+ * The dead letters a worker writes, with the headers that let
  * {@code sluice replay --from-dead-letter} can send them back.
  */
 public final class OutputRecords {
@@ -19,10 +16,6 @@ public final class OutputRecords {
     private static final int MAX_ERROR_CHARS = 2_000;
 
     private OutputRecords() {
-    }
-
-    public static ProducerRecord<byte[], byte[]> result(String topic, ProjectionResult result) {
-        return new ProducerRecord<>(topic, utf8(result.key()), MessageCodec.encode(result));
     }
 
     public static ProducerRecord<byte[], byte[]> deadLetter(String topic, byte[] key, byte[] value, Reason reason,

@@ -1,7 +1,6 @@
 package io.sluice.worker.sink;
 
 import io.sluice.messages.Batch;
-import io.sluice.messages.ProjectionResult;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +63,7 @@ public final class ResultGuard implements AutoCloseable {
      * One flush's claim on the orgs of its results: per result, the answer; {@link #busy()} when another
      * publisher holds one of them (then nothing was taken). {@code askedNanos} is when it was asked.
      */
-    public record Claim(String token, List<ProjectionResult> results, List<Watermarks.Claim> answers, long askedNanos) {
+    public record Claim(String token, List<ResultStamp> results, List<Watermarks.Claim> answers, long askedNanos) {
         public boolean busy() {
             return answers.stream().anyMatch(a -> a instanceof Watermarks.Busy);
         }
@@ -187,7 +186,7 @@ public final class ResultGuard implements AutoCloseable {
     }
 
     /** Claims the orgs of {@code results} for one flush (one round trip); fails when Redis does (retry the flush). */
-    public CompletableFuture<Claim> claim(List<ProjectionResult> results) {
+    public CompletableFuture<Claim> claim(List<ResultStamp> results) {
         String token = instance + "-" + tokens.incrementAndGet();
         long asked = nanoTime.getAsLong();
         if (results.isEmpty()) {
@@ -197,7 +196,7 @@ public final class ResultGuard implements AutoCloseable {
         long[] ends = new long[results.size()];
         for (int i = 0; i < orgs.length; i++) {
             orgs[i] = results.get(i).orgId();
-            ends[i] = results.get(i).window().end().toEpochMilli();
+            ends[i] = results.get(i).windowEnd().toEpochMilli();
         }
         return watch(watermarks.claim(orgs, ends, token, lockTtl)).thenApply(answers -> new Claim(token, results, answers, asked));
     }
@@ -214,7 +213,7 @@ public final class ResultGuard implements AutoCloseable {
      * commit from the topic).
      */
     public CompletableFuture<Void> settle(Claim claim) {
-        return end(claim, (i, held) -> Long.toString(claim.results().get(i).window().end().toEpochMilli()), 100);
+        return end(claim, (i, held) -> Long.toString(claim.results().get(i).windowEnd().toEpochMilli()), 100);
     }
 
     /**
@@ -252,11 +251,11 @@ public final class ResultGuard implements AutoCloseable {
         String[] expect = new String[n];
         String[] to = new String[n];
         for (int i = 0; i < n; i++) {
-            ProjectionResult r = claim.results().get(i);
+            ResultStamp r = claim.results().get(i);
             orgs[i] = r.orgId();
             to[i] = "";
             if (replace != null && claim.answers().get(i) instanceof Watermarks.Held held) {
-                expect[i] = Watermarks.pending(r.window().end().toEpochMilli(), claim.token());
+                expect[i] = Watermarks.pending(r.windowEnd().toEpochMilli(), claim.token());
                 to[i] = replace.apply(i, held);
             }
         }

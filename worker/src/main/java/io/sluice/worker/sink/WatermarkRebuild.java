@@ -1,8 +1,7 @@
 package io.sluice.worker.sink;
 
-import io.sluice.messages.MessageCodec;
-import io.sluice.messages.PoisonRecordException;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.job.BadAnswerException;
+import io.sluice.job.Job;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -49,6 +48,8 @@ public final class WatermarkRebuild {
     private final Watermarks watermarks;
     private final Map<String, Object> readerProps;
     private final String topic;
+    /** Reads each result's org and window back. */
+    private final Job job;
     private final Duration quiet;
     private final LongSupplier nanoTime;
     private final String token = "rebuild-" + Long.toString(UUID.randomUUID().getMostSignificantBits() & Long.MAX_VALUE, 36);
@@ -63,8 +64,10 @@ public final class WatermarkRebuild {
      * {@code readerProps}: consumer settings without a group ({@code read_committed}); {@code quiet}: how
      * long a transaction that claimed before the loss may still commit (the publish lock's TTL).
      */
-    public WatermarkRebuild(Watermarks watermarks, Map<String, Object> readerProps, String topic, Duration quiet, LongSupplier nanoTime) {
+    public WatermarkRebuild(Watermarks watermarks, Map<String, Object> readerProps, String topic, Job job, Duration quiet,
+                            LongSupplier nanoTime) {
         this.watermarks = watermarks;
+        this.job = job;
         this.readerProps = new HashMap<>(readerProps);
         this.readerProps.put("isolation.level", "read_committed");
         this.readerProps.put("enable.auto.commit", "false");
@@ -157,9 +160,9 @@ public final class WatermarkRebuild {
                 if (r.value() == null) continue;   // a tombstone
                 records++;
                 try {
-                    ProjectionResult result = MessageCodec.decodeResult(r.value());
-                    orgs.merge(result.orgId(), result.window().end().toEpochMilli(), Math::max);
-                } catch (PoisonRecordException e) {
+                    Job.Stamp stamp = job.stamp(r.key(), r.value());
+                    orgs.merge(stamp.orgId(), stamp.windowEnd().toEpochMilli(), Math::max);
+                } catch (BadAnswerException | RuntimeException e) {
                     LOG.warn("results topic {} partition {} offset {}: not a result, left out of the watermarks ({})",
                             topic, r.partition(), r.offset(), e.getMessage());
                 }

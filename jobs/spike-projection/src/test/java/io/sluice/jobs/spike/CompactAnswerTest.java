@@ -1,5 +1,6 @@
-package io.sluice.snuba;
+package io.sluice.jobs.spike;
 
+import io.sluice.job.BadAnswerException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The byte-by-byte fast path against Jackson's streaming path: it takes Snuba's exact form, and for any other body
- * (hand-picked near misses and thousands of random mutations of a real answer) the outcome of {@link SnubaResponses#rows}
+ * (hand-picked near misses and thousands of random mutations of a real answer) the outcome of {@link HourlyAnswer#rows}
  * (rows, or the refusal and its message) is what the streaming path alone gives.
  */
 class CompactAnswerTest {
@@ -48,18 +49,18 @@ class CompactAnswerTest {
         try {
             HourlyRows rows = reader.read(body);
             return "rows " + rows.toList();
-        } catch (SnubaResponses.BadAnswer e) {
+        } catch (BadAnswerException e) {
             return "refused " + e.getMessage();
         }
     }
 
     private interface Reader {
-        HourlyRows read(byte[] body) throws SnubaResponses.BadAnswer;
+        HourlyRows read(byte[] body) throws BadAnswerException;
     }
 
     private static void sameAsStreamed(byte[] body) {
-        assertThat(outcome(SnubaResponses::rows, body)).as(new String(body, StandardCharsets.UTF_8))
-                .isEqualTo(outcome(SnubaResponses::streamedRows, body));
+        assertThat(outcome(HourlyAnswer::rows, body)).as(new String(body, StandardCharsets.UTF_8))
+                .isEqualTo(outcome(HourlyAnswer::streamedRows, body));
     }
 
     @Test
@@ -68,7 +69,7 @@ class CompactAnswerTest {
                 "{\"data\":[]" + STATS, snubaAnswer(3, 5, 3).replace("+00:00\"", "Z\""))) {
             HourlyRows compact = CompactAnswer.rows(bytes(body));
             assertThat(compact).as(body).isNotNull();
-            assertThat(compact).isEqualTo(SnubaResponses.streamedRows(bytes(body)));
+            assertThat(compact).isEqualTo(HourlyAnswer.streamedRows(bytes(body)));
         }
         HourlyRows r = CompactAnswer.rows(bytes("{\"data\":[{\"project_id\":0,\"time\":\"2026-11-21T01:00:00+00:00\","
                 + "\"total\":999999999999999999}]}"));
@@ -124,8 +125,8 @@ class CompactAnswerTest {
             for (int edits = 1 + r.nextInt(2); edits > 0; edits--) {
                 body = mutate(body, r, alphabet);
             }
-            String expected = outcome(SnubaResponses::streamedRows, body);
-            String actual = outcome(SnubaResponses::rows, body);
+            String expected = outcome(HourlyAnswer::streamedRows, body);
+            String actual = outcome(HourlyAnswer::rows, body);
             if (!expected.equals(actual) && failures.size() < 5) {
                 failures.add(new String(body, StandardCharsets.UTF_8) + "\n  streamed: " + expected + "\n  rows: " + actual);
             }

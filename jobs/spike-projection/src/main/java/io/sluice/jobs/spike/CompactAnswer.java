@@ -1,4 +1,4 @@
-package io.sluice.snuba;
+package io.sluice.jobs.spike;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -12,7 +12,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * The fast path of {@link SnubaResponses#rows}: reads the {@code data} of an answer written exactly as Snuba writes
+ * The fast path of {@link HourlyAnswer#rows}: reads the {@code data} of an answer written exactly as Snuba writes
  * it, byte by byte, with no tokenizer. It takes only this shape:
  *
  * <pre>{"data":[{"project_id":N,"time":"yyyy-MM-ddTHH:mm:ss+00:00","total":N},...]...</pre>

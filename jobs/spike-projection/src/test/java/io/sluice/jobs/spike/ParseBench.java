@@ -1,14 +1,12 @@
-package io.sluice.snuba;
+package io.sluice.jobs.spike;
 
+import io.sluice.job.BadAnswerException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.embedded.snuba.SyntheticData;
-import io.sluice.messages.ProjectProjection;
 import io.sluice.messages.Window;
-import io.sluice.projection.ProjectionSettings;
-import io.sluice.projection.SpikeProjector;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -50,15 +48,15 @@ public final class ParseBench {
         SpikeProjector projector = new SpikeProjector(SETTINGS);
         Function<byte[], List<ProjectProjection>> after = b -> {
             try {
-                return projector.project(WEEK, SnubaResponses.rows(b));
-            } catch (SnubaResponses.BadAnswer e) {
+                return projector.project(WEEK, HourlyAnswer.rows(b));
+            } catch (BadAnswerException e) {
                 throw new IllegalStateException(e);
             }
         };
         Function<byte[], List<ProjectProjection>> streamed = b -> {   // Jackson's streaming parser alone (the fallback)
             try {
-                return projector.project(WEEK, SnubaResponses.streamedRows(b));
-            } catch (SnubaResponses.BadAnswer e) {
+                return projector.project(WEEK, HourlyAnswer.streamedRows(b));
+            } catch (BadAnswerException e) {
                 throw new IllegalStateException(e);
             }
         };
@@ -68,7 +66,7 @@ public final class ParseBench {
             throw new IllegalStateException("before and after disagree on org " + org);
         }
         System.out.printf("answer: org %d, %d projects, %d rows, %d bytes; %d orgs per round, %d rounds (first is warm-up)%n",
-                org, expected.size(), SnubaResponses.rows(body).size(), body.length, perRound, rounds);
+                org, expected.size(), HourlyAnswer.rows(body).size(), body.length, perRound, rounds);
         JsonFactory factory = new JsonFactory();
         Function<byte[], List<ProjectProjection>> tokensOnly = b -> {   // the floor: Jackson's tokenizer, values unread
             try (JsonParser p = factory.createParser(b)) {

@@ -1,7 +1,6 @@
-package io.sluice.chaos;
+package io.sluice.jobs.spike;
 
-import io.sluice.embedded.snuba.SyntheticData;
-import io.sluice.messages.ProjectProjection;
+import io.sluice.job.GroundTruth;
 import io.sluice.messages.Window;
 
 import java.time.Instant;
@@ -11,14 +10,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The projection an org must get, computed straight from the simulator's data function and the
- * contract (DESIGN section 6), without the worker's projector or the simulator's query path.
+ * The projection an org must get, computed straight from the simulator's data and the projection
+ * formula (docs/JOBS.md), without the projector, the answer parser or the simulator's query path.
  */
 final class ExpectedProjection {
     private ExpectedProjection() {
     }
 
-    static List<ProjectProjection> of(SyntheticData data, long org, Window window, int days, long multiplier, long floor) {
+    static List<ProjectProjection> of(GroundTruth data, long org, Window window, int days, long multiplier, long floor) {
         List<ProjectProjection> out = new ArrayList<>();
         for (long project : data.projects(org)) {
             long[] hourly = new long[24];
@@ -27,7 +26,7 @@ final class ExpectedProjection {
                 long[] values = new long[days];
                 for (int d = 0; d < days; d++) {
                     Instant hour = window.start().plus(d, ChronoUnit.DAYS).plus(h, ChronoUnit.HOURS);
-                    values[d] = data.total(org, project, hour).orElse(0);
+                    values[d] = Math.max(0, data.total(org, project, hour));
                 }
                 Arrays.sort(values);
                 hourly[h] = days % 2 == 1 ? values[days / 2] : (values[days / 2 - 1] + values[days / 2] + 1) / 2;

@@ -1,4 +1,4 @@
-package io.sluice.messages;
+package io.sluice.jobs.spike;
 
 import java.util.Arrays;
 

@@ -1,9 +1,6 @@
-package io.sluice.projection;
+package io.sluice.jobs.spike;
 
-import io.sluice.messages.ProjectProjection;
 import io.sluice.messages.Window;
-import io.sluice.snuba.HourlyRows;
-import io.sluice.snuba.HourlyTotal;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

@@ -1,5 +1,6 @@
-package io.sluice.messages;
+package io.sluice.jobs.spike;
 
+import io.sluice.messages.Window;
 import java.time.Instant;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.sluice.projection;
+package io.sluice.jobs.spike;
 
 /**
  * Config section {@code projection}.

@@ -1,4 +1,4 @@
-package io.sluice.snuba;
+package io.sluice.jobs.spike;
 
 import java.time.Instant;
 import java.util.Objects;

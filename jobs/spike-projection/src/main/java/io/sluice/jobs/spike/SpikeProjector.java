@@ -1,8 +1,6 @@
-package io.sluice.projection;
+package io.sluice.jobs.spike;
 
-import io.sluice.messages.ProjectProjection;
 import io.sluice.messages.Window;
-import io.sluice.snuba.HourlyRows;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.sluice.snuba;
+package io.sluice.jobs.spike;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,13 +11,13 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
 /** The request body of DESIGN section 5, kept apart from the transport so its exact text is easy to check. */
-public final class SnubaQuery {
+public final class SpikeQuery {
     public static final String APP_ID = "sluice";
     /** Snuba's {@code toDateTime} takes a zone-less timestamp and reads it as UTC; sub-seconds are dropped. */
     private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private SnubaQuery() {
+    private SpikeQuery() {
     }
 
     public static String snql(String dataset, long orgId, Window window) {
@@ -28,13 +28,13 @@ public final class SnubaQuery {
                 + " AND outcome = 0 GRANULARITY 3600";
     }
 
-    public static byte[] body(SnubaSettings settings, long orgId, Window window) {
+    public static byte[] body(String dataset, String referrer, long orgId, Window window) {
         ObjectNode n = MAPPER.createObjectNode();
-        n.put("query", snql(settings.dataset(), orgId, window));
-        n.put("dataset", settings.dataset());
+        n.put("query", snql(dataset, orgId, window));
+        n.put("dataset", dataset);
         n.put("app_id", APP_ID);
         ObjectNode tenants = n.putObject("tenant_ids");
-        tenants.put("referrer", settings.referrer());
+        tenants.put("referrer", referrer);
         tenants.put("organization_id", orgId);
         try {
             return MAPPER.writeValueAsString(n).getBytes(StandardCharsets.UTF_8);
