@@ -10,7 +10,6 @@ import io.sluice.slots.Feedback;
 import io.sluice.slots.SlotPool;
 import io.sluice.slots.SlotPoolConfig;
 import io.sluice.slots.internal.RedisSlotPool;
-import io.sluice.snuba.SnubaQuery;
 import io.sluice.snuba.SnubaSettings;
 import java.io.PrintStream;
 import java.net.URI;
@@ -65,6 +64,7 @@ public final class AdaptiveBench {
     private final HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     private static final Window WINDOW = new Window(Instant.parse("2026-11-24T00:00:00Z"), Instant.parse("2026-12-01T00:00:00Z"));
     private SnubaSettings settings;
+    private static final io.sluice.job.Job SPIKE = io.sluice.job.Jobs.discover().get(io.sluice.messages.Batch.JOB_SPIKE_PROJECTION);
     private String url;
 
     public List<Phase> run(Options o, PrintStream out) throws Exception {
@@ -271,10 +271,10 @@ public final class AdaptiveBench {
         }
     }
 
-    /** The worker's own request (DESIGN section 5), built by {@link SnubaQuery}. */
+    /** The spike-projection job's own request, built by the job found on the class path. */
     private HttpResponse<byte[]> query(long org) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Referer", REFERRER)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(SnubaQuery.body(settings, org, WINDOW))).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(SPIKE.queries(new io.sluice.job.Job.Work("bench", org, WINDOW)).getFirst().body())).build();
         return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     }
 }

@@ -226,7 +226,9 @@ public final class ChaosRun {
                 int inUse = poolDrained(cfg);
                 log("pool in use after reaping: " + inUse);
                 SimulatorStats stats = snuba.stats();
-                Verdict verdict = Verdict.check(reader, cfg, snuba.data(), runId, o.orgs(), injector.poisonKeys());
+                io.sluice.job.Job job = io.sluice.job.Jobs.configured(cfg).get(io.sluice.messages.Batch.JOB_SPIKE_PROJECTION);
+                Verdict verdict = Verdict.check(reader, cfg, job, job.resultsTopic(io.sluice.job.Jobs.settings(cfg, job.name())),
+                        snuba.data(), runId, o.orgs(), injector.poisonKeys());
                 List<String> violations = new ArrayList<>(verdict.violations());
                 if (stats.maxPeakInFlight() > o.poolLimit()) {
                     violations.add("the downstream saw " + stats.maxPeakInFlight() + " queries at once, over the pool limit "

@@ -8,8 +8,9 @@ import io.sluice.messages.Batch;
 import io.sluice.messages.DeadLetterHeaders;
 import io.sluice.messages.MessageCodec;
 import io.sluice.messages.PoisonRecordException;
-import io.sluice.messages.ProjectProjection;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.job.BadAnswerException;
+import io.sluice.job.Job;
+import io.sluice.local.SimulatorTruth;
 import io.sluice.messages.Window;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -25,8 +26,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The end-of-run checks on what the topics hold: every org's latest result equals the projection
- * computed independently from the synthetic data over the run's window; the dead-letter topic
+ * The end-of-run checks on what the topics hold: every org's latest result is what its job computes
+ * independently from the synthetic data over the run's window ({@link Job#mismatch}); the dead-letter topic
  * holds exactly the poison records produced; the workers committed every batch partition to its end.
  */
 record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadLetters,
@@ -35,10 +36,10 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
                List<Long> regressed) {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    static Verdict check(TopicReader reader, SluiceConfig cfg, SyntheticData data, String runId, int orgs,
-                         List<String> poisonKeys) throws Exception {
+    static Verdict check(TopicReader reader, SluiceConfig cfg, Job job, String resultsTopic, SyntheticData data, String runId,
+                         int orgs, List<String> poisonKeys) throws Exception {
         SluiceConfig.Topics topics = cfg.kafka().topics();
-        SluiceConfig.Projection p = cfg.projection();
+        SimulatorTruth truth = new SimulatorTruth(data);
         List<String> violations = new ArrayList<>();
 
         Set<Window> windows = new LinkedHashSet<>();
@@ -63,24 +64,34 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
             violations.add("the run's batches carry " + windows.size() + " windows (a restart crossed midnight UTC?): " + windows);
         }
 
-        Map<Long, ProjectionResult> latest = new HashMap<>();
+        Window runWindow = windows.isEmpty() ? null : windows.iterator().next();
+        Map<Long, byte[]> latest = new HashMap<>();
+        Map<Long, java.time.Instant> latestEnd = new HashMap<>();
         Map<Long, java.time.Instant> newestEnd = new HashMap<>();
         Set<Long> regressed = new TreeSet<>();
         Map<String, Integer> resultSeen = new HashMap<>();
         int duplicateResults = 0;
-        for (ConsumerRecord<byte[], byte[]> r : reader.readAll(topics.results(), READ_TIMEOUT)) {
-            ProjectionResult result = MessageCodec.decodeResult(r.value());
-            latest.put(result.orgId(), result);   // per partition in offset order: the last one wins
-            // Results never regress: once an org has a window's result, no older window's may follow it.
-            java.time.Instant before = newestEnd.merge(result.orgId(), result.window().end(), (a, b) -> a.isAfter(b) ? a : b);
-            if (result.window().end().isBefore(before)) {
-                regressed.add(result.orgId());
+        for (ConsumerRecord<byte[], byte[]> r : reader.readAll(resultsTopic, READ_TIMEOUT)) {
+            Job.Stamp stamp;
+            try {
+                stamp = job.stamp(r.key(), r.value());
+            } catch (BadAnswerException e) {
+                violations.add("not a " + job.name() + " result on " + resultsTopic + " at " + r.partition() + "@" + r.offset()
+                        + ": " + e.getMessage());
+                continue;
             }
-            if (!result.runId().equals(runId)) {
+            latest.put(stamp.orgId(), r.value());   // per partition in offset order: the last one wins
+            latestEnd.put(stamp.orgId(), stamp.windowEnd());
+            // Results never regress: once an org has a window's result, no older window's may follow it.
+            java.time.Instant before = newestEnd.merge(stamp.orgId(), stamp.windowEnd(), (a, b) -> a.isAfter(b) ? a : b);
+            if (stamp.windowEnd().isBefore(before)) {
+                regressed.add(stamp.orgId());
+            }
+            if (runWindow == null || !stamp.windowEnd().equals(runWindow.end())) {
                 continue;   // the older-window replay's results count only as regressions
             }
-            int n = resultSeen.merge(result.orgId() + "/" + result.runId() + "/" + result.window(), 1, Integer::sum);
-            if (n > Math.max(1, carried.getOrDefault(result.orgId(), 1))) {
+            int n = resultSeen.merge(stamp.orgId() + "/" + stamp.windowEnd(), 1, Integer::sum);
+            if (n > Math.max(1, carried.getOrDefault(stamp.orgId(), 1))) {
                 duplicateResults++;   // more results than batch records carrying the org: a batch's output written twice
             }
         }
@@ -88,14 +99,13 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
         List<Long> lost = new ArrayList<>();
         List<Long> wrong = new ArrayList<>();
         for (long org = 1; org <= orgs; org++) {
-            ProjectionResult result = latest.get(org);
+            byte[] result = latest.get(org);
             if (result == null) {
                 lost.add(org);
                 continue;
             }
-            List<ProjectProjection> expected = ExpectedProjection.of(data, org, result.window(), p.historyDays(),
-                    p.multiplier(), p.floor());
-            if (!result.runId().equals(runId) || !windows.contains(result.window()) || !result.projects().equals(expected)) {
+            if (runWindow == null || !latestEnd.get(org).equals(runWindow.end())
+                    || job.mismatch(new Job.Work(runId, org, runWindow), result, truth) != null) {
                 wrong.add(org);
             }
         }

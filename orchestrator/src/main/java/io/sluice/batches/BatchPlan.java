@@ -18,7 +18,12 @@ import java.util.List;
  * window. Batch {@code seq} (0-based) holds ids {@code [seq × batchSize, (seq + 1) × batchSize)};
  * the last batch may be smaller. Batches are cut on demand, so the plan costs only the id array.
  */
-public record BatchPlan(String runId, OrgList orgs, int batchSize, Window window) {
+public record BatchPlan(String runId, String job, OrgList orgs, int batchSize, Window window) {
+
+    /** A plan of spike-projection batches. */
+    public BatchPlan(String runId, OrgList orgs, int batchSize, Window window) {
+        this(runId, Batch.JOB_SPIKE_PROJECTION, orgs, batchSize, window);
+    }
 
     public BatchPlan {
         if (batchSize < 1) {
@@ -50,18 +55,23 @@ public record BatchPlan(String runId, OrgList orgs, int batchSize, Window window
     /** Batch {@code seq}, naming the slot class its queries take slots in (null: the workers' own). */
     public Batch batch(long seq, Instant publishedAt, String slotClass) {
         List<Long> ids = Arrays.stream(orgIds(seq)).boxed().toList();
-        return new Batch(Batch.VERSION, Batch.JOB_SPIKE_PROJECTION, runId, seq, ids, window, publishedAt, slotClass);
+        return new Batch(Batch.VERSION, job, runId, seq, ids, window, publishedAt, slotClass);
     }
 
     /**
-     * SHA-256 (hex) over the sorted org ids, the batch size and the window: two plans with equal
+     * SHA-256 (hex) over the sorted org ids, the batch size, the window and the job (spike projection's plans
+     * leave the job out, so they keep the fingerprints they had before jobs were plug-ins): two plans with equal
      * fingerprints cut the same batches, so resuming one with the other's progress is safe.
      */
     public String fingerprint() {
-        return fingerprint(orgs, batchSize, window);
+        return fingerprint(orgs, batchSize, window, Batch.JOB_SPIKE_PROJECTION.equals(job) ? "" : "|job=" + job);
     }
 
     public static String fingerprint(OrgList orgs, int batchSize, Window window) {
+        return fingerprint(orgs, batchSize, window, "");
+    }
+
+    private static String fingerprint(OrgList orgs, int batchSize, Window window, String job) {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
@@ -77,7 +87,7 @@ public record BatchPlan(String runId, OrgList orgs, int batchSize, Window window
             buf.putLong(id);
         }
         sha.update(buf.flip());
-        sha.update(("|batch-size=" + batchSize + "|window=" + window.start() + "/" + window.end())
+        sha.update(("|batch-size=" + batchSize + "|window=" + window.start() + "/" + window.end() + job)
                 .getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(sha.digest());
     }

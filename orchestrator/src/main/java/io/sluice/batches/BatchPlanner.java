@@ -1,5 +1,6 @@
 package io.sluice.batches;
 
+import io.sluice.messages.Batch;
 import io.sluice.messages.Window;
 import io.sluice.orgs.OrgList;
 
@@ -7,27 +8,41 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.function.Function;
 
 /**
- * Cuts an org list into batches. The window is the {@code historyDays} whole UTC days before
- * today: {@code [floor_day(now) − historyDays, floor_day(now))}. It is computed once when a run
- * starts and stored in its ledger, so a run resumed tomorrow still queries the same days.
+ * Cuts an org list into batches of one job. The window is the job's for the run's start (spike projection:
+ * the {@code historyDays} whole UTC days before today). It is computed once when a run starts and stored in
+ * its ledger, so a run resumed tomorrow still queries the same days.
  */
 public final class BatchPlanner {
     private final int batchSize;
-    private final int historyDays;
+    private final String job;
+    private final Function<Instant, Window> windows;
 
+    /** A planner of spike-projection batches over {@code historyDays} whole UTC days before today. */
     public BatchPlanner(int batchSize, int historyDays) {
-        if (batchSize < 1 || historyDays < 1) {
-            throw new IllegalArgumentException("batchSize and historyDays must be at least 1");
+        this(batchSize, Batch.JOB_SPIKE_PROJECTION, now -> {
+            if (historyDays < 1) {
+                throw new IllegalArgumentException("historyDays must be at least 1");
+            }
+            Instant end = now.truncatedTo(ChronoUnit.DAYS);
+            return new Window(end.minus(Duration.ofDays(historyDays)), end);
+        });
+    }
+
+    /** A planner of {@code job}'s batches, whose window for a run started at {@code now} is {@code windows(now)}. */
+    public BatchPlanner(int batchSize, String job, Function<Instant, Window> windows) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1");
         }
         this.batchSize = batchSize;
-        this.historyDays = historyDays;
+        this.job = job;
+        this.windows = windows;
     }
 
     public Window windowAt(Instant now) {
-        Instant end = now.truncatedTo(ChronoUnit.DAYS);
-        return new Window(end.minus(Duration.ofDays(historyDays)), end);
+        return windows.apply(now);
     }
 
     public Window windowAt(Clock clock) {
@@ -35,7 +50,7 @@ public final class BatchPlanner {
     }
 
     public BatchPlan plan(String runId, OrgList orgs, Window window) {
-        return new BatchPlan(runId, orgs, batchSize, window);
+        return new BatchPlan(runId, job, orgs, batchSize, window);
     }
 
     public int batchSize() {

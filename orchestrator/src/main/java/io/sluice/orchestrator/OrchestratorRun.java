@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Metrics;
 import io.sluice.batches.BatchPlan;
 import io.sluice.config.ConfigException;
 import io.sluice.config.SluiceConfig;
+import io.sluice.job.Job;
+import io.sluice.job.Jobs;
 import io.sluice.ledger.RedisRunLedger;
 import io.sluice.ledger.RunIds;
 import io.sluice.ledger.RunLedger;
@@ -60,6 +62,8 @@ public final class OrchestratorRun {
     private volatile boolean stopRequested;
     /** {@code --class}: the slot class every batch of this run names (null: the workers' own). */
     private final String slotClass;
+    /** {@code --job}: the job whose batches this run publishes. */
+    private final Job job;
 
     private OrchestratorRun(Builder b) {
         this.config = Objects.requireNonNull(b.config, "config");
@@ -75,6 +79,7 @@ public final class OrchestratorRun {
                 : id -> new KafkaBacklogProbe(config, "sluice-orchestrator-" + id + "-backlog");
         this.sample = b.sample;
         this.slotClass = b.slotClass;
+        this.job = b.job != null ? b.job : Jobs.configured(config).get(Batch.JOB_SPIKE_PROJECTION);
         this.holder = b.holder != null ? b.holder : RunHolders.describeThisProcess();
         this.metrics = new OrchestratorMetrics(b.registry);
         this.progress = b.progress != null ? b.progress : ProgressReporter.auto(clock);
@@ -96,7 +101,9 @@ public final class OrchestratorRun {
 
     public RunResult run() {
         Instant startedAt = Instant.ofEpochMilli(clock.wallTime());
-        String runId = RunIds.resolve(givenRunId, startedAt);
+        // Two jobs started in the same minute must not share a derived run id (and so one ledger record).
+        String runId = givenRunId == null && !job.name().equals(Batch.JOB_SPIKE_PROJECTION)
+                ? RunIds.resolve(null, startedAt) + "-" + job.name() : RunIds.resolve(givenRunId, startedAt);
         try (orgSource) {
             // Bad input in a cheap local source exits 2 before anything connects.
             OrgList preRead = orgSource.readEagerly() ? RunPlanning.read(orgSource, runId) : null;
@@ -127,7 +134,7 @@ public final class OrchestratorRun {
              Publisher publisher = new Publisher(runId, sinkFactory, config.orchestrator().leaseTtl(), clock, sleeper)) {
             RunPlanning.Planned planned;
             try {
-                planned = new RunPlanning(config, ledger, lease, force).plan(orgSource, preRead, sample, startedAt, publisher::published);
+                planned = new RunPlanning(config, job, ledger, lease, force).plan(orgSource, preRead, sample, startedAt, publisher::published);
             } catch (ConfigException e) {
                 throw e;
             } catch (OrgSourceException e) {
@@ -284,6 +291,7 @@ public final class OrchestratorRun {
         private String runId;
         private boolean force;
         private String slotClass;
+        private Job job;
         private Function<SluiceConfig, RunLedger> ledgerFactory;
         private Function<String, BatchSink> sinkFactory;
         private Function<String, Backlog.Probe> probeFactory;
@@ -314,6 +322,12 @@ public final class OrchestratorRun {
         /** The slot class every batch names ({@code orchestrator run --class}); null: the workers' {@code slots.class}. */
         public Builder slotClass(String slotClass) {
             this.slotClass = slotClass;
+            return this;
+        }
+
+        /** The (configured) job whose batches the run publishes ({@code --job}); default: spike projection. */
+        public Builder job(Job job) {
+            this.job = job;
             return this;
         }
 

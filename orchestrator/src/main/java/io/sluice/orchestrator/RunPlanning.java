@@ -4,6 +4,7 @@ import io.sluice.batches.BatchPlan;
 import io.sluice.batches.BatchPlanner;
 import io.sluice.config.ConfigException;
 import io.sluice.config.SluiceConfig;
+import io.sluice.job.Job;
 import io.sluice.ledger.RunIds;
 import io.sluice.ledger.RunLease;
 import io.sluice.ledger.RunLedger;
@@ -44,11 +45,13 @@ final class RunPlanning {
     }
 
     private final SluiceConfig config;
+    private final Job job;
     private final RunLedger ledger;
     private final RunLease lease;
     private final boolean force;
 
-    RunPlanning(SluiceConfig config, RunLedger ledger, RunLease lease, boolean force) {
+    RunPlanning(SluiceConfig config, Job job, RunLedger ledger, RunLease lease, boolean force) {
+        this.job = job;
         this.config = config;
         this.ledger = ledger;
         this.lease = lease;
@@ -62,7 +65,7 @@ final class RunPlanning {
     Planned plan(OrgSource source, OrgList preRead, OrgSample sample, Instant now,
                  Function<Instant, SortedMap<Long, Batch>> topic) {
         String runId = lease.runId();
-        BatchPlanner planner = new BatchPlanner(config.orchestrator().batchSize(), config.projection().historyDays());
+        BatchPlanner planner = new BatchPlanner(config.orchestrator().batchSize(), job.name(), job::window);
         Optional<RunRecord> existing = ledger.find(runId);
         if (existing.isPresent() && existing.get().status() == RunStatus.FINISHED && !force) {
             RunRecord r = existing.get();
@@ -157,10 +160,10 @@ final class RunPlanning {
             if (seq >= plan.batchCount()) {
                 throw notRecoverable(runId, last, "the source's plan has only " + plan.batchCount() + " batches, the topic holds batch " + seq);
             }
-            if (b == null || !b.window().equals(window)
+            if (b == null || !b.window().equals(window) || !b.job().equals(job.name())
                     || !Arrays.equals(plan.orgIds(seq), b.orgIds().stream().mapToLong(Long::longValue).toArray())) {
                 throw notRecoverable(runId, last, "batch " + seq + " in the topic is not batch " + seq
-                        + " of the source's plan (org ids, window or orchestrator.batch-size differ)");
+                        + " of the source's plan (org ids, window, job or orchestrator.batch-size differ)");
             }
         }
         Instant startedAt = published.values().stream().filter(Objects::nonNull).map(Batch::publishedAt)
