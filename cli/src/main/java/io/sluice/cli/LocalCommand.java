@@ -16,11 +16,12 @@ import java.util.concurrent.Callable;
 
 /** {@code sluice local}: the whole job in one process on embedded defaults. */
 @Command(name = "local", mixinStandardHelpOptions = true,
-        description = {"Run the spike-projection job end to end in one process: an embedded KRaft broker, Redis, the Snuba"
-                + " simulator, one orchestrator run and W workers.",
-                "Prints live progress and a final report, and writes a chart of in-flight queries."},
+        description = {"Run a job (spike projection unless --job) end to end in one process: an embedded KRaft broker, Redis,"
+                + " the Snuba simulator, one orchestrator run and W workers.",
+                "Prints live progress and a final report, checks every org's result against the simulator's own data, and"
+                        + " writes a chart of in-flight queries."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:every org was projected", "1:not every org was projected within --timeout, or a part failed",
+        exitCodeList = {"0:every org has its result, exact", "1:not every org has an exact result within --timeout, or a part failed",
                 "2:bad usage"})
 public final class LocalCommand implements Callable<Integer> {
     @Spec
@@ -78,6 +79,10 @@ public final class LocalCommand implements Callable<Integer> {
             + "broker, Redis and simulator (the production shape), instead of inside this process.")
     boolean workerProcesses;
 
+    @Option(names = "--job", paramLabel = "NAME", defaultValue = "spike-projection",
+            description = "The job to run; sluice jobs lists those on the class path (default: ${DEFAULT-VALUE}).")
+    String job;
+
     @Option(names = "--json", description = "Also print the final report (with the run against its minimum) as one JSON line, the last one.")
     boolean json;
 
@@ -104,10 +109,14 @@ public final class LocalCommand implements Callable<Integer> {
         if (heartbeat.toMillis() < 500 || heartbeat.compareTo(Duration.ofSeconds(15)) > 0) {
             throw new ParameterException(spec.commandLine(), "--consumer-heartbeat must be 500ms..15s, was " + consumerHeartbeat);
         }
+        io.sluice.job.Jobs found = io.sluice.job.Jobs.discover();
+        if (found.find(job).isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--job '" + job + "' is not a job on the class path; jobs: " + found.names());
+        }
         LocalRun run = new LocalRun(new LocalRun.Options(orgs, workers, limit, downstreamLimit, Duration.ofMillis(latencyMs),
                 pace, batchSize, maxInFlight, !noSlots, chart, report, give,
                 finishWithin == null ? null : duration("--finish-within", finishWithin), maxBacklog, !atLeastOnce,
-                heartbeat, workerProcesses), System.out, System.console() != null);
+                heartbeat, workerProcesses, job), System.out, System.console() != null);
         LocalReport r = run.run();
         if (json) {
             System.out.println(io.sluice.messages.MessageCodec.mapper().writeValueAsString(r));
@@ -115,6 +124,11 @@ public final class LocalCommand implements Callable<Integer> {
         if (!r.allProjected()) {
             System.err.printf("error: %d of %d orgs were not projected (%d dead-lettered)%n", r.orgsTotal() - r.orgsProjected(),
                     r.orgsTotal(), r.deadLetters());
+            return 1;
+        }
+        if (run.check() != null && !run.check().allExact()) {
+            System.err.printf("error: %d orgs' results differ from the simulator's own data and %d have none (job %s)%n",
+                    run.check().wrong().size(), run.check().missing(), run.check().job());
             return 1;
         }
         if (r.slotsEnabled() && r.peakDownstreamInFlight() > r.poolLimit()) {

@@ -59,12 +59,17 @@ public final class OrchestratorCommand implements Runnable {
         @picocli.CommandLine.Mixin
         ConfigOption config;
 
-        @Option(names = "--run-id", paramLabel = "ID", description = "Run id to start or resume (default: r-yyyyMMdd'T'HHmm'Z' of the start time).")
+        @Option(names = "--run-id", paramLabel = "ID", description = "Run id to start or resume (default: r-yyyyMMdd'T'HHmm'Z' of the start time, "
+                + "followed by -NAME for a --job other than spike-projection).")
         String runId;
 
         @Option(names = "--class", paramLabel = "CLASS",
                 description = "The slot pool class every batch names: workers take their slots in it instead of their slots.class.")
         String slotClass;
+
+        @Option(names = "--job", paramLabel = "NAME", defaultValue = "spike-projection",
+                description = "The job whose batches to publish; sluice jobs lists those on the class path (default: ${DEFAULT-VALUE}).")
+        String job;
 
         @Option(names = "--force", description = "Run a finished run again from the start (it reads the org source again).")
         boolean force;
@@ -108,8 +113,12 @@ public final class OrchestratorCommand implements Runnable {
                     throw new ConfigException("--class", "--class '" + slotClass + "' must be a class of the pool's declaration "
                             + "(letters, digits, '_', '.', '-'; see sluice slots describe)");
                 }
+                io.sluice.job.Jobs jobs = io.sluice.job.Jobs.configured(cfg);
+                if (jobs.find(job).isEmpty()) {
+                    throw new ConfigException("--job", "--job '" + job + "' is not a job on the class path; jobs: " + jobs.names());
+                }
                 run = OrchestratorRun.builder(cfg, source()).runId(runId).force(force).sample(subset).slotClass(slotClass)
-                        .registry(registry).build();
+                        .job(jobs.get(job)).registry(registry).build();
                 metrics = serveMetrics(cfg, registry);
             } catch (ConfigException e) {
                 return usage(e);

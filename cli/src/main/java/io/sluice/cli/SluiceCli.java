@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "Runs fleet-wide batch jobs against a concurrency-limited query service, gated by a Redis slot pool.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:runtime failure", "2:bad usage or configuration (the message names the key or flag)"},
-        subcommands = {CommandLine.HelpCommand.class, WorkerCommand.class, OrchestratorCommand.class, ReplayCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, WorkerCommand.class, OrchestratorCommand.class, JobsCommand.class, ReplayCommand.class,
                 SlotsCommand.class})
 public final class SluiceCli implements Runnable {
     @CommandLine.Spec

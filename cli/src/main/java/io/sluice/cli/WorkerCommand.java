@@ -28,10 +28,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import io.sluice.job.Jobs;
 
 /** {@code sluice worker}: one worker pod. Consumes, gates, queries, projects, publishes; serves metrics and health. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
-        description = "Run a worker: consume org batches, take a slot before each query, pause when refused, publish projections.",
+        description = "Run a worker: consume org batches of every job on the class path, take a slot before each query, pause when refused, publish each job's results.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly (SIGTERM): in-flight work written with its offsets, slots released",
                 "1:runtime failure (Kafka, Redis or the slot pool could not be opened)", "2:bad usage or configuration"})
@@ -56,13 +57,15 @@ public final class WorkerCommand implements Callable<Integer> {
 
         // Kafka settings are checked before Redis is dialled, so any bad config exits 2 without connecting.
         KafkaClients.validate(cfg.kafka());
+        // So are the jobs' settings: every job on the class path is configured before anything connects.
+        Jobs jobs = Jobs.configured(cfg);
         // The hook goes in before anything connects: a SIGTERM during start-up (a pod deleted while it starts) is a
         // clean stop too. Once call() returns or throws, its own exit code stands and the hook does nothing.
         AtomicReference<Worker> built = new AtomicReference<>();
         AtomicBoolean returning = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> onSignal(workerId, built.get(), returning), "sluice-shutdown"));
         try {
-            return run(cfg, workerId, registry, built);
+            return run(cfg, jobs, workerId, registry, built);
         } finally {
             returning.set(true);
         }
@@ -139,7 +142,7 @@ public final class WorkerCommand implements Callable<Integer> {
         return false;
     }
 
-    private Integer run(SluiceConfig cfg, String workerId, PrometheusMeterRegistry registry, AtomicReference<Worker> built)
+    private Integer run(SluiceConfig cfg, Jobs jobs, String workerId, PrometheusMeterRegistry registry, AtomicReference<Worker> built)
             throws Exception {
         SlotGate gate = openGate(cfg, workerId, registry, KafkaClients.startupTimeout(cfg.kafka()));
         Worker worker;
@@ -147,7 +150,7 @@ public final class WorkerCommand implements Callable<Integer> {
             Admin admin = KafkaClients.admin(cfg.kafka());
             try {
                 // Bounded by kafka.common default.api.timeout.ms (30 s unset): an unreachable broker fails, never hangs.
-                KafkaClients.ensureTopics(admin, cfg.kafka(), KafkaClients.startupTimeout(cfg.kafka()));
+                KafkaClients.ensureTopics(admin, cfg.kafka(), KafkaClients.startupTimeout(cfg.kafka()), jobs.resultsTopics(cfg));
                 // KIP-848 where the brokers support it, classic + cooperative-sticky otherwise (logged).
                 SluiceConfig.Kafka kafka = GroupProtocol.choose(cfg.kafka(), admin, KafkaClients.startupTimeout(cfg.kafka()));
                 cfg = cfg.withKafka(kafka);
@@ -155,7 +158,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 // Admin.close() without a timeout waits for every pending call, forever against a silent broker.
                 admin.close(KafkaClients.startupTimeout(cfg.kafka()));
             }
-            worker = new Worker(workerId, cfg, gate, registry);
+            worker = new Worker(workerId, cfg, jobs, gate, registry);
             built.set(worker);
         } catch (RuntimeException e) {
             gate.close();

@@ -13,6 +13,11 @@ import io.sluice.embedded.snuba.LatencyModel;
 import io.sluice.embedded.snuba.SimulatorStats;
 import io.sluice.embedded.snuba.SnubaSimulator;
 import io.sluice.kafka.KafkaClients;
+import io.sluice.job.Job;
+import io.sluice.job.Jobs;
+import io.sluice.kafka.TopicReader;
+import io.sluice.messages.Batch;
+import io.sluice.messages.Window;
 import io.sluice.messages.MessageCodec;
 import io.sluice.ledger.RedisRunLedger;
 import io.sluice.ledger.RunRecord;
@@ -58,13 +63,22 @@ public final class LocalRun {
     public record Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
                           int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout,
                           Duration finishWithin, long maxBacklog, boolean exactlyOnce, Duration consumerHeartbeat,
-                          boolean workerProcesses) {
+                          boolean workerProcesses, String job) {
         public Options(int orgs, int workers, int limit, int downstreamLimit, Duration latencyMedian, Duration pacing,
                        int batchSize, int maxInFlight, boolean slots, Path chart, Path report, Duration timeout) {
             this(orgs, workers, limit, downstreamLimit, latencyMedian, pacing, batchSize, maxInFlight, slots, chart, report,
-                    timeout, null, -1, true, EmbeddedKafka.TEST_CONSUMER_HEARTBEAT, false);
+                    timeout, null, -1, true, EmbeddedKafka.TEST_CONSUMER_HEARTBEAT, false, Batch.JOB_SPIKE_PROJECTION);
         }
     }
+
+    /** How the run's results compare with the simulator's own data: orgs exact, orgs wrong (e.g. ids), and no result. */
+    public record Check(String job, long exact, List<String> wrong, long missing) {
+        public boolean allExact() {
+            return wrong.isEmpty() && missing == 0;
+        }
+    }
+
+    private volatile Check check;
 
     private static final Duration TARGET_PUBLISH_SPAN = Duration.ofSeconds(55);
     /** How often the downstream is sampled for {@link RunFigures}: finer than the shortest stall it counts. */
@@ -88,8 +102,8 @@ public final class LocalRun {
 
     public LocalReport run() throws Exception {
         Duration pacing = o.pacing() != null ? o.pacing() : autoPacing(o.orgs(), o.batchSize());
-        out.printf("sluice local: %d orgs in batches of %d, pacing %s%s, %d workers, pool limit %s, downstream limit %d, latency median %s%n",
-                o.orgs(), o.batchSize(), Durations.format(pacing),
+        out.printf("sluice local: job %s, %d orgs in batches of %d, pacing %s%s, %d workers, pool limit %s, downstream limit %d, latency median %s%n",
+                o.job(), o.orgs(), o.batchSize(), Durations.format(pacing),
                 o.pacing() == null ? " (so that the run takes about a minute; --pacing 0 sends everything at once)" : "",
                 o.workers(), o.slots() ? Integer.toString(o.limit()) : "OFF (--no-slots)", o.downstreamLimit(),
                 Durations.format(o.latencyMedian()));
@@ -127,6 +141,9 @@ public final class LocalRun {
                 overrides.put("orchestrator.max-backlog", Long.toString(o.maxBacklog()));
             }
             SluiceConfig cfg = new ConfigLoader().load(null, Map.of(), overrides);
+            Jobs jobs = Jobs.configured(cfg);
+            Job job = jobs.get(o.job());
+            String resultsTopic = job.resultsTopic(Jobs.settings(cfg, job.name()));
             if (o.slots()) {
                 // Pools are declared before they are used (new: this Redis has never held it, so not fenced).
                 RedisPoolAdmin.apply(redis.uri(), cfg.redis().timeout(), new PoolDeclaration(cfg.slots().pool(), o.limit(), List.of()),
@@ -134,14 +151,14 @@ public final class LocalRun {
             }
             Admin admin = KafkaClients.admin(cfg.kafka());
             try {
-                KafkaClients.ensureTopics(admin, cfg.kafka(), Duration.ofSeconds(30));
+                KafkaClients.ensureTopics(admin, cfg.kafka(), Duration.ofSeconds(30), jobs.resultsTopics(cfg));
             } finally {
                 admin.close(Duration.ofSeconds(10));
             }
 
             List<Worker> workers = new ArrayList<>();
             WorkerProcesses processes = null;
-            try (Tally tally = new Tally(cfg);
+            try (Tally tally = new Tally(cfg, resultsTopic);
                  InFlightSampler sampler = new InFlightSampler(sim::inFlight, 50);
                  InFlightSampler fine = new InFlightSampler(sim::inFlight, sim::requests, FIGURES_SAMPLE_MILLIS);
                  CpuSampler cpu = new CpuSampler(System.nanoTime());
@@ -163,7 +180,7 @@ public final class LocalRun {
                         (System.nanoTime() - t0) / 1e9);
                 SimpleMeterRegistry orchestratorMeters = new SimpleMeterRegistry();
                 OrchestratorRun orchestrator = OrchestratorRun.builder(cfg, new RangeOrgSource(1, o.orgs()))
-                        .runId(runId).registry(orchestratorMeters).progress(ProgressReporter.none()).build();
+                        .runId(runId).job(job).registry(orchestratorMeters).progress(ProgressReporter.none()).build();
                 // The backlog as the orchestrator bounds it: the worker group's lag on the batches topic, in orgs
                 // (KafkaBacklogProbe). Published minus tallied was the measure before: the tally reads results
                 // some 200 ms after their commit, so at 700 orgs/s it read ~150 orgs over a bound that held.
@@ -244,6 +261,10 @@ public final class LocalRun {
                         chart.toString(), backlogPeak, cfg.orchestrator().maxBacklog(), backlogChart.toString(),
                         cpuSeconds, rssMb, rssMegabytes("VmHWM"), figures);
                 out.print(report.render());
+                check = check(cfg, job, resultsTopic, sim, runId);
+                out.printf("results checked     %d/%d exact against the simulator's own data (job %s)%s%n", check.exact(), o.orgs(),
+                        job.name(), check.allExact() ? "" : "; wrong: " + check.wrong().size() + " e.g. "
+                                + check.wrong().stream().limit(3).toList() + ", missing: " + check.missing());
                 if (o.report() != null) {
                     Path parent = o.report().toAbsolutePath().getParent();
                     if (parent != null) Files.createDirectories(parent);
@@ -259,6 +280,45 @@ public final class LocalRun {
                 }
             }
         }
+    }
+
+    /** The check of the last {@link #run()}; null before it. */
+    public Check check() {
+        return check;
+    }
+
+    /** Reads the job's results topic (read_committed) and checks each org's latest result with the job's own check. */
+    private Check check(SluiceConfig cfg, Job job, String topic, SnubaSimulator sim, String runId) throws Exception {
+        Map<Long, byte[]> latest = new HashMap<>();
+        Map<Long, Instant> ends = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : new TopicReader(cfg.kafka()).readAll(topic, Duration.ofSeconds(60))) {
+            Job.Stamp stamp = job.stamp(r.key(), r.value());
+            latest.put(stamp.orgId(), r.value());
+            ends.put(stamp.orgId(), stamp.windowEnd());
+        }
+        Window window;
+        try (RedisRunLedger ledger = new RedisRunLedger(cfg.redis().uri(), Duration.ofSeconds(2))) {
+            window = ledger.find(runId).map(RunRecord::window).orElseThrow(() -> new IllegalStateException("run " + runId + " has no record"));
+        }
+        SimulatorTruth truth = new SimulatorTruth(sim.data());
+        long exact = 0;
+        long missing = 0;
+        List<String> wrong = new ArrayList<>();
+        for (long org = 1; org <= o.orgs(); org++) {
+            byte[] value = latest.get(org);
+            if (value == null) {
+                missing++;
+                continue;
+            }
+            String why = !ends.get(org).equals(window.end()) ? "window ends " + ends.get(org) + ", expected " + window.end()
+                    : job.mismatch(new Job.Work(runId, org, window), value, truth);
+            if (why == null) {
+                exact++;
+            } else {
+                wrong.add("org " + org + ": " + why);
+            }
+        }
+        return new Check(job.name(), exact, wrong, missing);
     }
 
     /** The machine's load average over 1, 5 and 15 minutes, as uptime prints it. */
@@ -318,20 +378,19 @@ public final class LocalRun {
         private final Thread thread;
         private volatile boolean running = true;
 
-        Tally(SluiceConfig cfg) {
+        Tally(SluiceConfig cfg, String results) {
             Map<String, Object> props = KafkaClients.consumerProps(cfg.kafka(), "sluice-local-tally");
             props.remove("group.id");
             props.remove("group.protocol");
             consumer = new KafkaConsumer<>(props);
             List<TopicPartition> parts = new ArrayList<>();
-            for (String topic : List.of(cfg.kafka().topics().results(), cfg.kafka().topics().deadLetter())) {
+            for (String topic : List.of(results, cfg.kafka().topics().deadLetter())) {
                 for (int p = 0; p < cfg.kafka().topics().partitions(); p++) {
                     parts.add(new TopicPartition(topic, p));
                 }
             }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
-            String results = cfg.kafka().topics().results();
             thread = Thread.ofPlatform().name("sluice-local-tally").start(() -> {
                 try {
                     while (running) {

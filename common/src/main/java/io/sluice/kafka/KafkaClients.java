@@ -183,11 +183,21 @@ public final class KafkaClients {
      * {@code kafka.topics.partitions} and {@code replication-factor}. Existing topics are left as they are.
      */
     public static void ensureTopics(Admin admin, SluiceConfig.Kafka kafka, Duration timeout) {
+        ensureTopics(admin, kafka, timeout, List.of());
+    }
+
+    /** As above, and also {@code resultsTopics} (each job's own results topic), compacted as kafka.topics.results is. */
+    public static void ensureTopics(Admin admin, SluiceConfig.Kafka kafka, Duration timeout, java.util.Collection<String> resultsTopics) {
         SluiceConfig.Topics t = kafka.topics();
         List<NewTopic> wanted = new ArrayList<>();
         wanted.add(new NewTopic(t.batches(), t.partitions(), t.replicationFactor()));
-        wanted.add(new NewTopic(t.results(), t.partitions(), t.replicationFactor())
-                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        java.util.Set<String> results = new java.util.LinkedHashSet<>();
+        results.add(t.results());
+        results.addAll(resultsTopics);
+        for (String topic : results) {
+            wanted.add(new NewTopic(topic, t.partitions(), t.replicationFactor())
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        }
         wanted.add(new NewTopic(t.deadLetter(), t.partitions(), t.replicationFactor()));
         try {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -105,6 +105,11 @@ public final class Jobs {
         return new JobSettings(job, m);
     }
 
+    /** Each job's results topic under {@code config}. */
+    public List<String> resultsTopics(SluiceConfig config) {
+        return byName.values().stream().map(j -> j.resultsTopic(settings(config, j.name()))).distinct().toList();
+    }
+
     public Optional<Job> find(String name) {
         return Optional.ofNullable(byName.get(name));
     }

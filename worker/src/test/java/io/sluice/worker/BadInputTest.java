@@ -3,7 +3,7 @@ package io.sluice.worker;
 import io.sluice.embedded.snuba.LatencyModel;
 import io.sluice.embedded.snuba.SnubaSimulator;
 import io.sluice.kafka.KafkaClients;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.jobs.spike.ProjectionResult;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;

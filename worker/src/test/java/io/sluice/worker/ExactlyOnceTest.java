@@ -5,7 +5,7 @@ import io.sluice.embedded.SharedServers;
 import io.sluice.embedded.TcpProxy;
 import io.sluice.embedded.snuba.LatencyModel;
 import io.sluice.embedded.snuba.SnubaSimulator;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.jobs.spike.ProjectionResult;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -42,7 +42,7 @@ class FlushPumpTest {
     private final Watermarks watermarks = new Watermarks(SharedServers.redis().uri(), Duration.ofSeconds(5),
             SharedServers.uniqueName("pump-results"));
     private final ResultGuard guard = new ResultGuard(watermarks, Duration.ofSeconds(30), System::nanoTime);
-    private final Flusher flusher = new Flusher(consumer, producer, guard, true, Duration.ZERO, Duration.ofMillis(300),
+    private final Flusher flusher = new Flusher(consumer, producer, io.sluice.worker.sink.TestResults.guards(guard), true, Duration.ZERO, Duration.ofMillis(300),
             System::nanoTime, new SimpleMeterRegistry());
     /** One org in flight at a time: the next one can only start once the loop has counted the last one out. */
     private final WorkerLoop loop = new WorkerLoop("w", consumer, TOPIC, gate, work, flusher, "dlt",

@@ -32,7 +32,7 @@ class FlusherInitTest {
         };
         ResultGuard guard = new ResultGuard(new Watermarks(SharedServers.redis().uri(), Duration.ofSeconds(5),
                 SharedServers.uniqueName("init-results")), Duration.ofSeconds(30), System::nanoTime);
-        Flusher flusher = new Flusher(new MockConsumer<>("earliest"), producer, guard, true,
+        Flusher flusher = new Flusher(new MockConsumer<>("earliest"), producer, io.sluice.worker.sink.TestResults.guards(guard), true,
                 Duration.ZERO, Duration.ofMillis(300), System::nanoTime, new SimpleMeterRegistry());
 
         flusher.init();

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.embedded.snuba.LatencyModel;
 import io.sluice.embedded.snuba.SnubaSimulator;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.jobs.spike.ProjectionResult;
 import io.sluice.messages.Window;
 import org.junit.jupiter.api.Test;
 

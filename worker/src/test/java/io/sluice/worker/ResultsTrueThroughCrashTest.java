@@ -3,7 +3,7 @@ package io.sluice.worker;
 import io.sluice.embedded.SharedServers;
 import io.sluice.embedded.snuba.LatencyModel;
 import io.sluice.embedded.snuba.SnubaSimulator;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.jobs.spike.ProjectionResult;
 import io.sluice.messages.Window;
 import io.sluice.redis.RedisLink;
 import io.sluice.worker.sink.Watermarks;

@@ -9,8 +9,8 @@ import io.sluice.kafka.KafkaClients;
 import io.sluice.kafka.TopicReader;
 import io.sluice.messages.Batch;
 import io.sluice.messages.MessageCodec;
-import io.sluice.messages.ProjectProjection;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.jobs.spike.ProjectProjection;
+import io.sluice.jobs.spike.ProjectionResult;
 import io.sluice.messages.Window;
 import io.sluice.worker.gate.Gates;
 import org.apache.kafka.clients.admin.Admin;
@@ -157,7 +157,7 @@ final class StackFixture implements AutoCloseable {
     Map<Long, List<ProjectionResult>> resultsByOrg() {
         return readAll(config.kafka().topics().results()).stream().map(r -> {
             try {
-                return MessageCodec.decodeResult(r.value());
+                return io.sluice.jobs.spike.ProjectionCodec.decode(r.value());
             } catch (Exception e) {
                 throw new AssertionError("bad result record: " + new String(r.value(), StandardCharsets.UTF_8), e);
             }

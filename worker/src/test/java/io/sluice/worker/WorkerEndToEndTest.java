@@ -3,7 +3,7 @@ package io.sluice.worker;
 import io.sluice.embedded.snuba.LatencyModel;
 import io.sluice.embedded.snuba.SimulatorStats;
 import io.sluice.embedded.snuba.SnubaSimulator;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.jobs.spike.ProjectionResult;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import io.sluice.messages.MessageCodec;
 import io.sluice.messages.Window;
 import io.sluice.worker.gate.SlotGate;
 import io.sluice.embedded.SharedServers;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.jobs.spike.ProjectionResult;
 import io.sluice.worker.sink.OutputRecords;
 import io.sluice.worker.sink.ResultGuard;
 import io.sluice.worker.sink.Watermarks;
@@ -62,7 +62,7 @@ class WorkerLoopTest {
             SharedServers.uniqueName("loop-results"));
     private final ResultGuard guard = new ResultGuard(watermarks, Duration.ofSeconds(30), System::nanoTime);
     /** Flushes at every turn (interval 0); a failed write backs off at most 300 ms. */
-    private final Flusher flusher = new Flusher(consumer, producer, guard, true, Duration.ZERO, Duration.ofMillis(300),
+    private final Flusher flusher = new Flusher(consumer, producer, io.sluice.worker.sink.TestResults.guards(guard), true, Duration.ZERO, Duration.ofMillis(300),
             System::nanoTime, new SimpleMeterRegistry());
     private final WorkerLoop loop = new WorkerLoop("w", consumer, TOPIC, gate, work, flusher, "dlt",
             16, Duration.ofSeconds(30), Duration.ofSeconds(1), System::nanoTime, new SimpleMeterRegistry());
@@ -481,7 +481,7 @@ class WorkerLoopTest {
         /** The org's query ended: its result waits to be written with its batch's offset. */
         void finish(long org) {
             ProjectionResult r = new ProjectionResult(1, "r", org, WINDOW, List.of(), Instant.EPOCH);
-            running.get(org).complete(new OrgOutcome.Write(new Output(OutputRecords.result("results", r), r, Output.PROJECTED)));
+            running.get(org).complete(new OrgOutcome.Write(new Output(io.sluice.worker.sink.TestResults.record("results", r), io.sluice.worker.sink.TestResults.stamp(r), Output.PROJECTED)));
         }
 
         @Override

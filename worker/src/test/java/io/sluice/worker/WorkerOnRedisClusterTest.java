@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.sluice.embedded.EmbeddedRedisCluster;
 import io.sluice.embedded.snuba.LatencyModel;
 import io.sluice.embedded.snuba.SnubaSimulator;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.jobs.spike.ProjectionResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,7 @@ import io.sluice.embedded.FreePorts;
 import io.sluice.embedded.SharedServers;
 import io.sluice.messages.Batch;
 import io.sluice.messages.MessageCodec;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.jobs.spike.ProjectionResult;
 import io.sluice.messages.Window;
 import io.sluice.redis.RedisLink;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -89,14 +89,14 @@ class ResultGuardTest {
      */
     private CompletableFuture<Publication> publish(ResultGuard g, ProjectionResult r) {
         MockProducer<byte[], byte[]> p = producers.get(g);
-        return g.claim(List.of(r)).thenCompose(c -> {
+        return g.claim(List.of(TestResults.stamp(r))).thenCompose(c -> {
             if (c.busy()) return CompletableFuture.<Publication>completedFuture(new Busy());
             if (c.duplicate(0)) return CompletableFuture.<Publication>completedFuture(new Duplicate());
             if (c.stale(0)) {
                 return CompletableFuture.<Publication>completedFuture(new Superseded(((Watermarks.Stale) c.answers().get(0)).watermark()));
             }
             CompletableFuture<Void> acked = new CompletableFuture<>();
-            p.send(OutputRecords.result(topic, r), (md, e) -> {
+            p.send(io.sluice.worker.sink.TestResults.record(topic, r), (md, e) -> {
                 if (e != null) acked.completeExceptionally(e);
                 else acked.complete(null);
             });
@@ -109,14 +109,18 @@ class ResultGuardTest {
         return f.orTimeout(30, TimeUnit.SECONDS).join();
     }
 
+    private static ResultStamp stamp(long org, Window w) {
+        return TestResults.stamp(result(org, w));
+    }
+
     private static ProjectionResult result(long org, Window w) {
         return new ProjectionResult(1, "r", org, w, List.of(), Instant.now());
     }
 
     private static Instant windowEnd(ProducerRecord<byte[], byte[]> r) {
         try {
-            return MessageCodec.decodeResult(r.value()).window().end();
-        } catch (io.sluice.messages.PoisonRecordException e) {
+            return io.sluice.jobs.spike.ProjectionCodec.decode(r.value()).window().end();
+        } catch (io.sluice.job.BadAnswerException e) {
             throw new AssertionError(e);
         }
     }
@@ -171,7 +175,7 @@ class ResultGuardTest {
         assertThat(p.history()).hasSize(1);
 
         // a claims org 33 and dies after its commit, before confirming: the mark stays pending.
-        answer(a.claim(List.of(result(33, TODAY))));
+        answer(a.claim(List.of(stamp(33, TODAY))));
         Batch pending = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r", 0, List.of(33L), TODAY, Instant.now());
         assertThat(b.supersededBy("p0@10", pending, 33).join()).as("unconfirmed: may run again").isEmpty();
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
@@ -183,7 +187,7 @@ class ResultGuardTest {
         MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         ResultGuard a = guard(p, Duration.ofSeconds(3));
         ResultGuard b = guard(p, Duration.ofSeconds(3));
-        answer(a.claim(List.of(result(40, TODAY))));   // committed, then a died before settling
+        answer(a.claim(List.of(stamp(40, TODAY))));   // committed, then a died before settling
         Batch replay = new Batch(1, Batch.JOB_SPIKE_PROJECTION, "r-old", 0, List.of(40L), LAST_WEEK, Instant.now());
         assertThat(b.supersededBy("p0@11", replay, 40).join()).as("skipped early").hasValue(TODAY.end().toEpochMilli());
         assertThat(answer(publish(b, result(40, LAST_WEEK)))).as("superseded at publish time, even locked")
@@ -197,16 +201,16 @@ class ResultGuardTest {
         ResultGuard a = guard(p, Duration.ofSeconds(3));
         ResultGuard b = guard(p, Duration.ofSeconds(3));
 
-        ResultGuard.Claim aborted = answer(a.claim(List.of(result(4, TODAY))));
+        ResultGuard.Claim aborted = answer(a.claim(List.of(stamp(4, TODAY))));
         assertThat(answer(publish(b, result(4, LAST_WEEK)))).as("today's mark, pending").isInstanceOf(Superseded.class);
-        assertThat(answer(b.claim(List.of(result(4, TODAY)))).busy()).as("held by a's flush").isTrue();
+        assertThat(answer(b.claim(List.of(stamp(4, TODAY)))).busy()).as("held by a's flush").isTrue();
         answer(a.release(aborted));   // a's transaction aborted: nothing of it is visible, the mark goes back
         assertThat(answer(publish(b, result(4, LAST_WEEK)))).isInstanceOf(Published.class);
 
-        answer(a.claim(List.of(result(4, TODAY))));   // and a dies before committing or aborting
+        answer(a.claim(List.of(stamp(4, TODAY))));   // and a dies before committing or aborting
         assertThat(answer(publish(b, result(4, LAST_WEEK)))).as("today's mark, pending, is newer")
                 .isInstanceOf(Superseded.class);
-        ResultGuard.Claim sameWindow = answer(b.claim(List.of(result(4, TODAY))));
+        ResultGuard.Claim sameWindow = answer(b.claim(List.of(stamp(4, TODAY))));
         assertThat(sameWindow.busy()).as("a's lock holds the same window until it lapses").isTrue();
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
                 .until(() -> answer(publish(b, result(4, TODAY))) instanceof Published);
@@ -217,8 +221,8 @@ class ResultGuardTest {
         MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         ResultGuard a = guard(p, Duration.ofSeconds(30));
         ResultGuard b = guard(p, Duration.ofSeconds(30));
-        answer(a.claim(List.of(result(30, TODAY))));
-        ResultGuard.Claim waits = answer(b.claim(List.of(result(31, TODAY), result(30, TODAY), result(32, TODAY))));
+        answer(a.claim(List.of(stamp(30, TODAY))));
+        ResultGuard.Claim waits = answer(b.claim(List.of(stamp(31, TODAY), stamp(30, TODAY), stamp(32, TODAY))));
         assertThat(waits.busy()).isTrue();
         assertThat(answer(publish(a, result(31, TODAY)))).as("31 was not taken by b's claim").isInstanceOf(Published.class);
         assertThat(answer(publish(a, result(32, TODAY)))).isInstanceOf(Published.class);

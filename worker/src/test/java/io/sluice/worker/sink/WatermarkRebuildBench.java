@@ -1,8 +1,8 @@
 package io.sluice.worker.sink;
 
 import io.sluice.embedded.SharedServers;
-import io.sluice.messages.ProjectProjection;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.jobs.spike.ProjectProjection;
+import io.sluice.jobs.spike.ProjectionResult;
 import io.sluice.messages.Window;
 import io.sluice.redis.RedisLink;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -42,7 +42,7 @@ class WatermarkRebuildBench {
             for (long org = 4_000_001; org <= 4_000_000 + n; org++) {
                 ProjectionResult r = new ProjectionResult(1, "r-bench", org, TODAY,
                         List.of(new ProjectProjection(org * 10, hourly, threshold)), Instant.now());
-                p.send(OutputRecords.result(topic, r), (md, e) -> {
+                p.send(io.sluice.worker.sink.TestResults.record(topic, r), (md, e) -> {
                     if (e != null) WatermarkRebuildTest.FAILED_SENDS.incrementAndGet();
                 });
             }
@@ -53,7 +53,7 @@ class WatermarkRebuildBench {
              Watermarks w = new Watermarks(SharedServers.redis().uri(), Duration.ofSeconds(30), topic)) {
             redis.sync().flushall();
             long before = usedMemory(redis);
-            WatermarkRebuild rebuild = new WatermarkRebuild(w, WatermarkRebuildTest.readerProps(), topic, Duration.ZERO, System::nanoTime);
+            WatermarkRebuild rebuild = new WatermarkRebuild(w, WatermarkRebuildTest.readerProps(), topic, new io.sluice.jobs.spike.SpikeProjectionJob(), Duration.ZERO, System::nanoTime);
             WatermarkRebuild.Outcome o = rebuild.run();
             long after = usedMemory(redis);
             String version = redis.sync().info("server").lines().filter(l -> l.startsWith("redis_version:")).findFirst().orElse("?");

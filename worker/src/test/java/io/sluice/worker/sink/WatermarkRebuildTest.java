@@ -1,7 +1,7 @@
 package io.sluice.worker.sink;
 
 import io.sluice.embedded.SharedServers;
-import io.sluice.messages.ProjectionResult;
+import io.sluice.jobs.spike.ProjectionResult;
 import io.sluice.messages.Window;
 import io.sluice.redis.RedisLink;
 import org.apache.kafka.clients.admin.Admin;
@@ -50,7 +50,7 @@ class WatermarkRebuildTest {
     }
 
     static void write(KafkaProducer<byte[], byte[]> p, String topic, long org, Window w) {
-        p.send(OutputRecords.result(topic, new ProjectionResult(1, "r", org, w, List.of(), Instant.now())), (md, e) -> {
+        p.send(io.sluice.worker.sink.TestResults.record(topic, new ProjectionResult(1, "r", org, w, List.of(), Instant.now())), (md, e) -> {
             if (e != null) FAILED_SENDS.incrementAndGet();
         });
     }
@@ -83,8 +83,8 @@ class WatermarkRebuildTest {
         }
         try (Watermarks a = watermarks(); Watermarks b = watermarks()) {
             assertThatThrownBy(() -> a.read(List.of(1L)).join()).hasCauseInstanceOf(Watermarks.Lost.class);
-            WatermarkRebuild first = new WatermarkRebuild(a, readerProps(), topic, Duration.ofSeconds(2), System::nanoTime);
-            WatermarkRebuild second = new WatermarkRebuild(b, readerProps(), topic, Duration.ofSeconds(2), System::nanoTime);
+            WatermarkRebuild first = new WatermarkRebuild(a, readerProps(), topic, new io.sluice.jobs.spike.SpikeProjectionJob(), Duration.ofSeconds(2), System::nanoTime);
+            WatermarkRebuild second = new WatermarkRebuild(b, readerProps(), topic, new io.sluice.jobs.spike.SpikeProjectionJob(), Duration.ofSeconds(2), System::nanoTime);
             CompletableFuture<WatermarkRebuild.Outcome> one = CompletableFuture.supplyAsync(() -> call(first));
             CompletableFuture<WatermarkRebuild.Outcome> two = CompletableFuture.supplyAsync(() -> call(second));
             List<String> what = List.of(one.get(60, TimeUnit.SECONDS).what(), two.get(60, TimeUnit.SECONDS).what());
@@ -107,7 +107,7 @@ class WatermarkRebuildTest {
         try (KafkaProducer<byte[], byte[]> p = producer(); Watermarks w = watermarks()) {
             write(p, topic, 1, TODAY);
             flush(p);
-            WatermarkRebuild rebuild = new WatermarkRebuild(w, readerProps(), topic, Duration.ofSeconds(3), System::nanoTime);
+            WatermarkRebuild rebuild = new WatermarkRebuild(w, readerProps(), topic, new io.sluice.jobs.spike.SpikeProjectionJob(), Duration.ofSeconds(3), System::nanoTime);
             CountDownLatch firstReadDone = new CountDownLatch(1);
             CountDownLatch lateWritten = new CountDownLatch(1);
             rebuild.afterFirstRead = () -> {
@@ -133,7 +133,7 @@ class WatermarkRebuildTest {
     void anEmptyTopicIsRebuiltAtOnce() throws Exception {
         createTopic(topic, 2);
         try (Watermarks w = watermarks()) {
-            WatermarkRebuild rebuild = new WatermarkRebuild(w, readerProps(), topic, Duration.ofMinutes(10), System::nanoTime);
+            WatermarkRebuild rebuild = new WatermarkRebuild(w, readerProps(), topic, new io.sluice.jobs.spike.SpikeProjectionJob(), Duration.ofMinutes(10), System::nanoTime);
             WatermarkRebuild.Outcome o = call(rebuild);
             assertThat(o.what()).isEqualTo("rebuilt");
             assertThat(o.took()).as("no transaction can be waited for").isLessThan(Duration.ofMinutes(1));
