@@ -125,6 +125,45 @@ final class StackFixture implements AutoCloseable {
         }
     }
 
+    /** Publishes {@code job}'s batches over {@code window}, as {@code orchestrator run --job} does. */
+    void publishJob(String job, String runId, List<Long> orgs, int batchSize, Window window) {
+        try (KafkaProducer<byte[], byte[]> p = KafkaClients.producer(config.kafka(), name + "-test-producer")) {
+            for (int seq = 0; seq * batchSize < orgs.size(); seq++) {
+                List<Long> chunk = orgs.subList(seq * batchSize, Math.min(orgs.size(), (seq + 1) * batchSize));
+                Batch b = new Batch(1, job, runId, seq, chunk, window, Instant.now());
+                p.send(new ProducerRecord<>(config.kafka().topics().batches(), utf8(b.key()), MessageCodec.encode(b)));
+            }
+            p.flush();
+        }
+    }
+
+    /** A worker of this stack serving {@code jobs} (configured here), whose results topics are made first. */
+    Worker startWorker(String id, io.sluice.job.Jobs jobs) {
+        jobs.configure(job -> io.sluice.job.Jobs.settings(config, job));
+        try (Admin admin = KafkaClients.admin(config.kafka())) {
+            KafkaClients.ensureTopics(admin, config.kafka(), Duration.ofSeconds(30), jobs.resultsTopics(config));
+        }
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Worker w = new Worker(id, config, jobs, Gates.open(config, id, registry), registry).start();
+        workers.add(w);
+        return w;
+    }
+
+    /** The simulator's data as the ground truth a job checks its results against. */
+    static io.sluice.job.GroundTruth truth(SyntheticData data) {
+        return new io.sluice.job.GroundTruth() {
+            @Override
+            public List<Long> projects(long orgId) {
+                return data.projects(orgId);
+            }
+
+            @Override
+            public long total(long orgId, long projectId, Instant hour) {
+                return data.total(orgId, projectId, hour).orElse(-1);
+            }
+        };
+    }
+
     /** Publishes the orgs as batches of {@code batchSize}, keyed runId:seq, as the orchestrator does. */
     void publish(String runId, List<Long> orgs, int batchSize) {
         publish(runId, orgs, batchSize, WINDOW);
