@@ -4,6 +4,7 @@ import io.sluice.jobs.sampling.SamplingResult.ProjectRate;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -101,7 +102,7 @@ class RebalancingTest {
                 projects.add(new ProjectRate(i, volumes[i], rates[i]));
             }
             assertThat(SamplingCheck.invariants(projects, target, floor))
-                    .as("org %d volumes %s target %s floor %d", org, java.util.Arrays.toString(volumes), target, floor)
+                    .as("org %d volumes %s target %s floor %d", org, Arrays.toString(volumes), target, floor)
                     .isNull();
             if (!Rebalancing.reachable(volumes, target, floor) && Rebalancing.total(volumes) > 0) {
                 unreachable++;

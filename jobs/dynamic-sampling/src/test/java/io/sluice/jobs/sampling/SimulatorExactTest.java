@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -104,7 +105,7 @@ class SimulatorExactTest {
     }
 
     private static final class Totals {
-        final List<String> mismatches = new java.util.ArrayList<>();
+        final List<String> mismatches = new ArrayList<>();
         int multiProject;
         int boosted;
         int thinned;
