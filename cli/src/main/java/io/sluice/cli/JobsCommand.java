@@ -6,7 +6,9 @@ import io.sluice.job.Jobs;
 import io.sluice.messages.MessageCodec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +22,9 @@ import java.util.concurrent.Callable;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:listed", "2:bad usage or configuration (a job's settings are invalid)"})
 public final class JobsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     ConfigOption config;
 
@@ -31,8 +36,9 @@ public final class JobsCommand implements Callable<Integer> {
         SluiceConfig cfg = config.load();
         Jobs jobs = Jobs.configured(cfg);
         List<Job> all = jobs.all();
+        java.io.PrintWriter out = spec.commandLine().getOut();
         if (!json) {
-            System.out.printf("%-20s %-8s %-32s %s%n", "JOB", "VERSION", "RESULTS TOPIC", "SLOT CLASS");
+            out.printf("%-20s %-8s %-32s %s%n", "JOB", "VERSION", "RESULTS TOPIC", "SLOT CLASS");
         }
         for (Job job : all) {
             var settings = Jobs.settings(cfg, job.name());
@@ -44,9 +50,9 @@ public final class JobsCommand implements Callable<Integer> {
                 row.put("resultsTopic", job.resultsTopic(settings));
                 row.put("slotClass", slotClass);
                 row.put("class", job.getClass().getName());
-                System.out.println(MessageCodec.mapper().writeValueAsString(row));
+                out.println(MessageCodec.mapper().writeValueAsString(row));
             } else {
-                System.out.printf("%-20s %-8d %-32s %s%n", job.name(), job.version(), job.resultsTopic(settings),
+                out.printf("%-20s %-8d %-32s %s%n", job.name(), job.version(), job.resultsTopic(settings),
                         slotClass == null ? "(the worker's slots.class)" : slotClass);
             }
         }

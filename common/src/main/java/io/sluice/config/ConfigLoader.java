@@ -58,6 +58,8 @@ public final class ConfigLoader {
         Set<String> keys = new TreeSet<>(knownLeaves.keySet());
         keys.removeIf(k -> PASSTHROUGH.stream().anyMatch(p -> k.startsWith(p + ".")));
         PASSTHROUGH.forEach(p -> keys.add(p + ".*"));
+        keys.remove(JOBS);
+        keys.add(JOBS + ".*");   // jobs.<job>.<key>, checked by the job
         return keys;
     }
 

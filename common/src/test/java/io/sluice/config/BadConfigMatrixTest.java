@@ -43,6 +43,11 @@ class BadConfigMatrixTest {
                 Arguments.of("kafka:\n  topics:\n    deadletter: x\n", "kafka.topics.deadletter", "did you mean 'kafka.topics.dead-letter'?"),
                 Arguments.of("redis_uri: redis://h:6379\n", "redis_uri", "did you mean 'redis.uri'?"),
                 Arguments.of("shards: 3\n", "shards", "unknown key 'shards'"),
+                // per-job settings: a mapping of job names to mappings of values
+                Arguments.of("jobs: 5\n", "jobs", "must be a mapping of job names to their settings"),
+                Arguments.of("jobs:\n  Dynamic Sampling:\n    target-rate: 0.2\n", "jobs.Dynamic Sampling", "is not a job name"),
+                Arguments.of("jobs:\n  dynamic-sampling: 0.2\n", "jobs.dynamic-sampling", "must be a mapping of that job's settings"),
+                Arguments.of("jobs:\n  dynamic-sampling:\n    target-rate: [1]\n", "jobs.dynamic-sampling.target-rate", "must be a single value"),
                 // wrong shapes and types
                 Arguments.of("slots: 5\n", "slots", "must be a section"),
                 Arguments.of("slots:\n  limit: [1, 2]\n", "slots.limit", "must be a single value"),
