@@ -39,7 +39,7 @@ record Verdict(int orgsWithResults, List<Long> lost, List<Long> wrong, int deadL
     static Verdict check(TopicReader reader, SluiceConfig cfg, Job job, String resultsTopic, SyntheticData data, String runId,
                          int orgs, List<String> poisonKeys) throws Exception {
         SluiceConfig.Topics topics = cfg.kafka().topics();
-        SimulatorTruth truth = new SimulatorTruth(data);
+        io.sluice.job.GroundTruth truth = SimulatorTruth.of(data);
         List<String> violations = new ArrayList<>();
 
         Set<Window> windows = new LinkedHashSet<>();

@@ -300,7 +300,7 @@ public final class LocalRun {
         try (RedisRunLedger ledger = new RedisRunLedger(cfg.redis().uri(), Duration.ofSeconds(2))) {
             window = ledger.find(runId).map(RunRecord::window).orElseThrow(() -> new IllegalStateException("run " + runId + " has no record"));
         }
-        SimulatorTruth truth = new SimulatorTruth(sim.data());
+        io.sluice.job.GroundTruth truth = SimulatorTruth.of(sim.data());
         long exact = 0;
         long missing = 0;
         List<String> wrong = new ArrayList<>();

@@ -151,17 +151,7 @@ final class StackFixture implements AutoCloseable {
 
     /** The simulator's data as the ground truth a job checks its results against. */
     static io.sluice.job.GroundTruth truth(SyntheticData data) {
-        return new io.sluice.job.GroundTruth() {
-            @Override
-            public List<Long> projects(long orgId) {
-                return data.projects(orgId);
-            }
-
-            @Override
-            public long total(long orgId, long projectId, Instant hour) {
-                return data.total(orgId, projectId, hour).orElse(-1);
-            }
-        };
+        return io.sluice.job.GroundTruth.of(data::projects, (o, p, h) -> data.total(o, p, h).orElse(-1));
     }
 
     /** Publishes the orgs as batches of {@code batchSize}, keyed runId:seq, as the orchestrator does. */
@@ -206,30 +196,6 @@ final class StackFixture implements AutoCloseable {
     /** True when the group's committed offsets reached the end of every batch partition. */
     boolean committedToEnd() throws Exception {
         return TopicReader.allCommitted(new TopicReader(config.kafka()).committedVsEnd(config.kafka().consumer().get("group.id")));
-    }
-
-    /**
-     * The projection computed straight from the simulator's data function, without the worker's
-     * projector: a sorted list of the days' values per hour and the contract's median rule.
-     */
-    static List<ProjectProjection> expected(SyntheticData data, long org, int days, long multiplier, long floor) {
-        List<ProjectProjection> out = new ArrayList<>();
-        for (long project : data.projects(org)) {
-            long[] hourly = new long[24];
-            long[] threshold = new long[24];
-            for (int h = 0; h < 24; h++) {
-                long[] values = new long[days];
-                for (int d = 0; d < days; d++) {
-                    Instant hour = WINDOW.start().plus(d, ChronoUnit.DAYS).plus(h, ChronoUnit.HOURS);
-                    values[d] = data.total(org, project, hour).orElse(0);
-                }
-                Arrays.sort(values);
-                hourly[h] = days % 2 == 1 ? values[days / 2] : (values[days / 2 - 1] + values[days / 2] + 1) / 2;
-                threshold[h] = Math.max(floor, multiplier * hourly[h]);
-            }
-            out.add(new ProjectProjection(project, hourly, threshold));
-        }
-        return out;
     }
 
     static byte[] utf8(String s) {

@@ -73,7 +73,8 @@ class SimulatorExactTest {
     private Totals runAll(Map<String, String> values) throws Exception {
         DynamicSamplingJob job = new DynamicSamplingJob();
         job.configure(new JobSettings(DynamicSamplingJob.NAME, values));
-        GroundTruth truth = new SyntheticTruth(snuba.data());
+        SyntheticData data = snuba.data();
+        GroundTruth truth = GroundTruth.of(data::projects, (o, p, h) -> data.total(o, p, h).orElse(-1));
         Totals totals = new Totals();
         for (Instant now : RUNS) {
             Window window = job.window(now);
@@ -129,19 +130,6 @@ class SimulatorExactTest {
             } else if (volumes.length > 0) {
                 unreachable++;
             }
-        }
-    }
-
-    /** The simulator's data as the job's check reads it. */
-    private record SyntheticTruth(SyntheticData data) implements GroundTruth {
-        @Override
-        public List<Long> projects(long orgId) {
-            return data.projects(orgId);
-        }
-
-        @Override
-        public long total(long orgId, long projectId, Instant hour) {
-            return data.total(orgId, projectId, hour).orElse(-1);
         }
     }
 }
