@@ -86,8 +86,13 @@ class SlotPoolAbandonedTest extends OwnRedisTest {
             raw.sync().clientPause(1_200);
             long paused = System.nanoTime();
             skew.set(TimeUnit.SECONDS.toNanos(10));   // the next renewal's reply comes too late for the holder
+            // The holder reacts the moment it hears of the loss, as the worker does (cancel, then give the slot back):
+            // that release must find the lease already lapsing and send nothing.
+            CompletableFuture<Void> releasedOnLoss = lease.lost().thenCompose(l -> holder.release(lease));
             LeaseLoss loss = lease.lost().orTimeout(2, TimeUnit.SECONDS).join();
             assertThat(loss.reason()).isEqualTo(LeaseLoss.Reason.DEADLINE_PASSED);
+            assertThat(releasedOnLoss).as("a release on the loss: nobody can vouch that its query ended")
+                    .succeedsWithin(Duration.ofSeconds(1));
             assertThat(holder.releaseAfter(lease, Duration.ofSeconds(30))).as("a lost lease: nothing to give back")
                     .succeedsWithin(Duration.ofSeconds(1));
             assertThat(holder.release(lease)).as("nor by a release: nobody can vouch that its query ended")

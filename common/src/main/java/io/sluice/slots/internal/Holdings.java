@@ -206,14 +206,9 @@ final class Holdings {
             lease.retired.complete(null);
             return;
         }
-        held.remove(lease.id());
-        if (reason != LeaseLoss.Reason.CLOSED) {
-            ctx.metrics.lost();
-            log.warn("slot pool {}: lost lease {} ({}): {}", ctx.config.pool(), lease.id(), reason, detail);
-        }
-        LeaseLoss loss = new LeaseLoss(reason, lease.id(), Duration.ofNanos(ctx.clock.now() - lease.grantedNanos()), detail);
-        ctx.completions.execute(() -> lease.lostFuture().complete(loss));
-        // No release, whatever the reason: the query under it may still run at the downstream.
+        // No release, whatever the reason: the query under it may still run at the downstream. The lease is marked
+        // lapsing before it leaves `held` and before anyone hears of the loss, so a release() from the holder (which
+        // may run the moment the loss completes) finds it lapsing and sends nothing, never a release to Redis.
         if (reason != LeaseLoss.Reason.CLOSED && lapsing.add(lease.id())) {
             try {
                 ctx.scheduler.schedule(() -> lapsing.remove(lease.id()), 2 * ctx.config.leaseTtl().toNanos(), TimeUnit.NANOSECONDS);
@@ -221,6 +216,13 @@ final class Holdings {
                 lapsing.remove(lease.id());
             }
         }
+        held.remove(lease.id());
+        if (reason != LeaseLoss.Reason.CLOSED) {
+            ctx.metrics.lost();
+            log.warn("slot pool {}: lost lease {} ({}): {}", ctx.config.pool(), lease.id(), reason, detail);
+        }
+        LeaseLoss loss = new LeaseLoss(reason, lease.id(), Duration.ofNanos(ctx.clock.now() - lease.grantedNanos()), detail);
+        ctx.completions.execute(() -> lease.lostFuture().complete(loss));
     }
 
     /** Gives back a lease nobody will use (the waiter or caller went away first). */
