@@ -13,6 +13,8 @@ class JobsCommandTest {
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).containsPattern("dynamic-sampling\\s+1\\s+sluice.dynamic-sampling\\s+backfill")
                 .containsPattern("spike-projection\\s+1\\s+sluice.spike-projections\\s+\\(the worker's slots.class\\)");
+        Cli.Result classed = Cli.run(new JobsCommand(), "--set", "jobs.spike-projection.slot-class=live");
+        assertThat(classed.out()).containsPattern("spike-projection\\s+1\\s+sluice.spike-projections\\s+live");
         Cli.Result json = Cli.run(new JobsCommand(), "--json");
         assertThat(json.out().lines()).hasSize(2).allMatch(l -> l.startsWith("{\"job\":"));
     }

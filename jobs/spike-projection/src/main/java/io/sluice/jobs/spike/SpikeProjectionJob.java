@@ -79,6 +79,12 @@ public final class SpikeProjectionJob implements Job {
         return s.text("kafka.topics.results", "sluice.spike-projections");
     }
 
+    /** {@code jobs.spike-projection.slot-class}: the pool class its queries take slots in; unset, the worker's own. */
+    @Override
+    public String slotClass(JobSettings s) {
+        return s.text("slot-class", null);
+    }
+
     @Override
     public Stamp stamp(byte[] key, byte[] value) throws BadAnswerException {
         ProjectionResult r = ProjectionCodec.decode(value);
