@@ -15,9 +15,7 @@ import io.sluice.embedded.snuba.SnubaSimulator;
 import io.sluice.kafka.KafkaClients;
 import io.sluice.job.Job;
 import io.sluice.job.Jobs;
-import io.sluice.kafka.TopicReader;
 import io.sluice.messages.Batch;
-import io.sluice.messages.Window;
 import io.sluice.messages.MessageCodec;
 import io.sluice.ledger.RedisRunLedger;
 import io.sluice.ledger.RunRecord;
@@ -71,14 +69,7 @@ public final class LocalRun {
         }
     }
 
-    /** How the run's results compare with the simulator's own data: orgs exact, orgs wrong (e.g. ids), and no result. */
-    public record Check(String job, long exact, List<String> wrong, long missing) {
-        public boolean allExact() {
-            return wrong.isEmpty() && missing == 0;
-        }
-    }
-
-    private volatile Check check;
+    private volatile ResultCheck check;
 
     private static final Duration TARGET_PUBLISH_SPAN = Duration.ofSeconds(55);
     /** How often the downstream is sampled for {@link RunFigures}: finer than the shortest stall it counts. */
@@ -261,7 +252,7 @@ public final class LocalRun {
                         chart.toString(), backlogPeak, cfg.orchestrator().maxBacklog(), backlogChart.toString(),
                         cpuSeconds, rssMb, rssMegabytes("VmHWM"), figures);
                 out.print(report.render());
-                check = check(cfg, job, resultsTopic, sim, runId);
+                check = ResultCheck.of(cfg, job, resultsTopic, sim.data(), runId, o.orgs());
                 out.printf("results checked     %d/%d exact against the simulator's own data (job %s)%s%n", check.exact(), o.orgs(),
                         job.name(), check.allExact() ? "" : "; wrong: " + check.wrong().size() + " e.g. "
                                 + check.wrong().stream().limit(3).toList() + ", missing: " + check.missing());
@@ -283,42 +274,8 @@ public final class LocalRun {
     }
 
     /** The check of the last {@link #run()}; null before it. */
-    public Check check() {
+    public ResultCheck check() {
         return check;
-    }
-
-    /** Reads the job's results topic (read_committed) and checks each org's latest result with the job's own check. */
-    private Check check(SluiceConfig cfg, Job job, String topic, SnubaSimulator sim, String runId) throws Exception {
-        Map<Long, byte[]> latest = new HashMap<>();
-        Map<Long, Instant> ends = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : new TopicReader(cfg.kafka()).readAll(topic, Duration.ofSeconds(60))) {
-            Job.Stamp stamp = job.stamp(r.key(), r.value());
-            latest.put(stamp.orgId(), r.value());
-            ends.put(stamp.orgId(), stamp.windowEnd());
-        }
-        Window window;
-        try (RedisRunLedger ledger = new RedisRunLedger(cfg.redis().uri(), Duration.ofSeconds(2))) {
-            window = ledger.find(runId).map(RunRecord::window).orElseThrow(() -> new IllegalStateException("run " + runId + " has no record"));
-        }
-        io.sluice.job.GroundTruth truth = SimulatorTruth.of(sim.data());
-        long exact = 0;
-        long missing = 0;
-        List<String> wrong = new ArrayList<>();
-        for (long org = 1; org <= o.orgs(); org++) {
-            byte[] value = latest.get(org);
-            if (value == null) {
-                missing++;
-                continue;
-            }
-            String why = !ends.get(org).equals(window.end()) ? "window ends " + ends.get(org) + ", expected " + window.end()
-                    : job.mismatch(new Job.Work(runId, org, window), value, truth);
-            if (why == null) {
-                exact++;
-            } else {
-                wrong.add("org " + org + ": " + why);
-            }
-        }
-        return new Check(job.name(), exact, wrong, missing);
     }
 
     /** The machine's load average over 1, 5 and 15 minutes, as uptime prints it. */
