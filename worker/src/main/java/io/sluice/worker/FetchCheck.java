@@ -7,11 +7,13 @@ import java.util.function.LongSupplier;
  * How long the poll loop waits, at most, before it looks for new records while some partition can
  * fetch (the loop never blocks inside {@code consumer.poll}, see {@link WorkerLoop}).
  *
- * <p>Right after records came, a partition resumed or partitions were assigned, it looks every
- * {@link #FIRST}, and keeps doing so for {@link #HOLD} after the last of those. Only then does each look
- * that finds nothing double the wait, up to {@link #MAX}: a worker idle between daily runs turns once a
- * second instead of ten times (each turn also wakes the consumer's background thread), while a worker in
- * a run, or one just assigned its partitions, sees a batch published to it within about {@link #FIRST}.
+ * <p>Right after records came or partitions were assigned, it looks every {@link #FIRST}, and keeps doing
+ * so for {@link #HOLD} after the last of those. Only then does each look that finds nothing double the
+ * wait, up to {@link #MAX}: a worker idle between daily runs turns once a second instead of ten times (each
+ * turn also wakes the consumer's background thread), while a worker in a run, or one just assigned its
+ * partitions, sees a batch published to it within about {@link #FIRST}. A resumed partition makes the next
+ * look come after {@link #FIRST} without holding it there: a worker that only waits on the pool resumes a
+ * partition at every org it finishes, and would otherwise never back off.
  *
  * <p>Why a run needs the short look: the KIP-848 consumer sends its next fetch from {@code poll}, and the
  * broker holds a fetch at most {@code fetch.max.wait.ms} (500 ms). At one look a second, a batch published
@@ -25,7 +27,7 @@ final class FetchCheck {
     /** The loop's longest wait while every partition is paused. */
     static final Duration MAX = WorkerLoop.MAX_POLL_WAIT;
     /**
-     * How long after the last records (or resume, or assignment) the loop keeps looking every {@link #FIRST}:
+     * How long after the last records (or assignment) the loop keeps looking every {@link #FIRST}:
      * longer than the gap between two batches for one worker in a paced run (pacing 2 s by default, a batch
      * to each worker every few seconds), so the whole of a run is watched closely; an idle worker pays ten
      * turns a second for this long after its run, then backs off.
@@ -46,10 +48,15 @@ final class FetchCheck {
         return Duration.ofNanos(nanos);
     }
 
-    /** Records came, or may come soon (a partition resumed, an assignment): look often again. */
+    /** Records came, or partitions were assigned: look often again, and keep doing so for {@link #HOLD}. */
     void active() {
         nanos = FIRST.toNanos();
         lastActive = nanoTime.getAsLong();
+    }
+
+    /** A partition resumed: its records may come soon, so the next look is after {@link #FIRST}. */
+    void resumed() {
+        nanos = FIRST.toNanos();
     }
 
     /** A look after waiting {@link #next()} found nothing: wait longer next time, once {@link #HOLD} has passed. */

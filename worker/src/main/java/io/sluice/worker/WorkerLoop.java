@@ -198,7 +198,10 @@ public final class WorkerLoop implements Runnable {
     // ---- the loop -------------------------------------------------------------------------
 
     void subscribe() {
-        consumer.subscribe(List.of(topic), handover.listener(() -> applyPauses(nanoTime.getAsLong())));
+        consumer.subscribe(List.of(topic), handover.listener(() -> {
+            fetchCheck.active();   // the new partitions' records may come at once
+            applyPauses(nanoTime.getAsLong());
+        }));
     }
 
     void loopOnce() {
@@ -215,7 +218,7 @@ public final class WorkerLoop implements Runnable {
             // 4.4) can return to its own loop without waiting and burn a core for the whole timeout (seen with
             // paused partitions holding fetched data; see docs/BENCHMARKS.md, "Waiting is free"). While some
             // partition can fetch, look for new records after fetchCheck.next() (100 ms, backing off to 1 s
-            // once nothing came for 30 s); then poll(0) collects what the consumer's background thread fetched,
+            // once no records came for 30 s); then poll(0) collects what the consumer's background thread fetched,
             // sends the next fetch, runs rebalance callbacks and keeps the membership alive.
             Duration look = fetchCheck.next();
             looking = !table.allPaused() && look.compareTo(wait) < 0;
@@ -394,7 +397,7 @@ public final class WorkerLoop implements Runnable {
         boolean gateDown = gateHealth.down(now);
         pausedByGate.set(table.applyPauses(gateDown || stopping, gateDown, now));
         if (table.takeResumed()) {
-            fetchCheck.active();   // a resumed or newly assigned partition's records come soon
+            fetchCheck.resumed();   // a resumed or newly assigned partition's records come soon
         }
     }
 

@@ -53,4 +53,17 @@ class FetchCheckTest {
         assertThat(emptyLook()).isEqualTo(FetchCheck.FIRST);
         assertThat(check.next()).as("held again after activity").isEqualTo(FetchCheck.FIRST);
     }
+
+    /** A worker that only waits on the pool resumes a partition at every org it finishes: that alone never holds the look. */
+    @Test
+    void aResumeLooksSoonButDoesNotHoldTheShortLook() {
+        now.addAndGet(FetchCheck.HOLD.toNanos());   // nothing came since the start, for longer than the hold
+        for (int i = 0; i < 5; i++) emptyLook();
+        assertThat(check.next()).isEqualTo(FetchCheck.MAX);
+
+        check.resumed();
+        assertThat(emptyLook()).isEqualTo(FetchCheck.FIRST);
+        assertThat(emptyLook()).isEqualTo(Duration.ofMillis(200));
+        assertThat(emptyLook()).isEqualTo(Duration.ofMillis(400));
+    }
 }
