@@ -38,7 +38,7 @@ final class Chart {
                 y[3 * i + 1] = level;
                 y[3 * i + 2] = Double.NaN;
             }
-            XYSeries bars = chart.addSeries("stalls (" + stalls.size() + "): < 80 % of the limit > 200 ms while orgs wait", x, y);
+            XYSeries bars = chart.addSeries("stalls (" + stalls.size() + "): < 80 % of the limit > 200 ms while published orgs wait", x, y);
             bars.setMarker(SeriesMarkers.NONE);
             bars.setLineWidth(6f);
         }

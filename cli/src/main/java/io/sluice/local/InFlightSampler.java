@@ -10,13 +10,17 @@ import java.util.function.LongSupplier;
 
 /**
  * Samples the downstream's in-flight count at a fixed rate, for the chart and the utilization figure;
- * optionally also a running count (the downstream's requests received), for {@link RunFigures}.
+ * optionally also two running counts (the downstream's requests received and the orgs published), for
+ * {@link RunFigures}.
  */
 final class InFlightSampler implements AutoCloseable {
-    /** @param count the second supplier's value at that moment, 0 when there is none */
-    record Sample(double seconds, int inFlight, long count) {
+    /**
+     * @param count     the second supplier's value at that moment (the downstream's requests), 0 when there is none
+     * @param published the third supplier's value at that moment (the orgs published), 0 when there is none
+     */
+    record Sample(double seconds, int inFlight, long count, long published) {
         Sample(double seconds, int inFlight) {
-            this(seconds, inFlight, 0);
+            this(seconds, inFlight, 0, 0);
         }
     }
 
@@ -29,12 +33,13 @@ final class InFlightSampler implements AutoCloseable {
     private final long start = System.nanoTime();
 
     InFlightSampler(IntSupplier inFlight, long everyMillis) {
-        this(inFlight, () -> 0, everyMillis);
+        this(inFlight, () -> 0, () -> 0, everyMillis);
     }
 
-    InFlightSampler(IntSupplier inFlight, LongSupplier count, long everyMillis) {
+    InFlightSampler(IntSupplier inFlight, LongSupplier count, LongSupplier published, long everyMillis) {
         timer.scheduleAtFixedRate(() -> {
-            Sample s = new Sample((System.nanoTime() - start) / 1e9, inFlight.getAsInt(), count.getAsLong());
+            Sample s = new Sample((System.nanoTime() - start) / 1e9, inFlight.getAsInt(), count.getAsLong(),
+                    published.getAsLong());
             synchronized (samples) {
                 samples.add(s);
             }

@@ -149,9 +149,13 @@ public final class LocalRun {
 
             List<Worker> workers = new ArrayList<>();
             WorkerProcesses processes = null;
+            SimpleMeterRegistry orchestratorMeters = new SimpleMeterRegistry();
+            // Orgs published: batches acknowledged by the broker. A stall counts only while published orgs wait.
+            io.micrometer.core.instrument.Counter batchesPublished = orchestratorMeters.counter(OrchestratorMetrics.BATCHES_PUBLISHED);
             try (Tally tally = new Tally(cfg, resultsTopic);
                  InFlightSampler sampler = new InFlightSampler(sim::inFlight, 50);
-                 InFlightSampler fine = new InFlightSampler(sim::inFlight, sim::requests, FIGURES_SAMPLE_MILLIS);
+                 InFlightSampler fine = new InFlightSampler(sim::inFlight, sim::requests,
+                         () -> Math.min(o.orgs(), (long) batchesPublished.count() * o.batchSize()), FIGURES_SAMPLE_MILLIS);
                  CpuSampler cpu = new CpuSampler(System.nanoTime());
                  InFlightSampler offered = new InFlightSampler(() -> workers.stream().mapToInt(w -> w.loop().inFlight()).sum(), 20)) {
                 if (o.workerProcesses()) {
@@ -169,7 +173,6 @@ public final class LocalRun {
                 double settled = GroupSettled.await(cfg, o.workers(), Duration.ofSeconds(60));
                 out.printf("consumer group settled in %.1f s (every worker holds its partitions) at %.1f s%n", settled,
                         (System.nanoTime() - t0) / 1e9);
-                SimpleMeterRegistry orchestratorMeters = new SimpleMeterRegistry();
                 OrchestratorRun orchestrator = OrchestratorRun.builder(cfg, new RangeOrgSource(1, o.orgs()))
                         .runId(runId).job(job).registry(orchestratorMeters).progress(ProgressReporter.none()).build();
                 // The backlog as the orchestrator bounds it: the worker group's lag on the batches topic, in orgs
@@ -181,8 +184,8 @@ public final class LocalRun {
                 InFlightSampler backlog = backlogProbe != null
                         // an admin round trip to the broker per sample: once a second
                         ? new InFlightSampler(() -> (int) Math.min(o.orgs(), backlogProbe.unfinishedOrgs().orElse(0)), 1_000)
-                        : new InFlightSampler(() -> (int) Math.max(0, Math.min(o.orgs(), (long) orchestratorMeters.counter(
-                                OrchestratorMetrics.BATCHES_PUBLISHED).count() * o.batchSize()) - tally.finished()), 200);
+                        : new InFlightSampler(() -> (int) Math.max(0, Math.min(o.orgs(), (long) batchesPublished.count()
+                                * o.batchSize()) - tally.finished()), 200);
                 AtomicReference<RunResult> published = new AtomicReference<>();
                 Thread publisher = Thread.ofPlatform().name("sluice-local-orchestrator")
                         .start(() -> published.set(orchestrator.run()));

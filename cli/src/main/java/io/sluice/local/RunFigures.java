@@ -13,9 +13,11 @@ import java.util.List;
  * {@code --latency-ms}, so t̄ is about 1.13 × the median.)
  *
  * <p>The steady state runs from the first query to the moment the downstream has received a request for
- * every org ({@code requests >= N}): after that no org waits, and what remains is the final drain. A
- * <em>stall</em> is a stretch of that steady state longer than {@link #STALL_MIN_MILLIS} with in-flight
- * below {@link #STALL_BELOW} of the limit.
+ * every org ({@code requests >= N}): after that no org waits, and what remains is the final drain. An org
+ * <em>waits</em> while it is published but its query has not reached the downstream (orgs published &gt;
+ * requests received). A <em>stall</em> is a stretch of the steady state longer than {@link #STALL_MIN_MILLIS}
+ * with in-flight below {@link #STALL_BELOW} of the limit while orgs wait. A paced run's downstream idles
+ * between batches because nothing is published yet; the orchestrator holds those orgs back, so that is no stall.
  *
  * @param startupSeconds      from the orchestrator's start to the first query at the downstream
  * @param elapsedSeconds      from the first query to the last answer
@@ -54,7 +56,7 @@ public record RunFigures(long orgs, int limit, double startupSeconds, double ela
     }
 
     /**
-     * @param samples   in-flight at the downstream with its requests received so far, in time order
+     * @param samples   in-flight at the downstream with its requests received and the orgs published so far, in time order
      * @param startedAt the orchestrator's start on the samples' clock
      */
     static RunFigures of(List<InFlightSampler.Sample> samples, double startedAt, long orgs, int limit, long pauses,
@@ -94,10 +96,10 @@ public record RunFigures(long orgs, int limit, double startupSeconds, double ela
             double dt = samples.get(i + 1).seconds() - s.seconds();
             steadySum += s.inFlight() * dt;
             steadySpan += dt;
-            boolean low = s.inFlight() < STALL_BELOW * limit;
-            if (low && stallFrom < 0) {
+            boolean starved = s.inFlight() < STALL_BELOW * limit && s.published() > s.count();
+            if (starved && stallFrom < 0) {
                 stallFrom = s.seconds();
-            } else if (!low && stallFrom >= 0) {
+            } else if (!starved && stallFrom >= 0) {
                 addStall(stalls, stallFrom, s.seconds());
                 stallFrom = -1;
             }
@@ -137,7 +139,7 @@ public record RunFigures(long orgs, int limit, double startupSeconds, double ela
                 minimumSeconds, overMinimum));
         sb.append(String.format("steady utilization  %.3f (mean in flight / limit, first query until every org was sent; drain %.2f s after)%n",
                 steadyUtilization, drainSeconds));
-        sb.append(String.format("stalls              %d (in flight < %.0f %% of the limit for > %d ms while orgs wait), %.2f s in all, longest %.0f ms%n",
+        sb.append(String.format("stalls              %d (in flight < %.0f %% of the limit for > %d ms while published orgs wait to be sent), %.2f s in all, longest %.0f ms%n",
                 stalls, STALL_BELOW * 100, STALL_MIN_MILLIS, stallSeconds, longestStallMillis));
         for (Stall s : stallList.subList(0, Math.min(10, stallList.size()))) {
             sb.append(String.format("                    at %.2f s%s for %.0f ms (this process %.2f cores, machine %.0f %% busy)%n",

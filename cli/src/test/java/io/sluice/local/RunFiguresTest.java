@@ -13,10 +13,16 @@ class RunFiguresTest {
     private static final int LIMIT = 50;
     private static final long ORGS = 1000;
 
-    /** Appends {@code millis} of samples at {@code inFlight}, with {@code requests} received so far. */
+    /** Appends {@code millis} of samples at {@code inFlight}, with {@code requests} received so far; every org published. */
     private static double add(List<InFlightSampler.Sample> s, double at, long millis, int inFlight, long requests) {
+        return add(s, at, millis, inFlight, requests, ORGS);
+    }
+
+    /** Appends {@code millis} of samples at {@code inFlight}, with {@code requests} received and {@code published} so far. */
+    private static double add(List<InFlightSampler.Sample> s, double at, long millis, int inFlight, long requests,
+                              long published) {
         for (long t = 0; t < millis; t += 5) {
-            s.add(new InFlightSampler.Sample(at + t / 1000.0, inFlight, requests));
+            s.add(new InFlightSampler.Sample(at + t / 1000.0, inFlight, requests, published));
         }
         return at + millis / 1000.0;
     }
@@ -59,5 +65,43 @@ class RunFiguresTest {
         RunFigures f = RunFigures.of(s, 0, ORGS, LIMIT, 0, 1.0, "-");
         assertThat(f.stalls()).isZero();
         assertThat(f.steadyUtilization()).isCloseTo(1.0, within(0.001));
+    }
+
+    /**
+     * A paced run: a batch of 25 every 2 s, each sent at once and answered within 300 ms. The downstream idles
+     * between batches (and 25 is under 80 % of the limit), but no published org waits: no stall.
+     */
+    @Test
+    void aPacedRunIdlingBecauseNothingIsPublishedHasNoStall() {
+        long orgs = 250;
+        List<InFlightSampler.Sample> s = new ArrayList<>();
+        double t = add(s, 0, 500, 0, 0, 0);
+        for (long published = 25; published <= orgs; published += 25) {
+            t = add(s, t, 10, 0, published - 25, published);   // published, fetched within 10 ms
+            t = add(s, t, 300, 25, published, published);      // the batch in flight
+            t = add(s, t, 1690, 0, published, published);      // nothing published: the orchestrator paces
+        }
+        RunFigures f = RunFigures.of(s, 0, orgs, LIMIT, 0, 1.0, "-");
+        assertThat(f.stalls()).isZero();
+        assertThat(f.stallSeconds()).isZero();
+    }
+
+    /** The same paced run, but one batch sits published for 400 ms before its orgs reach the downstream: a stall. */
+    @Test
+    void aPublishedBatchNotSentForLongerThan200msIsAStall() {
+        long orgs = 100;
+        List<InFlightSampler.Sample> s = new ArrayList<>();
+        double t = add(s, 0, 500, 0, 0, 0);
+        double late = 0;
+        for (long published = 25; published <= orgs; published += 25) {
+            if (published == 50) late = t;
+            t = add(s, t, published == 50 ? 400 : 10, 0, published - 25, published);
+            t = add(s, t, 300, 25, published, published);
+            t = add(s, t, 1690, 0, published, published);
+        }
+        RunFigures f = RunFigures.of(s, 0, orgs, LIMIT, 0, 1.0, "-");
+        assertThat(f.stalls()).isEqualTo(1);
+        assertThat(f.stallList().getFirst().atSeconds()).isCloseTo(late, within(0.01));
+        assertThat(f.longestStallMillis()).isCloseTo(400, within(6.0));
     }
 }

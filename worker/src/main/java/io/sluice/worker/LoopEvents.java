@@ -11,12 +11,12 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>The poll thread waits here ({@link #await(Duration)}), never inside {@code consumer.poll}, so
  * an event needs no {@code consumer.wakeup()} (a selector wake-up and an exception per event). Wake-ups
- * are batched: only the first event after the poll thread started draining unparks it; the events
- * that follow ride along.
+ * are batched: only the first event after the poll thread started draining or parking unparks it; the
+ * events that follow ride along.
  */
 final class LoopEvents {
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
-    /** True from the first event after a drain started until the next drain starts: at most one wake-up in between. */
+    /** True from the first event after a drain or a park started until the next of either: at most one wake-up in between. */
     private final AtomicBoolean signalled = new AtomicBoolean();
     private final AtomicLong wakeups = new AtomicLong();
     /** The poll thread while it is parked in {@link #await}, else null. */
@@ -66,6 +66,11 @@ final class LoopEvents {
     void await(Duration max) {
         Thread me = Thread.currentThread();
         parked = me;
+        // Re-armed here as well as in drain(): an event posted and run within the last drain left the flag set,
+        // and the next post, arriving while we park, would then wake nobody (the loop slept its whole wait,
+        // up to 1 s, with work queued). Order: parked, then the flag, then the queue: a post whose CAS fails
+        // here added its event before this reset, so the queue check below sees it.
+        signalled.set(false);
         try {
             long deadline = System.nanoTime() + max.toNanos();
             // Set parked before looking at the queue: a post() either sees us parked (and unparks us) or

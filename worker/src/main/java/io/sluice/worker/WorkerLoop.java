@@ -54,7 +54,7 @@ public final class WorkerLoop implements Runnable {
     private final PartitionTable table;
     private final LoopEvents events;
     /** How often a loop with nothing else to do looks for new records while some partition can fetch. */
-    private final FetchCheck fetchCheck = new FetchCheck();
+    private final FetchCheck fetchCheck;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile boolean crashing;
@@ -88,6 +88,7 @@ public final class WorkerLoop implements Runnable {
         this.shutdownGrace = shutdownGrace;
         this.nanoTime = nanoTime;
         this.lastLoopNanos = nanoTime.getAsLong();
+        this.fetchCheck = new FetchCheck(nanoTime);
         Gauge.builder("sluice.worker.partitions.paused", pausedByGate, AtomicInteger::get).strongReference(true)
                 .description("partitions waiting on the slot pool or a back-off").register(registry);
         Gauge.builder("sluice.worker.in_flight", inFlightGauge, AtomicInteger::get).strongReference(true)
@@ -197,7 +198,10 @@ public final class WorkerLoop implements Runnable {
     // ---- the loop -------------------------------------------------------------------------
 
     void subscribe() {
-        consumer.subscribe(List.of(topic), handover.listener(() -> applyPauses(nanoTime.getAsLong())));
+        consumer.subscribe(List.of(topic), handover.listener(() -> {
+            fetchCheck.active();   // the new partitions' records may come at once
+            applyPauses(nanoTime.getAsLong());
+        }));
     }
 
     void loopOnce() {
@@ -214,8 +218,8 @@ public final class WorkerLoop implements Runnable {
             // 4.4) can return to its own loop without waiting and burn a core for the whole timeout (seen with
             // paused partitions holding fetched data; see docs/BENCHMARKS.md, "Waiting is free"). While some
             // partition can fetch, look for new records after fetchCheck.next() (100 ms, backing off to 1 s
-            // while nothing comes); then poll(0) collects what the consumer's background thread fetched, runs
-            // rebalance callbacks and keeps the membership alive.
+            // once no records came for 30 s); then poll(0) collects what the consumer's background thread fetched,
+            // sends the next fetch, runs rebalance callbacks and keeps the membership alive.
             Duration look = fetchCheck.next();
             looking = !table.allPaused() && look.compareTo(wait) < 0;
             events.await(looking ? look : wait);
@@ -393,7 +397,7 @@ public final class WorkerLoop implements Runnable {
         boolean gateDown = gateHealth.down(now);
         pausedByGate.set(table.applyPauses(gateDown || stopping, gateDown, now));
         if (table.takeResumed()) {
-            fetchCheck.active();   // a resumed or newly assigned partition's records come soon
+            fetchCheck.resumed();   // a resumed or newly assigned partition's records come soon
         }
     }
 

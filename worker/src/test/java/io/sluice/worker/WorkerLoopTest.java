@@ -64,8 +64,10 @@ class WorkerLoopTest {
     /** Flushes at every turn (interval 0); a failed write backs off at most 300 ms. */
     private final Flusher flusher = new Flusher(consumer, producer, io.sluice.worker.sink.TestResults.guards(guard), true, Duration.ZERO, Duration.ofMillis(300),
             System::nanoTime, new SimpleMeterRegistry());
+    /** Added to the loop's clock: a test moves the loop past a long quiet time without waiting for it. */
+    private volatile long loopClockAhead;
     private final WorkerLoop loop = new WorkerLoop("w", consumer, TOPIC, gate, work, flusher, "dlt",
-            16, Duration.ofSeconds(30), Duration.ofSeconds(1), System::nanoTime, new SimpleMeterRegistry());
+            16, Duration.ofSeconds(30), Duration.ofSeconds(1), () -> System.nanoTime() + loopClockAhead, new SimpleMeterRegistry());
     private final ScheduledExecutorService other = Executors.newSingleThreadScheduledExecutor();
 
     WorkerLoopTest() {
@@ -280,11 +282,28 @@ class WorkerLoopTest {
     }
 
     @Test
-    void withNothingToFetchTheLoopLooksLessOftenAndStillSeesNewRecords() {
-        assign(P0);   // caught up: nothing paused, nothing to fetch (an idle worker between runs)
+    void withNothingToFetchTheLoopLooksEvery100msForAWhileThenLessOftenAndStillSeesNewRecords() {
+        assign(P0);   // caught up: nothing paused, nothing to fetch
         turns(1);
-        // Each look that finds nothing doubles the wait (100, 200, 400, 800 ms), up to 1 s: an idle worker
-        // turns once a second, not ten times, and wakes the consumer's background thread as rarely.
+        // Within FetchCheck.HOLD of the assignment (or of the last records) the loop keeps looking every 100 ms,
+        // so a batch published now is seen at once, not after a second-long idle wait.
+        for (int i = 0; i < 6; i++) {
+            long t0 = System.nanoTime();
+            loop.loopOnce();
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("empty look %d, ms", i).isLessThan(300);
+        }
+        records(P0, 0, 1);
+        long seen = System.nanoTime();
+        await().atMost(Duration.ofSeconds(3)).until(() -> {
+            loop.loopOnce();
+            return loop.inFlight() == 1;   // fetched and dispatched
+        });
+        assertThat((System.nanoTime() - seen) / 1_000_000).as("a batch to a worker in a run is seen within, ms").isLessThan(400);
+
+        // Nothing more for longer than the hold (an idle worker between runs): each look that finds nothing
+        // doubles the wait (200, 400, 800 ms), up to 1 s, so it turns once a second and wakes the consumer's
+        // background thread as rarely.
+        loopClockAhead += FetchCheck.HOLD.toNanos();
         long longest = 0;
         for (int i = 0; i < 6 && longest < 900; i++) {
             long t0 = System.nanoTime();
@@ -294,11 +313,11 @@ class WorkerLoopTest {
         assertThat(longest).as("longest idle wait within six turns, ms").isGreaterThanOrEqualTo(900);
         assertThat(consumer.lastPollTimeout()).isEqualTo(Duration.ZERO);   // still never blocks inside the consumer
 
-        records(P0, 0, 1);   // a new batch: seen within the longest wait
+        records(P0, 1, 2);   // a new batch: seen within the longest wait
         long t0 = System.nanoTime();
         await().atMost(Duration.ofSeconds(3)).until(() -> {
             loop.loopOnce();
-            return loop.inFlight() == 1;   // fetched and dispatched
+            return loop.inFlight() == 2;
         });
         assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2_000);
     }
