@@ -103,8 +103,9 @@ final class OrgProcessor implements OrgWork {
         String slotClass = slotClass(task);
         if (slotClass != null && !declaresClass.test(slotClass)) {
             // Not silently the pool's first class: dead-lettered with its class, for a replay with --class.
-            return deadLetter(task, route, Reason.UNKNOWN_CLASS, "the batch names slot class " + slotClass
-                    + ", which the pool does not declare; replay it with sluice replay --from-dead-letter --class C");
+            return deadLetter(task, route, Reason.UNKNOWN_CLASS, "slot class " + slotClass + " ("
+                    + (task.batch().slotClass() != null ? "the batch's" : "jobs." + route.job().name() + ".slot-class")
+                    + ") is not declared by the pool; replay it with sluice replay --from-dead-letter --class C");
         }
         CompletableFuture<java.util.OptionalLong> newer;
         try {
