@@ -165,7 +165,7 @@ public final class LocalRun {
                     for (int i = 0; i < o.workers(); i++) {
                         SimpleMeterRegistry registry = new SimpleMeterRegistry();
                         String id = "local-w" + i;
-                        workers.add(new Worker(id, cfg, Gates.open(cfg, id, registry), registry).start());
+                        workers.add(new Worker(id, cfg, jobs, Gates.open(cfg, id, registry), registry).start());
                     }
                 }
                 out.printf("%d workers started in %.1f s%s%n", o.workers(), (System.nanoTime() - t0) / 1e9,

@@ -35,7 +35,7 @@ public final class ConfigLoader {
     static final Set<String> PASSTHROUGH = Set.of("kafka.common", "kafka.producer", "kafka.consumer");
     /** The section of per-job settings, {@code jobs.<job>.<key>}: any job, any key, checked by the job itself. */
     static final String JOBS = "jobs";
-    private static final java.util.regex.Pattern JOB_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]*");
+    private static final java.util.regex.Pattern JOB_NAME = io.sluice.messages.Batch.JOB_NAME;
 
     /** downstream.max-query-time's range: from the pool's shortest lease-ttl (a lease must outlast it) to an hour. */
     static final Duration MIN_QUERY_TIME = Duration.ofMillis(100);

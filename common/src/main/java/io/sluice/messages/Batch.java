@@ -14,6 +14,8 @@ public record Batch(int v, String job, String runId, long seq, List<Long> orgIds
     public static final int VERSION = 1;
     /** The job a batch without {@code --job} runs, as every batch did before jobs were plug-ins. */
     public static final String JOB_SPIKE_PROJECTION = "spike-projection";
+    /** What a job's name is: lower-case letters, digits and '-' (batches, --job, jobs.<job>.* settings, the job SPI). */
+    public static final java.util.regex.Pattern JOB_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]*");
     /** More org ids than this in one record is a poison record. */
     public static final int MAX_ORG_IDS = 1_000;
 

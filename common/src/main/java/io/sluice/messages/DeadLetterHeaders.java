@@ -32,7 +32,8 @@ public final class DeadLetterHeaders {
                     return r;
                 }
             }
-            throw new IllegalArgumentException("unknown dead-letter reason '" + s + "'; valid: poison, exhausted, rejected, unknown-class, unknown-job");
+            throw new IllegalArgumentException("unknown dead-letter reason '" + s + "'; valid: "
+                    + java.util.Arrays.stream(values()).map(Reason::wire).collect(java.util.stream.Collectors.joining(", ")));
         }
     }
 

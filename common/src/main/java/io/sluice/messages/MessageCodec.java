@@ -57,7 +57,7 @@ public final class MessageCodec {
             throw new PoisonRecordException("unsupported v=" + v + "; this worker reads v=1");
         }
         String job = requireText(n, "job");
-        if (!job.matches("[a-z0-9][a-z0-9-]*")) {
+        if (!Batch.JOB_NAME.matcher(job).matches()) {
             // A well-formed name of a job this worker lacks is not poison: the worker dead-letters it as unknown-job.
             throw new PoisonRecordException("field 'job' = '" + truncate(job) + "' is not a job name (lower-case letters, digits, '-')");
         }

@@ -12,11 +12,9 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /** The jobs on the class path, by name, each configured once. */
 public final class Jobs {
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
     private final Map<String, Job> byName;
 
     private Jobs(Map<String, Job> byName) {
@@ -48,7 +46,7 @@ public final class Jobs {
 
     private static void add(Map<String, Job> found, Job job) {
         String name = job.name();
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (name == null || !io.sluice.messages.Batch.JOB_NAME.matcher(name).matches()) {
             throw new IllegalStateException("job " + job.getClass().getName() + " has name '" + name
                     + "'; a job's name is lower-case letters, digits and '-'");
         }

@@ -61,6 +61,8 @@ public final class SnubaClient implements AutoCloseable {
     private final ScheduledThreadPoolExecutor deadlines = deadlineScheduler();
     private final HttpClient http;
     private volatile Consumer<Feedback> answers = f -> { };
+    /** {@code {url}/{dataset}/snql} per dataset, checked and parsed once rather than on every query. */
+    private final java.util.Map<String, java.net.URI> endpoints = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Hands each 200 and 429 (with Snuba's quota numbers, where it gave them) to {@code listener}: the adaptive limit's signal. */
     public void onAnswer(Consumer<Feedback> listener) {
@@ -94,7 +96,7 @@ public final class SnubaClient implements AutoCloseable {
      * short: other connections may wait for that thread.
      */
     public CompletableFuture<SnubaOutcome> query(Query query, Runnable done) {
-        HttpRequest request = HttpRequest.newBuilder(settings.endpoint(query.dataset()))
+        HttpRequest request = HttpRequest.newBuilder(endpoints.computeIfAbsent(query.dataset(), settings::endpoint))
                 .timeout(settings.timeout())
                 .header("Referer", settings.referrer())
                 .header("Content-Type", "application/json")

@@ -239,7 +239,7 @@ final class Flusher {
                 }
                 return claim;
             }
-            java.util.Set<ResultStamp> busyOrgs = new java.util.HashSet<>();
+            java.util.Set<JobOrg> busyOrgs = new java.util.HashSet<>();
             for (int i = 0; i < results.size(); i++) {
                 if (claim.answers().get(i) instanceof Watermarks.Busy) busyOrgs.add(orgOf(results.get(i)));
             }
@@ -264,7 +264,7 @@ final class Flusher {
      * dropped outputs by leaving them out of the returned list.
      */
     private static List<ResultStamp> newestPerOrg(List<Slice> slices) {
-        Map<ResultStamp, ResultStamp> newest = new LinkedHashMap<>();
+        Map<JobOrg, ResultStamp> newest = new LinkedHashMap<>();
         for (Slice s : slices) {
             for (List<Output> outs : s.outputs().values()) {
                 for (Output o : outs) {
@@ -278,9 +278,12 @@ final class Flusher {
         return new ArrayList<>(newest.values());
     }
 
-    /** A job's org (the key the newest result per org is kept under): the stamp without its window. */
-    private static ResultStamp orgOf(ResultStamp r) {
-        return new ResultStamp(r.job(), r.orgId(), java.time.Instant.EPOCH);
+    /** One org of one job: what the newest result is kept per, and what a busy claim names. */
+    private record JobOrg(String job, long orgId) {
+    }
+
+    private static JobOrg orgOf(ResultStamp r) {
+        return new JobOrg(r.job(), r.orgId());
     }
 
     private void write(List<Slice> slices, ResultGuards.Claim claim, long now) {
